@@ -1,0 +1,48 @@
+//===- QntDialect.td - The qnt dialect ---------------------*- tablegen -*-===//
+//
+// The qnt dialect: quantization parameters, calibration statistics, clipping,
+// (fake-)quantization and integer requantization.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNT_DIALECT_QNT_IR_QNTDIALECT_TD
+#define QNT_DIALECT_QNT_IR_QNTDIALECT_TD
+
+include "mlir/IR/OpBase.td"
+
+def Qnt_Dialect : Dialect {
+  let name = "qnt";
+  let cppNamespace = "::mlir::qnt";
+  let summary = "Post-training quantization: parameters, statistics, clips, requantization";
+  let description = [{
+    The `qnt` dialect carries what a quantizing compiler needs on top of the
+    upstream tensor dialects (TOSA, linalg, arith):
+
+    * quantization parameters (`#qnt.uniform`, `#qnt.codebook`) attached to
+      `qnt.quantize`, `qnt.dequantize` and `qnt.fake_quant`;
+    * calibration statistics (`#qnt.stats`, `#qnt.channel_stats`) attached to
+      the producer of a float value as the discardable attribute `qnt.stats`;
+    * activation clipping (`qnt.clip`), recording the method that chose it;
+    * per-channel power-of-two scaling (`qnt.pow2_scale`, used by WESS);
+    * integer requantization of accumulators (`qnt.requantize`) with a
+      fixed-point multiplier, per-channel shifts, zero points, clamp bounds
+      and a rounding mode.
+
+    Integer convolutions and matrix products are not qnt ops: they are
+    expressed with upstream TOSA/linalg ops on integer tensors (see
+    docs/design.md for the reasoning).
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+
+    /// Name of the discardable attribute that carries calibration statistics
+    /// on the producer of a value.
+    static constexpr ::llvm::StringLiteral getStatsAttrName() {
+      return ::llvm::StringLiteral("qnt.stats");
+    }
+  }];
+}
+
+#endif // QNT_DIALECT_QNT_IR_QNTDIALECT_TD

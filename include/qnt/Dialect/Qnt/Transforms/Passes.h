@@ -1,0 +1,20 @@
+//===- Passes.h - qnt transformation passes ---------------------*- C++ -*-===//
+
+#ifndef QNT_DIALECT_QNT_TRANSFORMS_PASSES_H
+#define QNT_DIALECT_QNT_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Pass/Pass.h"
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
+
+namespace mlir::qnt {
+
+#define GEN_PASS_DECL
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+} // namespace mlir::qnt
+
+#endif // QNT_DIALECT_QNT_TRANSFORMS_PASSES_H

@@ -1,0 +1,57 @@
+//===- FixedPoint.h - Integer requantization arithmetic ---------*- C++ -*-===//
+//
+// The reference semantics of qnt.requantize, in plain C++. The lowering of
+// qnt.requantize to arith must agree with these functions bit for bit; the
+// unit tests pin them down on the edge cases (ties of both signs, INT32_MIN,
+// saturation, every shift).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNT_DIALECT_QNT_UTILS_FIXEDPOINT_H
+#define QNT_DIALECT_QNT_UTILS_FIXEDPOINT_H
+
+#include <cstdint>
+#include <optional>
+
+namespace mlir::qnt {
+
+enum class RoundingMode : uint32_t;
+
+/// A real multiplier M ~= multiplier * 2^(-31 - shift), multiplier in
+/// [2^30, 2^31) (Q31), `shift` a right shift (negative: left shift).
+struct FixedPointMultiplier {
+  int32_t multiplier;
+  int32_t shift;
+};
+
+/// Decomposes a real multiplier `m` (finite, >= 0) into Q31 form. Zero maps to
+/// {0, 0}. Returns std::nullopt when the shift would leave [-31, 62] (the
+/// multiplier is too large or too small to represent).
+std::optional<FixedPointMultiplier> quantizeMultiplier(double m);
+
+/// gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties
+/// toward +infinity; INT32_MIN * INT32_MIN saturates to INT32_MAX.
+int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b);
+
+/// gemmlowp's RoundingDivideByPOT: round(x / 2^exponent), ties away from
+/// zero; exponent in [0, 31].
+int32_t roundingDivideByPOT(int32_t x, int exponent);
+
+/// TOSA apply_scale_32 with shift = 31 + n (n in [-29, 31]); the result is
+/// saturated to int32.
+int32_t tosaApplyScale(int32_t value, int32_t multiplier, int n,
+                       bool doubleRound);
+
+/// rescale(a, m, n) of qnt.requantize in the given rounding mode: a * m *
+/// 2^(-31-n) rounded. For tflite the left shift (n < 0) saturates to int32.
+int32_t rescale(int32_t a, int32_t multiplier, int n, RoundingMode mode);
+
+/// The whole element-wise semantics of qnt.requantize:
+/// clamp(rescale(sat32(x - inputZp), m, n) + outputZp, clampMin, clampMax).
+int64_t requantize(int64_t x, int64_t inputZp, int32_t multiplier, int n,
+                   int64_t outputZp, int64_t clampMin, int64_t clampMax,
+                   RoundingMode mode);
+
+} // namespace mlir::qnt
+
+#endif // QNT_DIALECT_QNT_UTILS_FIXEDPOINT_H

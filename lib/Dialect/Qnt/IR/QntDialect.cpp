@@ -1,0 +1,85 @@
+//===- QntDialect.cpp - qnt dialect registration --------------------------===//
+
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
+#include "qnt/Dialect/Qnt/IR/QntAttrs.h"
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+#include "qnt/Dialect/Qnt/IR/QntOpsDialect.cpp.inc"
+
+void QntDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "qnt/Dialect/Qnt/IR/QntOps.cpp.inc"
+      >();
+}
+
+/// Checks one statistics entry against the float result it describes.
+static LogicalResult verifyStatsFor(Operation *op, Attribute attr, Value value,
+                                    unsigned resultNo) {
+  auto diag = [&]() {
+    return op->emitOpError() << "'" << QntDialect::getStatsAttrName()
+                             << "' of result #" << resultNo << ": ";
+  };
+  auto type = dyn_cast<ShapedType>(value.getType());
+  Type elementType = type ? type.getElementType() : value.getType();
+  if (!isa<FloatType>(elementType))
+    return diag() << "statistics describe float values, but the result has type "
+                  << value.getType();
+  if (isa<StatsAttr>(attr))
+    return success();
+  auto channel = dyn_cast<ChannelStatsAttr>(attr);
+  if (!channel)
+    return diag() << "expected #qnt.stats or #qnt.channel_stats, got " << attr;
+  if (!type || !type.hasRank())
+    return diag() << "per-channel statistics need a ranked tensor result";
+  int64_t axis = channel.getAxis();
+  if (axis >= type.getRank())
+    return diag() << "axis " << axis << " is out of range for rank "
+                  << type.getRank();
+  int64_t dim = type.getDimSize(axis);
+  if (!ShapedType::isDynamic(dim) &&
+      dim != static_cast<int64_t>(channel.getChannels().size()))
+    return diag() << "has " << channel.getChannels().size()
+                  << " channels but dimension " << axis << " has size " << dim;
+  return success();
+}
+
+LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  if (attr.getName() != getStatsAttrName())
+    return op->emitError() << "unknown qnt discardable attribute '"
+                           << attr.getName().getValue() << "'";
+  if (op->getNumResults() == 0)
+    return op->emitOpError() << "'" << getStatsAttrName()
+                             << "' needs an operation with results";
+  Attribute value = attr.getValue();
+  if (auto array = dyn_cast<ArrayAttr>(value)) {
+    if (array.size() != op->getNumResults())
+      return op->emitOpError()
+             << "'" << getStatsAttrName() << "' has " << array.size()
+             << " entries for " << op->getNumResults() << " results";
+    for (auto [i, entry] : llvm::enumerate(array)) {
+      // A unit attribute marks a result without statistics.
+      if (isa<UnitAttr>(entry))
+        continue;
+      if (failed(verifyStatsFor(op, entry, op->getResult(i), i)))
+        return failure();
+    }
+    return success();
+  }
+  if (op->getNumResults() != 1)
+    return op->emitOpError() << "'" << getStatsAttrName()
+                             << "' on an operation with "
+                             << op->getNumResults()
+                             << " results must be an array with one entry "
+                                "per result";
+  return verifyStatsFor(op, value, op->getResult(0), 0);
+}
