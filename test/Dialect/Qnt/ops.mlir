@@ -14,13 +14,13 @@ func.func @clip(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2
 func.func @quantize_uniform(%x: tensor<2x3xf32>) -> (tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x3xi16>, tensor<2x3xi32>) {
   // CHECK: qnt.quantize %{{.*}} uniform<si8, scale = 5.000000e-02> : tensor<2x3xf32> -> tensor<2x3xi8>
   %0 = qnt.quantize %x uniform<si8, scale = 0.05> : tensor<2x3xf32> -> tensor<2x3xi8>
-  // CHECK: #qnt.uniform<ui4, scale = 5.000000e-01, zero_point = 3>
+  // CHECK: uniform<ui4, scale = 5.000000e-01, zero_point = 3>
   %1 = qnt.quantize %x uniform<ui4, scale = 0.5, zero_point = 3> : tensor<2x3xf32> -> tensor<2x3xi8>
-  // CHECK: #qnt.uniform<si8 narrow, axis = 1, scales = [1.000000e-02, 2.000000e-02, 4.000000e-02], zero_points = [0, 1, -1]>
+  // CHECK: uniform<si8 narrow, axis = 1, scales = [1.000000e-02, 2.000000e-02, 4.000000e-02], zero_points = [0, 1, -1]>
   %2 = qnt.quantize %x uniform<si8 narrow, axis = 1, scales = [0.01, 0.02, 0.04], zero_points = [0, 1, -1]> : tensor<2x3xf32> -> tensor<2x3xi8>
-  // CHECK: #qnt.uniform<si16, axis = 0, scales = [1.000000e-03, 2.000000e-03]>
+  // CHECK: uniform<si16, axis = 0, scales = [1.000000e-03, 2.000000e-03]>
   %3 = qnt.quantize %x uniform<si16, axis = 0, scales = [0.001, 0.002]> : tensor<2x3xf32> -> tensor<2x3xi16>
-  // CHECK: #qnt.uniform<si32, scale = 1.000000e-04>
+  // CHECK: uniform<si32, scale = 1.000000e-04>
   %4 = qnt.quantize %x uniform<si32, scale = 1.0e-4> : tensor<2x3xf32> -> tensor<2x3xi32>
   return %0, %1, %2, %3, %4 : tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x3xi8>, tensor<2x3xi16>, tensor<2x3xi32>
 }

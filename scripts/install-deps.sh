@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages qnt needs to build and test. Idempotent and
+# quiet when everything is already there. Run as root (or with sudo).
+set -euo pipefail
+
+packages=(
+  # toolchain: LLVM/MLIR 22, clang, lit/FileCheck, Ninja, ccache
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  cmake ninja-build ccache
+  # C++ unit tests
+  libgtest-dev
+  # Python front end and its tests
+  python3 python3-numpy python3-onnx python3-pytest
+  # real data: Fashion-MNIST and ONNX's operator conformance tests
+  dataset-fashion-mnist libonnx-testdata
+  # real photos for BlazeFace
+  python3-skimage python3-pil
+)
+# node + npm run onnxruntime (npm) as the reference runtime. The machine image
+# may ship its own Node.js (with npm); only fall back to Debian's otherwise.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "qnt: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

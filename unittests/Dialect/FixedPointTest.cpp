@@ -1,0 +1,217 @@
+//===- FixedPointTest.cpp - requantization arithmetic ---------------------===//
+//
+// Hand-derived edge cases, plus randomized comparisons against an oracle that
+// computes the exact rational a * m / 2^(31+n) in 128-bit integers and applies
+// each mode's rounding rule directly (floor-based, unlike the implementation's
+// nudge-and-truncate).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnt/Dialect/Qnt/IR/QntAttrs.h"
+#include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace mlir::qnt;
+
+namespace {
+constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
+constexpr int32_t kMax = std::numeric_limits<int32_t>::max();
+
+using i128 = __int128;
+
+/// floor(p / 2^s) for s >= 0.
+i128 floorDivPow2(i128 p, int s) {
+  i128 d = i128(1) << s;
+  i128 q = p / d;
+  if (p % d != 0 && p < 0)
+    --q;
+  return q;
+}
+
+/// round(p / 2^s), ties toward +infinity.
+i128 roundHalfUp(i128 p, int s) {
+  if (s == 0)
+    return p;
+  return floorDivPow2(p + (i128(1) << (s - 1)), s);
+}
+
+/// round(p / 2^s), ties away from zero.
+i128 roundHalfAway(i128 p, int s) {
+  if (s == 0)
+    return p;
+  return p >= 0 ? roundHalfUp(p, s) : -roundHalfUp(-p, s);
+}
+
+int32_t sat32(i128 v) {
+  return static_cast<int32_t>(v < kMin ? kMin : (v > kMax ? kMax : v));
+}
+
+/// The tflite rule: x = sat(a * 2^max(-n,0)); h = round_half_up(x * m / 2^31)
+/// (saturating); y = round_half_away(h / 2^max(n,0)).
+int32_t oracleTflite(int32_t a, int32_t m, int n) {
+  i128 x = sat32(i128(a) << std::max(-n, 0));
+  i128 h = sat32(roundHalfUp(x * m, 31));
+  return static_cast<int32_t>(roundHalfAway(h, std::max(n, 0)));
+}
+
+/// TOSA single round: round_half_up(a * m / 2^(31+n)), saturated.
+int32_t oracleSingle(int32_t a, int32_t m, int n) {
+  return sat32(roundHalfUp(i128(a) * m, 31 + n));
+}
+
+/// TOSA double round, as its definition reads: for shifts above 31, first
+/// round to 31 fractional bits (half away from zero), then half up.
+int32_t oracleDouble(int32_t a, int32_t m, int n) {
+  int shift = 31 + n;
+  i128 p = i128(a) * m;
+  if (shift <= 31)
+    return sat32(roundHalfUp(p, shift));
+  i128 first = p + (p >= 0 ? (i128(1) << 30) : -(i128(1) << 30));
+  return sat32(floorDivPow2(first + (i128(1) << (shift - 1)), shift));
+}
+} // namespace
+
+TEST(FixedPoint, DoublingHighMulTies) {
+  // 0.5 -> 1 and -0.5 -> 0: ties go toward +infinity.
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(1 << 15, 1 << 15), 1);
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(-(1 << 15), 1 << 15), 0);
+  // 1.5 -> 2 and -1.5 -> -1.
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(3 << 15, 1 << 15), 2);
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(-(3 << 15), 1 << 15), -1);
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(1 << 30, 1 << 30), 1 << 29);
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(0, kMax), 0);
+}
+
+TEST(FixedPoint, DoublingHighMulSaturates) {
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(kMin, kMin), kMax);
+  // INT32_MIN * INT32_MAX is representable: -(2^31 - 1) after rounding.
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(kMin, kMax), -kMax);
+}
+
+TEST(FixedPoint, RoundingDivideByPOTTies) {
+  EXPECT_EQ(roundingDivideByPOT(5, 1), 3);   // 2.5 -> 3
+  EXPECT_EQ(roundingDivideByPOT(-5, 1), -3); // -2.5 -> -3
+  EXPECT_EQ(roundingDivideByPOT(-6, 2), -2); // -1.5 -> -2
+  EXPECT_EQ(roundingDivideByPOT(6, 2), 2);   // 1.5 -> 2
+  EXPECT_EQ(roundingDivideByPOT(7, 2), 2);   // 1.75 -> 2
+  EXPECT_EQ(roundingDivideByPOT(-4, 1), -2);
+  EXPECT_EQ(roundingDivideByPOT(123, 0), 123);
+  EXPECT_EQ(roundingDivideByPOT(kMin, 31), -1);
+  EXPECT_EQ(roundingDivideByPOT(kMax, 31), 1);
+  EXPECT_EQ(roundingDivideByPOT(kMin, 0), kMin);
+}
+
+TEST(FixedPoint, TosaDoubleRoundDiffersFromSingle) {
+  // 3 * 2^30 / 2^33 = 0.375: single rounds to 0; double first rounds
+  // 1.5 -> 2 at 31 bits, then 2 / 4 = 0.5 -> 1.
+  EXPECT_EQ(rescale(3, 1 << 30, 2, RoundingMode::single_round), 0);
+  EXPECT_EQ(rescale(3, 1 << 30, 2, RoundingMode::double_round), 1);
+  // With shift <= 31 both modes agree.
+  EXPECT_EQ(rescale(3, 1 << 30, 0, RoundingMode::double_round),
+            rescale(3, 1 << 30, 0, RoundingMode::single_round));
+}
+
+TEST(FixedPoint, QuantizeMultiplier) {
+  auto half = quantizeMultiplier(0.5);
+  ASSERT_TRUE(half);
+  EXPECT_EQ(half->multiplier, 1 << 30);
+  EXPECT_EQ(half->shift, 0);
+  auto one = quantizeMultiplier(1.0);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->multiplier, 1 << 30);
+  EXPECT_EQ(one->shift, -1);
+  auto threeQuarters = quantizeMultiplier(0.75);
+  ASSERT_TRUE(threeQuarters);
+  EXPECT_EQ(threeQuarters->multiplier, 1610612736);
+  EXPECT_EQ(threeQuarters->shift, 0);
+  // A fraction that rounds up to 1.0 renormalizes.
+  auto almostOne = quantizeMultiplier(1.0 - std::ldexp(1.0, -40));
+  ASSERT_TRUE(almostOne);
+  EXPECT_EQ(almostOne->multiplier, 1 << 30);
+  EXPECT_EQ(almostOne->shift, -1);
+  auto tiny = quantizeMultiplier(std::ldexp(1.0, -40));
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->shift, 39);
+  auto zero = quantizeMultiplier(0.0);
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->multiplier, 0);
+  EXPECT_FALSE(quantizeMultiplier(-1.0));
+  EXPECT_FALSE(quantizeMultiplier(std::nan("")));
+  EXPECT_FALSE(quantizeMultiplier(std::ldexp(1.0, 40)));
+  EXPECT_FALSE(quantizeMultiplier(std::ldexp(1.0, -80)));
+}
+
+TEST(FixedPoint, QuantizeMultiplierIsAccurate) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-30.0, 8.0);
+  for (int i = 0; i < 10000; ++i) {
+    double m = std::exp2(exponent(rng));
+    auto q = quantizeMultiplier(m);
+    ASSERT_TRUE(q);
+    EXPECT_GE(q->multiplier, 1 << 30);
+    double back = std::ldexp(double(q->multiplier), -31 - q->shift);
+    EXPECT_LE(std::fabs(back - m) / m, std::ldexp(1.0, -31));
+  }
+}
+
+TEST(FixedPoint, RescaleMatchesOracleOnEveryShift) {
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<int32_t> anyInt(kMin, kMax);
+  std::uniform_int_distribution<int32_t> multiplier(0, kMax);
+  const int32_t special[] = {0, 1, -1, kMin, kMax, kMin + 1, 1 << 30, -(1 << 30)};
+  for (int n = -31; n <= 31; ++n) {
+    for (int i = 0; i < 400; ++i) {
+      int32_t a = i < 8 ? special[i] : anyInt(rng);
+      int32_t m = i % 3 == 0 ? kMax : multiplier(rng);
+      ASSERT_EQ(rescale(a, m, n, RoundingMode::tflite), oracleTflite(a, m, n))
+          << "a=" << a << " m=" << m << " n=" << n;
+      if (n >= -29) {
+        ASSERT_EQ(rescale(a, m, n, RoundingMode::single_round),
+                  oracleSingle(a, m, n))
+            << "a=" << a << " m=" << m << " n=" << n;
+        ASSERT_EQ(rescale(a, m, n, RoundingMode::double_round),
+                  oracleDouble(a, m, n))
+            << "a=" << a << " m=" << m << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(FixedPoint, RescaleTiesOnBothSigns) {
+  // m = 2^30 (0.5), n = 1: a / 4. a = 6 -> 1.5, a = -6 -> -1.5.
+  EXPECT_EQ(rescale(6, 1 << 30, 1, RoundingMode::tflite), 2);
+  EXPECT_EQ(rescale(-6, 1 << 30, 1, RoundingMode::tflite), -2);
+  EXPECT_EQ(rescale(6, 1 << 30, 1, RoundingMode::single_round), 2);
+  EXPECT_EQ(rescale(-6, 1 << 30, 1, RoundingMode::single_round), -1);
+  // m = 2^30, n = 0: a / 2; a = -1 -> -0.5: tflite's high-mul rounds toward
+  // +infinity (0), single round too.
+  EXPECT_EQ(rescale(-1, 1 << 30, 0, RoundingMode::tflite), 0);
+  EXPECT_EQ(rescale(-1, 1 << 30, 0, RoundingMode::single_round), 0);
+}
+
+TEST(FixedPoint, RequantizeZeroPointsAndClamp) {
+  // 100 * 0.5 - 128 = -78.
+  EXPECT_EQ(requantize(100, 0, 1 << 30, 0, -128, -128, 127,
+                       RoundingMode::tflite),
+            -78);
+  // Clamped at both ends.
+  EXPECT_EQ(requantize(1000, 0, 1 << 30, 0, 0, 0, 127, RoundingMode::tflite),
+            127);
+  EXPECT_EQ(requantize(-1000, 0, 1 << 30, 0, 0, 0, 127, RoundingMode::tflite),
+            0);
+  // Input zero point: (10 - 4) * 0.5 = 3.
+  EXPECT_EQ(requantize(10, 4, 1 << 30, 0, 0, -128, 127, RoundingMode::tflite),
+            3);
+  // x - input_zp saturates to INT32_MIN rather than wrapping to INT32_MAX;
+  // the left shift saturates too, and the high-mul of INT32_MIN by
+  // INT32_MAX is -(2^31 - 1).
+  EXPECT_EQ(requantize(kMin, 1, kMax, -1, 0, kMin, kMax, RoundingMode::tflite),
+            -kMax);
+  // Multiplier 0 maps everything to the output zero point.
+  EXPECT_EQ(requantize(12345, 0, 0, 3, 7, -128, 127, RoundingMode::tflite), 7);
+}
