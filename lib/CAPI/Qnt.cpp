@@ -70,9 +70,12 @@ int qntRunPipeline(const char *source, size_t length, const char *name,
   if (!module)
     return finish(1);
   if (pipeline && *pipeline) {
-    PassManager pm(&context, module.get()->getName().getStringRef());
-    if (failed(parsePassPipeline(pipeline, pm, diagStream)))
+    // The textual pipeline names its anchor ("builtin.module(...)").
+    FailureOr<OpPassManager> parsed = parsePassPipeline(pipeline, diagStream);
+    if (failed(parsed))
       return finish(2);
+    PassManager pm(&context, parsed->getOpAnchorName());
+    static_cast<OpPassManager &>(pm) = *parsed;
     if (failed(pm.run(module.get())))
       return finish(3);
   } else if (failed(verify(module.get()))) {

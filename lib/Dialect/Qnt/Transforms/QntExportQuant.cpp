@@ -6,7 +6,6 @@
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTEXPORTQUANT
@@ -36,64 +35,46 @@ bool hasStorageType(Attribute params, RankedTensorType intType) {
   return uniform && intType.getElementType() == storageElementType(uniform);
 }
 
-struct ExportQuantize : OpRewritePattern<QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(QuantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    auto type = exportedType(op.getParams(), op.getInput().getType());
-    if (failed(type) || !hasStorageType(op.getParams(), op.getType()))
-      return rewriter.notifyMatchFailure(op, "no upstream quant form");
-    Value cast = quant::QuantizeCastOp::create(rewriter, op.getLoc(), *type,
-                                               op.getInput());
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, op.getType(), cast);
-    return success();
-  }
-};
-
-struct ExportDequantize : OpRewritePattern<DequantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(DequantizeOp op,
-                                PatternRewriter &rewriter) const override {
-    auto type = exportedType(op.getParams(), op.getType());
-    if (failed(type) ||
-        !hasStorageType(op.getParams(), op.getInput().getType()))
-      return rewriter.notifyMatchFailure(op, "no upstream quant form");
-    Value cast = quant::StorageCastOp::create(rewriter, op.getLoc(), *type,
-                                              op.getInput());
-    rewriter.replaceOpWithNewOp<quant::DequantizeCastOp>(op, op.getType(),
-                                                         cast);
-    return success();
-  }
-};
-
 struct QntExportQuantPass
     : public qnt::impl::QntExportQuantBase<QntExportQuantPass> {
   using Base::Base;
   void runOnOperation() override {
-    getOperation()->walk([](Operation *op) {
-      Attribute params;
-      RankedTensorType intType, floatType;
-      if (auto q = dyn_cast<QuantizeOp>(op)) {
-        params = q.getParams();
-        intType = q.getType();
-        floatType = q.getInput().getType();
-      } else if (auto d = dyn_cast<DequantizeOp>(op)) {
-        params = d.getParams();
-        intType = d.getInput().getType();
-        floatType = d.getType();
-      } else {
-        return;
-      }
-      if (failed(exportedType(params, floatType)) ||
-          !hasStorageType(params, intType))
-        op->emitRemark() << "no upstream quant form for " << params << " on "
-                         << intType << "; left as qnt";
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<QuantizeOp, DequantizeOp>(op))
+        ops.push_back(op);
     });
-    RewritePatternSet patterns(&getContext());
-    patterns.add<ExportQuantize, ExportDequantize>(&getContext());
-    quant::StorageCastOp::getCanonicalizationPatterns(patterns, &getContext());
-    // Ops without an upstream form stay; that is not a failure.
-    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+    // No greedy driver: upstream folds dcast(qcast(x)) to x, which would
+    // silently drop the quantization this pass is exporting.
+    for (Operation *op : ops) {
+      IRRewriter rewriter(op);
+      if (auto q = dyn_cast<QuantizeOp>(op)) {
+        auto type = exportedType(q.getParams(), q.getInput().getType());
+        if (failed(type) || !hasStorageType(q.getParams(), q.getType())) {
+          op->emitRemark() << "no upstream quant form for " << q.getParams()
+                           << " on " << q.getType() << "; left as qnt";
+          continue;
+        }
+        Value cast = quant::QuantizeCastOp::create(rewriter, q.getLoc(), *type,
+                                                   q.getInput());
+        rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, q.getType(),
+                                                          cast);
+        continue;
+      }
+      auto d = cast<DequantizeOp>(op);
+      auto type = exportedType(d.getParams(), d.getType());
+      if (failed(type) ||
+          !hasStorageType(d.getParams(), d.getInput().getType())) {
+        op->emitRemark() << "no upstream quant form for " << d.getParams()
+                         << " on " << d.getInput().getType() << "; left as qnt";
+        continue;
+      }
+      Value cast = quant::StorageCastOp::create(rewriter, d.getLoc(), *type,
+                                                d.getInput());
+      rewriter.replaceOpWithNewOp<quant::DequantizeCastOp>(op, d.getType(),
+                                                           cast);
+    }
+    cancelStorageCastPairs(getOperation());
   }
 };
 } // namespace

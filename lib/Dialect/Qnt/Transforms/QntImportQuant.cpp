@@ -6,7 +6,6 @@
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTIMPORTQUANT
@@ -42,44 +41,32 @@ FailureOr<QuantTensor> getQuantTensor(Operation *op, Type type) {
   return QuantTensor{tensorType, elementType, *params};
 }
 
-struct ImportQuantizeCast : OpRewritePattern<quant::QuantizeCastOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(quant::QuantizeCastOp op,
-                                PatternRewriter &rewriter) const override {
-    auto q = getQuantTensor(op, op.getType());
-    if (failed(q))
-      return failure();
-    auto storageType =
-        q->type.clone(storageElementType(q->params));
-    Value codes = QuantizeOp::create(rewriter, op.getLoc(), storageType,
-                                     op.getInput(), q->params);
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, op.getType(), codes);
-    return success();
-  }
-};
+void importQuantizeCast(quant::QuantizeCastOp op, const QuantTensor &q) {
+  IRRewriter rewriter(op);
+  auto storageType = RankedTensorType::get(q.type.getShape(),
+                                           storageElementType(q.params));
+  Value codes = QuantizeOp::create(rewriter, op.getLoc(), storageType,
+                                   op.getInput(), q.params);
+  rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, op.getType(), codes);
+}
 
-struct ImportDequantizeCast : OpRewritePattern<quant::DequantizeCastOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(quant::DequantizeCastOp op,
-                                PatternRewriter &rewriter) const override {
-    auto q = getQuantTensor(op, op.getInput().getType());
-    if (failed(q))
-      return failure();
-    auto storageType = q->type.clone(storageElementType(q->params));
-    Value codes = quant::StorageCastOp::create(rewriter, op.getLoc(),
-                                               storageType, op.getInput());
-    rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getType(), codes,
-                                              q->params);
-    return success();
-  }
-};
+void importDequantizeCast(quant::DequantizeCastOp op, const QuantTensor &q) {
+  IRRewriter rewriter(op);
+  auto storageType = RankedTensorType::get(q.type.getShape(),
+                                           storageElementType(q.params));
+  Value codes = quant::StorageCastOp::create(rewriter, op.getLoc(),
+                                             storageType, op.getInput());
+  rewriter.replaceOpWithNewOp<DequantizeOp>(op, op.getType(), codes,
+                                            q.params);
+}
 
 struct QntImportQuantPass
     : public qnt::impl::QntImportQuantBase<QntImportQuantPass> {
   using Base::Base;
   void runOnOperation() override {
-    // Reject what qnt cannot express before rewriting anything, so a failure
-    // leaves the IR untouched.
+    // Check everything before rewriting anything, so that a failure leaves
+    // the IR untouched.
+    SmallVector<std::pair<Operation *, QuantTensor>> work;
     WalkResult walk = getOperation()->walk([&](Operation *op) {
       Type type;
       if (auto qcast = dyn_cast<quant::QuantizeCastOp>(op))
@@ -88,16 +75,23 @@ struct QntImportQuantPass
         type = dcast.getInput().getType();
       else
         return WalkResult::advance();
-      return failed(getQuantTensor(op, type)) ? WalkResult::interrupt()
-                                              : WalkResult::advance();
+      auto q = getQuantTensor(op, type);
+      if (failed(q))
+        return WalkResult::interrupt();
+      work.emplace_back(op, *q);
+      return WalkResult::advance();
     });
     if (walk.wasInterrupted())
       return signalPassFailure();
-    RewritePatternSet patterns(&getContext());
-    patterns.add<ImportQuantizeCast, ImportDequantizeCast>(&getContext());
-    quant::StorageCastOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+    // No greedy driver: upstream folds dcast(qcast(x)) to x, which would
+    // silently drop a quantize/dequantize pair.
+    for (auto &[op, q] : work) {
+      if (auto qcast = dyn_cast<quant::QuantizeCastOp>(op))
+        importQuantizeCast(qcast, q);
+      else
+        importDequantizeCast(cast<quant::DequantizeCastOp>(op), q);
+    }
+    cancelStorageCastPairs(getOperation());
   }
 };
 } // namespace

@@ -2,6 +2,8 @@
 
 #include "qnt/Dialect/Qnt/Utils/QuantInterop.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
+
 using namespace mlir;
 using namespace mlir::qnt;
 
@@ -81,4 +83,18 @@ mlir::qnt::quantTypeFromUniform(UniformAttr params, Type expressedType) {
   return cast<quant::QuantizedType>(quant::UniformQuantizedType::get(
       flags, storage, expressedType, params.getScale(0),
       params.getZeroPoint(0), qmin, qmax));
+}
+
+void mlir::qnt::cancelStorageCastPairs(Operation *root) {
+  SmallVector<quant::StorageCastOp> casts;
+  root->walk([&](quant::StorageCastOp op) { casts.push_back(op); });
+  for (quant::StorageCastOp op : casts) {
+    auto inner = op.getInput().getDefiningOp<quant::StorageCastOp>();
+    if (inner && inner.getInput().getType() == op.getType())
+      op.getResult().replaceAllUsesWith(inner.getInput());
+  }
+  // Erase users before producers.
+  for (quant::StorageCastOp op : llvm::reverse(casts))
+    if (op->use_empty())
+      op->erase();
 }

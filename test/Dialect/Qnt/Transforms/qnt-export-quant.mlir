@@ -22,6 +22,22 @@ func.func @per_tensor(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// CHECK-LABEL: func @qdq_pair
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[Q:.*]] = quant.qcast %[[X]] : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 2.500000e-01>>
+// CHECK-NEXT: %[[D:.*]] = quant.dcast %[[Q]]
+// CHECK-NEXT: return %[[D]]
+// BACK-LABEL: func @qdq_pair
+// BACK-NEXT: qnt.quantize
+// BACK-NEXT: qnt.dequantize
+func.func @qdq_pair(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = qnt.quantize %x uniform<si8, scale = 0.25> : tensor<4xf32> -> tensor<4xi8>
+  %d = qnt.dequantize %q uniform<si8, scale = 0.25> : tensor<4xi8> -> tensor<4xf32>
+  return %d : tensor<4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func @per_axis_narrow
 // CHECK: quant.qcast %{{.*}} : tensor<2x3xf32> to tensor<2x3x!quant.uniform<i8<-127:127>:f32:1, {1.000000e-01,2.000000e-01,4.000000e-01}>>
 // BACK-LABEL: func @per_axis_narrow

@@ -21,6 +21,21 @@ func.func @per_tensor(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// A QDQ pair (fake quantization in upstream form) must stay a quantization:
+// upstream's dcast(qcast(x)) -> x fold must not erase it.
+// CHECK-LABEL: func @qdq_pair
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>)
+// CHECK-NEXT: %[[Q:.*]] = qnt.quantize %[[X]] uniform<si8, scale = 2.500000e-01>
+// CHECK-NEXT: %[[D:.*]] = qnt.dequantize %[[Q]] uniform<si8, scale = 2.500000e-01>
+// CHECK-NEXT: return %[[D]]
+func.func @qdq_pair(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.25>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<i8:f32, 0.25>> to tensor<4xf32>
+  return %d : tensor<4xf32>
+}
+
+// -----
+
 // Sub-byte and narrow ranges come from the storage bounds.
 // CHECK-LABEL: func @ranges
 // CHECK: qnt.quantize %{{.*}} uniform<si4, scale = 1.000000e-01> : tensor<4xf32> -> tensor<4xi8>

@@ -23,6 +23,12 @@ FailureOr<quant::QuantizedType> quantTypeFromUniform(UniformAttr params,
 /// 2..8 bits, i16, i32.
 IntegerType storageElementType(UniformAttr params);
 
+/// Replaces every `quant.scast(quant.scast(x))` whose result type equals
+/// `x`'s type with `x`, and erases the dead casts. Unlike the greedy
+/// canonicalizer this never applies upstream's `dcast(qcast(x)) -> x` fold,
+/// which would drop a quantization step.
+void cancelStorageCastPairs(Operation *root);
+
 } // namespace mlir::qnt
 
 #endif // QNT_DIALECT_QNT_UTILS_QUANTINTEROP_H
