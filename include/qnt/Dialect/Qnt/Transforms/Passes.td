@@ -51,4 +51,59 @@ def QntStripStats : Pass<"qnt-strip-stats"> {
   }];
 }
 
+def QntPrepareConvolutions : Pass<"qnt-prepare-convolutions", "func::FuncOp"> {
+  let summary = "Bring linalg convolutions into the layouts qnt's kernels use";
+  let description = [{
+    TOSA lowers convolutions to `linalg.conv_2d_nhwc_fhwc` and depthwise ones
+    to `linalg.depthwise_conv_2d_nhwc_hwcm`. qnt's tiling and vectorization
+    work on `linalg.conv_2d_nhwc_hwcf` and `linalg.depthwise_conv_2d_nhwc_hwc`
+    (which upstream decomposes into vectorizable 1-D convolutions). This pass
+    rewrites the former into the latter. Constant filters (dense or
+    `dense_resource`) are permuted at compile time; a non-constant filter of a
+    2-D convolution gets a `linalg.transpose`. A depthwise multiplier other
+    than 1 is left alone.
+
+    ```mlir
+    // before
+    %0 = linalg.conv_2d_nhwc_fhwc ins(%x, %cst : tensor<1x10x10x4xf32>, tensor<8x3x3x4xf32>) ...
+    // after: %cst_hwcf = dense<...> : tensor<3x3x4x8xf32>
+    %0 = linalg.conv_2d_nhwc_hwcf ins(%x, %cst_hwcf : tensor<1x10x10x4xf32>, tensor<3x3x4x8xf32>) ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors and vectorize the tiles";
+  let description = [{
+    Tiles every linalg op on tensors with `scf.for` loops, with tile sizes
+    chosen per op kind for the host's vector registers, decomposes
+    convolution and pooling tiles with a 1x1 window position into 1-D ops,
+    and vectorizes each tile with upstream's linalg vectorizer. Tile sizes
+    divide the static dimensions exactly, so no masking is needed. Ops the
+    vectorizer rejects stay as (tiled) linalg ops and lower to loops later.
+
+    * 2-D convolutions (`nhwc_hwcf`): tiles of 1 x 1 x `ow-tile` x
+      `vector-width` output pixels/channels, one filter tap at a time;
+    * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`;
+    * matmuls: `m-tile` x `vector-width` x whole K;
+    * element-wise and reductions: the innermost dimension by `vector-width`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "Elements per vector along the innermost output dimension (16 f32 = one AVX-512 register)">,
+    Option<"owTile", "ow-tile", "int64_t", /*default=*/"8",
+           "Output pixels along the width per convolution tile">,
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"8",
+           "Rows per matmul tile">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // QNT_DIALECT_QNT_TRANSFORMS_PASSES_TD

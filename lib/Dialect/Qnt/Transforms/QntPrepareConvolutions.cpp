@@ -1,0 +1,113 @@
+//===- QntPrepareConvolutions.cpp - conv layouts for qnt's kernels --------===//
+
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/ConstantUtils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTPREPARECONVOLUTIONS
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// conv_2d_nhwc_fhwc -> conv_2d_nhwc_hwcf, permuting a constant filter at
+/// compile time (upstream's transposeConv2D for other filters).
+struct ConvFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "not on tensors");
+    Value filter = op.getDpsInputs()[1];
+    auto constant = getConstantElements(filter);
+    if (failed(constant)) {
+      if (failed(linalg::transposeConv2D(rewriter, op)))
+        return rewriter.notifyMatchFailure(op, "cannot transpose the filter");
+      return success();
+    }
+    auto permuted = permuteConstant(*constant, {1, 2, 3, 0});
+    if (failed(permuted))
+      return rewriter.notifyMatchFailure(op, "filter data not readable");
+    Value newFilter =
+        arith::ConstantOp::create(rewriter, op.getLoc(), *permuted);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", op.getStrides()),
+        rewriter.getNamedAttr("dilations", op.getDilations())};
+    auto conv = linalg::Conv2DNhwcHwcfOp::create(
+        rewriter, op.getLoc(), op->getResultTypes(),
+        ValueRange{op.getDpsInputs()[0], newFilter}, op.getDpsInits(), attrs);
+    rewriter.replaceOp(op, conv->getResults());
+    return success();
+  }
+};
+
+/// depthwise_conv_2d_nhwc_hwcm with multiplier 1 -> depthwise_conv_2d_nhwc_hwc.
+struct DepthwiseHwcmToHwc
+    : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcmOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "not on tensors");
+    Value filter = op.getDpsInputs()[1];
+    auto filterType = cast<RankedTensorType>(filter.getType());
+    if (filterType.getDimSize(3) != 1)
+      return rewriter.notifyMatchFailure(op, "channel multiplier is not 1");
+    Location loc = op.getLoc();
+    SmallVector<ReassociationIndices> filterMap = {{0}, {1}, {2, 3}};
+    SmallVector<ReassociationIndices> outMap = {{0}, {1}, {2}, {3, 4}};
+    Value newFilter;
+    auto collapsedFilterType = RankedTensorType::get(
+        filterType.getShape().drop_back(), filterType.getElementType());
+    if (auto constant = getConstantElements(filter); succeeded(constant)) {
+      auto bytes = getConstantBytes(*constant);
+      if (failed(bytes))
+        return rewriter.notifyMatchFailure(op, "filter data not readable");
+      newFilter = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::getFromRawBuffer(collapsedFilterType, *bytes));
+    } else {
+      newFilter = tensor::CollapseShapeOp::create(
+          rewriter, loc, collapsedFilterType, filter, filterMap);
+    }
+    Value init = op.getDpsInits()[0];
+    auto initType = cast<RankedTensorType>(init.getType());
+    auto collapsedInitType = RankedTensorType::get(
+        initType.getShape().drop_back(), initType.getElementType());
+    Value newInit = tensor::CollapseShapeOp::create(rewriter, loc,
+                                                    collapsedInitType, init,
+                                                    outMap);
+    SmallVector<NamedAttribute> attrs = {
+        rewriter.getNamedAttr("strides", op.getStrides()),
+        rewriter.getNamedAttr("dilations", op.getDilations())};
+    auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
+        rewriter, loc, TypeRange{collapsedInitType},
+        ValueRange{op.getDpsInputs()[0], newFilter}, ValueRange{newInit},
+        attrs);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, initType, conv->getResult(0), outMap);
+    return success();
+  }
+};
+
+struct QntPrepareConvolutionsPass
+    : public qnt::impl::QntPrepareConvolutionsBase<QntPrepareConvolutionsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ConvFhwcToHwcf, DepthwiseHwcmToHwc>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,168 @@
+//===- QntTileAndVectorize.cpp - tile linalg ops and vectorize tiles ------===//
+
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTTILEANDVECTORIZE
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// The largest divisor of `dim` that is <= `target` (tile sizes that divide
+/// the static dimensions keep every tile static: no masks, no remainders).
+int64_t divisorTile(int64_t dim, int64_t target) {
+  if (ShapedType::isDynamic(dim) || dim <= 0)
+    return 0;
+  for (int64_t t = std::min(dim, target); t > 1; --t)
+    if (dim % t == 0)
+      return t;
+  return 1;
+}
+
+struct TileConfig {
+  int64_t vectorWidth, owTile, mTile;
+};
+
+/// Tile sizes for `op` (0 = not tiled), or an empty vector to leave it alone.
+SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
+                                     const TileConfig &cfg) {
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  if (llvm::any_of(bounds, ShapedType::isDynamic))
+    return {};
+  auto tile = [&](unsigned loop, int64_t target) {
+    int64_t t = divisorTile(bounds[loop], target);
+    return t == bounds[loop] ? 0 : t;
+  };
+  // Loops: n, oh, ow, f, kh, kw, c.
+  if (isa<linalg::Conv2DNhwcHwcfOp>(op))
+    return {1, 1, tile(2, cfg.owTile), tile(3, cfg.vectorWidth), 1, 1, 0};
+  // Loops: n, oh, ow, c, kh, kw.
+  if (isa<linalg::DepthwiseConv2DNhwcHwcOp, linalg::PoolingNhwcMaxOp,
+          linalg::PoolingNhwcSumOp>(op))
+    return {1, 1, tile(2, cfg.owTile), tile(3, cfg.vectorWidth), 1, 1};
+  if (isa<linalg::MatmulOp>(op))
+    return {tile(0, cfg.mTile), tile(1, cfg.vectorWidth), 0};
+  if (isa<linalg::BatchMatmulOp>(op))
+    return {1, tile(1, cfg.mTile), tile(2, cfg.vectorWidth), 0};
+  if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
+    return {}; // other convolution layouts: left to loops
+  // Element-wise ops, fills, transposes, reductions: keep reductions whole,
+  // vectorize the innermost parallel loop and block the one before it.
+  SmallVector<int64_t> sizes(bounds.size(), 0);
+  SmallVector<unsigned> parallel;
+  for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type == utils::IteratorType::parallel)
+      parallel.push_back(i);
+  for (auto [k, loop] : llvm::enumerate(parallel)) {
+    size_t fromEnd = parallel.size() - k;
+    if (fromEnd == 1)
+      sizes[loop] = tile(loop, cfg.vectorWidth);
+    else if (fromEnd == 2)
+      sizes[loop] = tile(loop, 8);
+    else
+      sizes[loop] = bounds[loop] == 1 ? 0 : 1;
+  }
+  return sizes;
+}
+
+/// Largest static vector the vectorizer may create for one tile.
+constexpr int64_t kMaxVectorElements = 1 << 12;
+
+bool smallEnoughToVectorize(linalg::LinalgOp op) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<ShapedType>(operand.get().getType());
+    if (!type)
+      continue;
+    if (!type.hasStaticShape() || type.getNumElements() > kMaxVectorElements)
+      return false;
+  }
+  return true;
+}
+
+struct QntTileAndVectorizePass
+    : public qnt::impl::QntTileAndVectorizeBase<QntTileAndVectorizePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    TileConfig cfg{vectorWidth, owTile, mTile};
+    if (vectorWidth < 1 || owTile < 1 || mTile < 1) {
+      func.emitError() << "qnt-tile-and-vectorize: tile options must be >= 1";
+      return signalPassFailure();
+    }
+
+    // 1. Tile.
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(ctx);
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> sizes = chooseTileSizes(op, cfg);
+      if (sizes.empty() || llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+        continue;
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions options;
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+      options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue; // stays untiled; lowers to loops later
+      rewriter.replaceOp(op, tiled->replacements);
+    }
+
+    // 2. Tiles of 2-D convolutions/pooling with one window row become 1-D
+    //    ops, which the vectorizer handles.
+    {
+      RewritePatternSet patterns(ctx);
+      linalg::populateDecomposeConvolutionPatterns(patterns);
+      tensor::ExtractSliceOp::getCanonicalizationPatterns(patterns, ctx);
+      if (failed(applyPatternsGreedily(func, std::move(patterns))))
+        return signalPassFailure();
+    }
+
+    // 3. Vectorize every static, small linalg op.
+    SmallVector<linalg::LinalgOp> candidates;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() && smallEnoughToVectorize(op))
+        candidates.push_back(op);
+    });
+    for (linalg::LinalgOp op : candidates) {
+      if (failed(linalg::vectorizeOpPrecondition(op)))
+        continue;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> result =
+          linalg::vectorize(rewriter, op);
+      if (failed(result))
+        continue;
+      if (!result->replacements.empty())
+        rewriter.replaceOp(op, result->replacements);
+      else
+        rewriter.eraseOp(op);
+    }
+
+    // 4. Fold the transfer reads/writes of neighbouring tiles.
+    RewritePatternSet patterns(ctx);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::populateFoldTensorSubsetOpPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,90 @@
+//===- Pipelines.cpp - qnt's named pass pipelines -------------------------===//
+
+#include "qnt/Pipelines/Pipelines.h"
+
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Tosa/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
+                                         const FloatToLLVMOptions &options) {
+  // TOSA -> linalg on tensors.
+  {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(tosa::createTosaToLinalgNamed());
+    fpm.addPass(tosa::createTosaToLinalg());
+    fpm.addPass(createTosaToArithPass());
+    fpm.addPass(createTosaToTensorPass());
+  }
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // Kernel layouts, tiling and vectorization.
+  {
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    fpm.addPass(createQntPrepareConvolutions());
+    if (options.vectorize) {
+      QntTileAndVectorizeOptions tv;
+      tv.vectorWidth = options.vectorWidth;
+      fpm.addPass(createQntTileAndVectorize(tv));
+    }
+  }
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers: function results become out-parameters (the runtime ABI, see
+  // docs/runtime.md).
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+
+  // Leftover linalg ops to loops; vector transfers to 1-D.
+  pm.nest<func::FuncOp>().addPass(createConvertLinalgToLoopsPass());
+  pm.nest<func::FuncOp>().addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+
+  // LLVM.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  vectorToLLVM.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::qnt::registerQntPipelines() {
+  PassPipelineRegistration<FloatToLLVMOptions>(
+      "qnt-float-to-llvm",
+      "Float TOSA/linalg to the LLVM dialect: tiled, vectorized, bufferized "
+      "with results as out-parameters",
+      buildFloatToLLVMPipeline);
+}
