@@ -32,6 +32,9 @@ int64_t divisorTile(int64_t dim, int64_t target) {
   return 1;
 }
 
+/// Reduction depth per matmul tile.
+constexpr int64_t kTile = 64;
+
 struct TileConfig {
   int64_t vectorWidth, owTile, mTile;
 };
@@ -54,9 +57,9 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
           linalg::PoolingNhwcSumOp>(op))
     return {1, 1, tile(2, cfg.owTile), tile(3, cfg.vectorWidth), 1, 1};
   if (isa<linalg::MatmulOp>(op))
-    return {tile(0, cfg.mTile), tile(1, cfg.vectorWidth), 0};
+    return {tile(0, cfg.mTile), tile(1, cfg.vectorWidth), tile(2, kTile)};
   if (isa<linalg::BatchMatmulOp>(op))
-    return {1, tile(1, cfg.mTile), tile(2, cfg.vectorWidth), 0};
+    return {1, tile(1, cfg.mTile), tile(2, cfg.vectorWidth), tile(3, kTile)};
   if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
     return {}; // other convolution layouts: left to loops
   // Element-wise ops, fills, transposes, reductions: keep reductions whole,
@@ -146,8 +149,13 @@ struct QntTileAndVectorizePass
       if (failed(linalg::vectorizeOpPrecondition(op)))
         continue;
       rewriter.setInsertionPoint(op);
-      FailureOr<linalg::VectorizationResult> result =
-          linalg::vectorize(rewriter, op);
+      // Contractions become vector.contract rather than broadcast +
+      // multi_reduction, which lowers to outer products.
+      FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
       if (failed(result))
         continue;
       if (!result->replacements.empty())

@@ -1,0 +1,58 @@
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-tile-and-vectorize))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-tile-and-vectorize{vector-width=8 ow-tile=4}))" | FileCheck %s --check-prefix=SMALL
+
+// 2-D convolution: tiles of 8 output pixels x 16 channels (ow-tile 4 x 8 with
+// the SMALL options), one filter tap per iteration, vectorized as a
+// contraction over the input channels.
+// CHECK-LABEL: func @conv
+// CHECK-COUNT-4: scf.for
+// CHECK: vector.transfer_read {{.*}} : tensor<1x10x18x8xf32>, vector<1x8x8xf32>
+// CHECK: vector.contract {{.*}} vector<1x8x8xf32>, vector<8x16xf32> into vector<1x8x16xf32>
+// CHECK-NOT: linalg.conv
+// SMALL-LABEL: func @conv
+// SMALL: vector.contract {{.*}} vector<1x4x8xf32>, vector<8x8xf32> into vector<1x4x8xf32>
+func.func @conv(%x: tensor<1x10x18x8xf32>, %w: tensor<3x3x8x32xf32>, %init: tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32> {
+  %0 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x10x18x8xf32>, tensor<3x3x8x32xf32>) outs(%init : tensor<1x8x16x32xf32>) -> tensor<1x8x16x32xf32>
+  return %0 : tensor<1x8x16x32xf32>
+}
+
+// -----
+
+// Depthwise: channel vectors of 16, element-wise FMAs.
+// CHECK-LABEL: func @depthwise
+// CHECK: vector.fma {{.*}} : vector<1x7x16xf32>
+// CHECK-NOT: linalg.depthwise
+func.func @depthwise(%x: tensor<1x9x9x32xf32>, %w: tensor<3x3x32xf32>, %init: tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32> {
+  %0 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x9x9x32xf32>, tensor<3x3x32xf32>) outs(%init : tensor<1x7x7x32xf32>) -> tensor<1x7x7x32xf32>
+  return %0 : tensor<1x7x7x32xf32>
+}
+
+// -----
+
+// Element-wise: innermost dimension by 16, the one before by 8. 28 is not a
+// multiple of 8: the largest divisor <= 8 (7) keeps tiles static.
+// CHECK-LABEL: func @elementwise
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} : tensor<1x28x28x32xf32>, vector<1x1x7x16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<1x1x7x16xf32>
+func.func @elementwise(%x: tensor<1x28x28x32xf32>) -> tensor<1x28x28x32xf32> {
+  %e = tensor.empty() : tensor<1x28x28x32xf32>
+  %cst = arith.constant 0.0 : f32
+  %0 = linalg.generic {indexing_maps = [affine_map<(a, b, c, d) -> (a, b, c, d)>, affine_map<(a, b, c, d) -> (a, b, c, d)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%x : tensor<1x28x28x32xf32>) outs(%e : tensor<1x28x28x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %cst : f32
+    linalg.yield %r : f32
+  } -> tensor<1x28x28x32xf32>
+  return %0 : tensor<1x28x28x32xf32>
+}
+
+// -----
+
+// Matmul: 8 x 16 tiles, K by 64.
+// CHECK-LABEL: func @matmul
+// CHECK-COUNT-3: scf.for
+// CHECK: vector.contract {{.*}} vector<8x64xf32>, vector<64x16xf32> into vector<8x16xf32>
+func.func @matmul(%a: tensor<16x128xf32>, %b: tensor<128x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x128xf32>, tensor<128x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  return %0 : tensor<16x32xf32>
+}
