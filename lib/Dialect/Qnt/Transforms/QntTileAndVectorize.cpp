@@ -81,7 +81,8 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
   return sizes;
 }
 
-/// Largest static vector the vectorizer may create for one tile.
+/// Largest static vector the vectorizer may create for one tile; also no
+/// sub-byte element types (see below).
 constexpr int64_t kMaxVectorElements = 1 << 12;
 
 bool smallEnoughToVectorize(linalg::LinalgOp op) {
@@ -89,10 +90,52 @@ bool smallEnoughToVectorize(linalg::LinalgOp op) {
     auto type = dyn_cast<ShapedType>(operand.get().getType());
     if (!type)
       continue;
+    // LLVM stores vector<N x i1> as packed bits, memref<i1> holds one byte
+    // per element: sub-byte vectors would be stored wrongly.
+    if (type.getElementType().isIntOrFloat() &&
+        type.getElementTypeBitWidth() < 8)
+      return false;
     if (!type.hasStaticShape() || type.getNumElements() > kMaxVectorElements)
       return false;
   }
   return true;
+}
+
+/// tensor.pad with a constant value and static shapes -> fill of the padded
+/// tensor and a linalg.copy of the source into its interior slice. After
+/// bufferization the copy writes in place (no strided runtime memrefCopy),
+/// and both ops are tiled and vectorized like the rest.
+void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
+  SmallVector<tensor::PadOp> pads;
+  func.walk([&](tensor::PadOp pad) { pads.push_back(pad); });
+  for (tensor::PadOp pad : pads) {
+    Value padValue = pad.getConstantPaddingValue();
+    RankedTensorType type = pad.getResultType();
+    RankedTensorType sourceType = pad.getSourceType();
+    if (!padValue || !type.hasStaticShape() || !sourceType.hasStaticShape() ||
+        !pad.getMixedLowPad().empty() &&
+            llvm::any_of(pad.getMixedLowPad(), [](OpFoldResult ofr) {
+              return !getConstantIntValue(ofr);
+            }))
+      continue;
+    rewriter.setInsertionPoint(pad);
+    Location loc = pad.getLoc();
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                          type.getElementType());
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
+    SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
+    SmallVector<OpFoldResult> sizes =
+        getAsIndexOpFoldResult(rewriter.getContext(), sourceType.getShape());
+    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
+    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+                                                    offsets, sizes, strides);
+    Value copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(),
+                                          interior)
+                       .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
+                                                       offsets, sizes, strides);
+  }
 }
 
 struct QntTileAndVectorizePass
@@ -107,13 +150,15 @@ struct QntTileAndVectorizePass
       return signalPassFailure();
     }
 
+    IRRewriter rewriter(ctx);
+    decomposePads(func, rewriter);
+
     // 1. Tile.
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics())
         ops.push_back(op);
     });
-    IRRewriter rewriter(ctx);
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> sizes = chooseTileSizes(op, cfg);
       if (sizes.empty() || llvm::all_of(sizes, [](int64_t s) { return s == 0; }))

@@ -56,3 +56,21 @@ func.func @matmul(%a: tensor<16x128xf32>, %b: tensor<128x32xf32>, %c: tensor<16x
   %0 = linalg.matmul ins(%a, %b : tensor<16x128xf32>, tensor<128x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
   return %0 : tensor<16x32xf32>
 }
+
+// -----
+
+// i1 results are tiled but not vectorized: LLVM stores vector<N x i1> as
+// packed bits while memref<i1> holds one byte per element.
+// CHECK-LABEL: func @compare
+// CHECK: scf.for
+// CHECK: linalg.generic
+// CHECK-NOT: vector.transfer_write
+func.func @compare(%a: tensor<4x32xf32>, %b: tensor<4x32xf32>) -> tensor<4x32xi1> {
+  %e = tensor.empty() : tensor<4x32xi1>
+  %0 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%a, %b : tensor<4x32xf32>, tensor<4x32xf32>) outs(%e : tensor<4x32xi1>) {
+  ^bb0(%x: f32, %y: f32, %out: i1):
+    %c = arith.cmpf ogt, %x, %y : f32
+    linalg.yield %c : i1
+  } -> tensor<4x32xi1>
+  return %0 : tensor<4x32xi1>
+}

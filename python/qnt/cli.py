@@ -1,0 +1,201 @@
+"""Command line: ``python3 -m qnt <command> ...`` (PYTHONPATH=python).
+
+    qnt import  model.onnx -o model.mlir [--batch N] [--input-shape x=1x1x28x28]
+    qnt compile model.onnx|model.mlir -o model.so [--batch N] [--emit-mlir F]
+    qnt run     model.so input.npy... -o out.npy|out.npz [-o out2.npy]
+    qnt info    model.so
+
+Errors go to stderr with exit status 1, and no output file is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+class CliError(Exception):
+    pass
+
+
+def _shape_overrides(items):
+    res = {}
+    for it in items or []:
+        name, sep, dims = it.rpartition("=")
+        if not sep or not name:
+            raise CliError(f"--input-shape '{it}': expected NAME=D0xD1x...")
+        try:
+            res[name] = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise CliError(f"--input-shape '{it}': dimensions must be "
+                           f"integers") from None
+        if any(d <= 0 for d in res[name]):
+            raise CliError(f"--input-shape '{it}': dimensions must be > 0")
+    return res
+
+
+def _add_shape_args(p):
+    p.add_argument("--batch", type=int, default=None,
+                   help="fix dimension 0 of every input (compile-time batch "
+                        "size)")
+    p.add_argument("--input-shape", action="append", metavar="NAME=AxBx..",
+                   help="static shape of an input (repeatable)")
+
+
+def cmd_import(args):
+    from .importer import import_onnx, write_atomically
+    res = import_onnx(args.model, batch=args.batch,
+                      input_shapes=_shape_overrides(args.input_shape),
+                      fold_bn=not args.no_fold_bn)
+    out = args.output or str(Path(args.model).with_suffix(".mlir"))
+    text = f"// Imported from {Path(args.model).name} by qnt\n" + res.text
+    write_atomically(out, text)
+    if args.verbose:
+        print(f"wrote {out}", file=sys.stderr)
+
+
+def cmd_compile(args):
+    from . import compiler
+    from .importer import write_atomically
+    src = Path(args.model)
+    text, sigs = compiler.load_source(
+        src, batch=args.batch,
+        input_shapes=_shape_overrides(args.input_shape))
+    out = args.output or str(src.with_suffix(".so"))
+    if args.emit_mlir:
+        write_atomically(args.emit_mlir, text)
+    compiler.compile_mlir(text, out, sigs=sigs,
+                          keep_temps=args.keep_temps or None)
+    if args.verbose:
+        print(f"wrote {out}", file=sys.stderr)
+
+
+def _save_atomic(path, save):
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".qnt-", suffix=path.suffix,
+                               dir=path.parent.resolve())
+    os.close(fd)
+    try:
+        save(tmp)
+        from .importer import _umask
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cmd_run(args):
+    from .runtime import CompiledModel
+    m = CompiledModel(args.library)
+    if args.function and args.function not in m._by_name:
+        raise CliError(f"no entry point @{args.function} (has: "
+                       f"{', '.join(f.name for f in m.functions)})")
+    fn = m[args.function] if args.function else m.forward
+    inputs = []
+    for p in args.inputs:
+        try:
+            inputs.append(np.load(p, allow_pickle=False))
+        except (OSError, ValueError) as exc:
+            raise CliError(f"{p}: cannot read .npy: {exc}") from None
+    exact = len(inputs) == len(fn.inputs) and all(
+        a.shape == shape for a, (_, shape, _) in zip(inputs, fn.inputs))
+    if exact:
+        outs = fn(*inputs)
+    else:
+        # More (or fewer) samples than the compiled batch: run in batches.
+        ok = len(inputs) == len(fn.inputs) and all(
+            a.shape[1:] == shape[1:] for a, (_, shape, _) in
+            zip(inputs, fn.inputs))
+        if not ok:
+            want = ", ".join(f"{n}{list(s)}" for n, s, _ in fn.inputs)
+            got = ", ".join(str(list(a.shape)) for a in inputs)
+            raise CliError(f"inputs {got} do not match @{fn.name}({want})")
+        outs = fn.run_dataset(*inputs)
+    names = [n for n, _, _ in fn.outputs]
+    outputs = args.output or []
+    if len(outputs) == 1 and outputs[0].endswith(".npz"):
+        _save_atomic(outputs[0], lambda t: np.savez(
+            t, **{f"output_{i}" if not n.isidentifier() else n: o
+                  for i, (n, o) in enumerate(zip(names, outs))}))
+    elif outputs:
+        if len(outputs) != len(outs):
+            raise CliError(f"the model has {len(outs)} outputs "
+                           f"({', '.join(names)}): give that many -o files "
+                           f"or one .npz")
+        for path, o in zip(outputs, outs):
+            _save_atomic(path, lambda t, o=o: np.save(t, o))
+    else:
+        for n, o in zip(names, outs):
+            print(f"{n}: {o.dtype}{list(o.shape)}")
+            print(o)
+
+
+def cmd_info(args):
+    from .runtime import CompiledModel
+    m = CompiledModel(args.library)
+    for f in m.functions:
+        ins = ", ".join(f"{n}: {d.name}{list(s)}" for n, s, d in f.inputs)
+        outs = ", ".join(f"{n}: {d.name}{list(s)}" for n, s, d in f.outputs)
+        print(f"@{f.name}({ins}) -> ({outs})")
+
+
+def build_parser():
+    ap = argparse.ArgumentParser(prog="qnt", description="qnt: an MLIR "
+                                 "quantization compiler")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="ONNX -> TOSA MLIR")
+    p.add_argument("model")
+    p.add_argument("-o", "--output")
+    _add_shape_args(p)
+    p.add_argument("--no-fold-bn", action="store_true",
+                   help="keep BatchNormalization after Conv unfolded")
+    p.set_defaults(fn=cmd_import)
+
+    p = sub.add_parser("compile", help=".onnx/.mlir -> shared library")
+    p.add_argument("model")
+    p.add_argument("-o", "--output")
+    _add_shape_args(p)
+    p.add_argument("--emit-mlir", metavar="FILE",
+                   help="also write the imported TOSA module")
+    p.add_argument("--keep-temps", action="store_true",
+                   help="keep the intermediate files (printed)")
+    p.set_defaults(fn=cmd_compile)
+
+    p = sub.add_parser("run", help="run a compiled library on .npy inputs")
+    p.add_argument("library")
+    p.add_argument("inputs", nargs="*")
+    p.add_argument("-o", "--output", action="append",
+                   help="output .npy (one per output) or a single .npz")
+    p.add_argument("--function", help="entry point (default: forward)")
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("info", help="print a library's entry points")
+    p.add_argument("library")
+    p.set_defaults(fn=cmd_info)
+    return ap
+
+
+def main(argv=None):
+    from .compiler import CompileError
+    from .importer import ImporterError
+    from .runtime import RuntimeError_
+    from .tools import ToolNotFound
+    args = build_parser().parse_args(argv)
+    try:
+        args.fn(args)
+    except (CliError, ImporterError, CompileError, RuntimeError_,
+            ToolNotFound) as exc:
+        print(f"qnt {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,457 @@
+"""Float compile driver: TOSA / linalg MLIR -> native shared library.
+
+    qnt-opt --pass-pipeline=<float_pipeline()>   (TOSA -> LLVM dialect)
+    mlir-translate --mlir-to-llvmir
+    clang -O3 -shared -fPIC -march=native  model.ll  wrapper.c  -lm
+
+The generated ``wrapper.c`` gives the library a small C interface (see
+docs/runtime.md): ``qnt_forward(void **inputs, void **outputs)``,
+``qnt_invoke(index, inputs, outputs)`` and ``qnt_signature()`` (JSON with the
+names, shapes and dtypes of every entry point).  Shapes, and therefore the
+batch size, are fixed when the library is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .tools import llvm_tool, qnt_tool
+
+__all__ = ["float_pipeline", "compile_mlir", "compile_model",
+           "parse_signatures", "CompileError", "cached_compile"]
+
+
+class CompileError(RuntimeError):
+    pass
+
+
+def float_pipeline(vectorize: bool = True) -> str:
+    """The pass pipeline from float TOSA/linalg to the LLVM dialect.
+
+    It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
+    with qnt-opt as ``qnt-float-to-llvm``: TOSA to linalg, elementwise
+    fusion, convolution layouts, tiling + vectorization, bufferization with
+    results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
+    (a reference for debugging the vectorizer)."""
+    opts = "" if vectorize else "{vectorize=false}"
+    return f"builtin.module(qnt-float-to-llvm{opts})"
+
+
+# ----------------------------------------------------------- signatures
+_ELEM_DTYPE = {"f32": "float32", "f16": "float16", "f64": "float64",
+               "i8": "int8", "i16": "int16", "i32": "int32", "i64": "int64",
+               "i1": "bool"}
+
+
+def _split_top(s: str, sep=","):
+    """Split on ``sep`` outside (), <>, {}, [] and strings."""
+    parts, depth, cur, in_str, i = [], 0, [], False, 0
+    while i < len(s):
+        ch = s[i]
+        if in_str:
+            cur.append(ch)
+            if ch == "\\":
+                cur.append(s[i + 1])
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+            cur.append(ch)
+        elif ch in "(<{[":
+            depth += 1
+            cur.append(ch)
+        elif ch in ")>}]":
+            depth -= 1
+            cur.append(ch)
+        elif ch == sep and depth == 0:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    if "".join(cur).strip():
+        parts.append("".join(cur).strip())
+    return parts
+
+
+def _balanced(s: str, start: int) -> int:
+    """Index just past the bracket group opening at ``s[start]``."""
+    pairs = {"(": ")", "<": ">", "{": "}", "[": "]"}
+    stack, i, in_str = [], start, False
+    while i < len(s):
+        ch = s[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in pairs:
+            stack.append(pairs[ch])
+        elif stack and ch == stack[-1]:
+            stack.pop()
+            if not stack:
+                return i + 1
+        i += 1
+    raise CompileError("unbalanced brackets in a func.func signature")
+
+
+def _tensor_sig(text: str, default_name: str):
+    m = re.match(r"\s*tensor<([^>]*)>", text)
+    if not m:
+        raise CompileError(f"entry-point argument/result '{text[:60]}' is not "
+                           f"a ranked tensor")
+    parts = m.group(1).split("x")
+    elem = parts[-1].strip()
+    dims = parts[:-1]
+    if any(not d.strip().isdigit() for d in dims):
+        raise CompileError(f"dynamic shape in tensor<{m.group(1)}>: qnt "
+                           f"compiles static shapes only")
+    if elem not in _ELEM_DTYPE:
+        raise CompileError(f"unsupported element type {elem}")
+    nm = re.search(r'qnt\.name\s*=\s*"((?:[^"\\]|\\.)*)"', text)
+    name = default_name
+    if nm:
+        name = re.sub(r"\\([0-9A-Fa-f]{2})",
+                      lambda g: chr(int(g.group(1), 16)), nm.group(1))
+        name = name.replace('\\"', '"').replace("\\\\", "\\")
+    return {"name": name, "shape": [int(d) for d in dims],
+            "dtype": _ELEM_DTYPE[elem]}
+
+
+def parse_signatures(mlir: str):
+    """Public ``func.func`` definitions of a tensor-level module."""
+    sigs = []
+    for m in re.finditer(r"func\.func\s+(?:(public|private|nested)\s+)?@"
+                         r"([\w$.]+|\"[^\"]*\")\s*\(", mlir):
+        if m.group(1) in ("private", "nested"):
+            continue
+        name = m.group(2).strip('"')
+        open_at = m.end() - 1
+        close = _balanced(mlir, open_at)
+        args = _split_top(mlir[open_at + 1:close - 1])
+        rest = mlir[close:]
+        results = []
+        ra = re.match(r"\s*->\s*", rest)
+        if ra:
+            pos = ra.end()
+            if rest[pos] == "(":
+                end = _balanced(rest, pos)
+                results = _split_top(rest[pos + 1:end - 1])
+            else:
+                end = _balanced(rest, pos + len("tensor"))
+                results = [rest[pos:end]]
+        ins = []
+        for i, a in enumerate(args):
+            _, _, ty = a.partition(":")
+            ins.append(_tensor_sig(ty, f"input_{i}"))
+        outs = [_tensor_sig(r, f"output_{i}") for i, r in enumerate(results)]
+        sigs.append({"name": name, "inputs": ins, "outputs": outs})
+    if not sigs:
+        raise CompileError("no public func.func in the module")
+    return sigs
+
+
+# ----------------------------------------------------------- C wrapper
+_WRAPPER_HEAD = r"""/* Generated by qnt.compiler: C entry points of a compiled model. */
+#include <stdint.h>
+#include <string.h>
+
+#define QNT_EXPORT __attribute__((visibility("default")))
+#define QNT_HIDDEN __attribute__((visibility("hidden")))
+
+/* MLIR's memref lowering calls memrefCopy for strided copies; defined here
+   so that the library needs no MLIR runtime. */
+typedef struct { int64_t rank; void *descriptor; } qnt_unranked;
+
+static void qnt_copy_rec(int64_t esz, int64_t rank, int64_t dim,
+                         const int64_t *sizes, const int64_t *ss,
+                         const int64_t *ds, char *src, char *dst) {
+  if (dim == rank) { memcpy(dst, src, (size_t)esz); return; }
+  for (int64_t i = 0; i < sizes[dim]; ++i)
+    qnt_copy_rec(esz, rank, dim + 1, sizes, ss, ds,
+                 src + i * ss[dim] * esz, dst + i * ds[dim] * esz);
+}
+
+QNT_HIDDEN void memrefCopy(int64_t esz, qnt_unranked *src,
+                           qnt_unranked *dst) {
+  int64_t rank = src->rank;
+  char **sd = (char **)src->descriptor, **dd = (char **)dst->descriptor;
+  int64_t *sm = (int64_t *)(sd + 2), *dm = (int64_t *)(dd + 2);
+  char *s = sd[1] + sm[0] * esz, *d = dd[1] + dm[0] * esz;
+  const int64_t *sizes = sm + 1, *ss = sm + 1 + rank, *ds = dm + 1 + rank;
+  qnt_copy_rec(esz, rank, 0, sizes, ss, ds, s, d);
+}
+"""
+
+
+def _c_string(s: str) -> str:
+    out = []
+    for ch in s.encode("utf-8"):
+        c = chr(ch)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif 32 <= ch < 127:
+            out.append(c)
+        else:
+            out.append(f"\\{ch:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _strides(shape):
+    st, acc = [], 1
+    for d in reversed(shape):
+        st.append(acc)
+        acc *= max(int(d), 1)
+    return list(reversed(st))
+
+
+def generate_wrapper(sigs, default="forward") -> str:
+    lines = [_WRAPPER_HEAD]
+    for fi, sig in enumerate(sigs):
+        params, args = [], []
+        for kind, tensors in (("in", sig["inputs"]), ("out", sig["outputs"])):
+            for ti, t in enumerate(tensors):
+                r = len(t["shape"])
+                params += ["void *", "void *", "int64_t"] + ["int64_t"] * (2 * r)
+                p = f"{kind}[{ti}]"
+                args += [p, p, "0"] + [str(d) for d in t["shape"]] + \
+                    [str(s) for s in _strides(t["shape"])]
+        sym = sig["name"]
+        lines.append(f"extern void {sym}({', '.join(params) or 'void'});")
+        lines.append(f"static int qnt_fn_{fi}(void **in, void **out) {{")
+        lines.append("  (void)in; (void)out;")
+        lines.append(f"  {sym}({', '.join(args)});")
+        lines.append("  return 0;")
+        lines.append("}")
+    lines.append("static int (*const qnt_table[])(void **, void **) = {")
+    lines.append("  " + ", ".join(f"qnt_fn_{i}" for i in range(len(sigs))))
+    lines.append("};")
+    names = [s["name"] for s in sigs]
+    fwd = names.index(default) if default in names else 0
+    meta = json.dumps({"version": 1, "functions": sigs}, separators=(",", ":"))
+    lines.append(f"""
+QNT_EXPORT const char *qnt_signature(void) {{ return {_c_string(meta)}; }}
+QNT_EXPORT int qnt_num_functions(void) {{ return {len(sigs)}; }}
+QNT_EXPORT int qnt_invoke(int index, void **inputs, void **outputs) {{
+  if (index < 0 || index >= {len(sigs)}) return -1;
+  return qnt_table[index](inputs, outputs);
+}}
+QNT_EXPORT int qnt_forward(void **inputs, void **outputs) {{
+  return qnt_fn_{fwd}(inputs, outputs);
+}}
+""")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------- weight extraction
+_GLOBAL_RE = re.compile(
+    r"^(\s*)llvm\.mlir\.global\s+(?:private|internal)\s+constant\s+"
+    r"@([\w$.]+)\(dense_resource<([\w$.-]+)>\s*:\s*[^)]*\)\s*"
+    r"(\{[^}]*\})?\s*:\s*(.*)$", re.M)
+_RESOURCE_RE = re.compile(r'^\s*([\w$.-]+):\s*"0x([0-9A-Fa-f]*)",?\s*$',
+                          re.M)
+EXTERNAL_MIN_BYTES = 4096
+
+
+def externalize_weights(llvm_mlir: str, workdir: Path):
+    """Move large ``dense_resource`` globals out of the LLVM dialect module.
+
+    mlir-translate prints every weight as a decimal LLVM IR constant and
+    clang parses it back (about 10 s for 10 MB of weights).  Instead each
+    large global becomes an external declaration and its bytes go into an
+    assembly file that ``.incbin``s them.  Returns (new text, .s path or
+    None)."""
+    start = llvm_mlir.find("{-#")
+    if start < 0:
+        return llvm_mlir, None
+    blobs = {m.group(1): m.group(2) for m in
+             _RESOURCE_RE.finditer(llvm_mlir, start)}
+    asm = []
+    moved = set()
+
+    def repl(m):
+        indent, sym, res, attrs, ty = m.groups()
+        hexdata = blobs.get(res)
+        if hexdata is None or len(hexdata) // 2 - 4 < EXTERNAL_MIN_BYTES:
+            return m.group(0)
+        data = bytes.fromhex(hexdata)[4:]
+        align = 16
+        am = re.search(r"alignment\s*=\s*(\d+)", attrs or "")
+        if am:
+            align = max(align, int(am.group(1)))
+        binp = workdir / f"{sym}.bin"
+        binp.write_bytes(data)
+        asm.extend([
+            f'  .section .rodata.qnt.{sym},"a",@progbits',
+            f"  .globl {sym}", f"  .hidden {sym}",
+            f"  .type {sym},@object", f"  .p2align {align.bit_length() - 1}",
+            f"{sym}:", f'  .incbin "{binp}"', f"  .size {sym}, {len(data)}",
+        ])
+        moved.add(res)
+        return (f"{indent}llvm.mlir.global external constant @{sym}() "
+                f"{attrs or ''} : {ty}")
+
+    head = _GLOBAL_RE.sub(repl, llvm_mlir[:start])
+    if not moved:
+        return llvm_mlir, None
+    rest = _RESOURCE_RE.sub(
+        lambda m: "" if m.group(1) in moved else m.group(0),
+        llvm_mlir[start:])
+    if not _RESOURCE_RE.search(rest):
+        rest = ""
+    else:
+        # Keep the section well-formed: entries are comma separated.
+        rest = re.sub(r'("0x[0-9A-Fa-f]*")\s*(?=\n\s*[\w$.-]+:)', r"\1,",
+                      re.sub(r'"0x([0-9A-Fa-f]*)",(\s*\n\s*\})',
+                             r'"0x\1"\2', rest))
+    s_path = workdir / "weights.s"
+    s_path.write_text("\n".join(asm) + "\n")
+    return head + rest, s_path
+
+
+# ------------------------------------------------------------- driver
+def _run(cmd, what):
+    timeout = float(os.environ.get("QNT_COMPILE_TIMEOUT", "3600"))
+    try:
+        p = subprocess.run([str(c) for c in cmd], capture_output=True,
+                           text=True, timeout=timeout)
+    except OSError as exc:
+        raise CompileError(f"{what}: cannot run {cmd[0]}: {exc}") from None
+    except subprocess.TimeoutExpired:
+        raise CompileError(f"{what}: timed out after {timeout:.0f} s "
+                           f"(QNT_COMPILE_TIMEOUT)") from None
+    if p.returncode != 0:
+        err = (p.stderr or p.stdout).strip()
+        if len(err) > 4000:
+            err = err[:4000] + "\n... (truncated)"
+        raise CompileError(f"{what} failed (exit {p.returncode}):\n{err}")
+    return p
+
+
+def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
+                 pipeline=None, opt_tool=None, cflags=None) -> Path:
+    """Compile a tensor-level MLIR module to a shared library at out_path.
+
+    The library is written atomically (temp file + rename)."""
+    out_path = Path(out_path)
+    sigs = sigs if sigs is not None else parse_signatures(mlir_text)
+    keep = keep_temps if keep_temps is not None else bool(
+        os.environ.get("QNT_KEEP_TEMPS"))
+    tmp = Path(tempfile.mkdtemp(prefix="qnt-compile-"))
+    try:
+        src = tmp / "model.mlir"
+        src.write_text(mlir_text)
+        llvm_mlir = tmp / "model.llvm.mlir"
+        opt = opt_tool or qnt_tool("qnt-opt")
+        # Single-threaded: one model is one function, and a crash inside a
+        # multi-threaded mlir-opt can deadlock instead of exiting.
+        _run([opt, src, "--mlir-disable-threading",
+              f"--pass-pipeline={pipeline or float_pipeline()}",
+              "-o", llvm_mlir], "mlir-opt (lowering)")
+        text, weights_s = externalize_weights(llvm_mlir.read_text(), tmp)
+        if weights_s is not None:
+            llvm_mlir.write_text(text)
+        ll = tmp / "model.ll"
+        _run([llvm_tool("mlir-translate"), "--mlir-to-llvmir", llvm_mlir,
+              "-o", ll], "mlir-translate")
+        wrapper = tmp / "wrapper.c"
+        wrapper.write_text(generate_wrapper(sigs))
+        so_tmp = tmp / "model.so"
+        flags = cflags or ["-O3", "-march=native"]
+        _run([llvm_tool("clang"), *flags, "-shared", "-fPIC",
+              "-Wno-override-module", ll, wrapper,
+              *([weights_s] if weights_s else []), "-o", so_tmp, "-lm"],
+             "clang")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        staged = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+        shutil.copyfile(so_tmp, staged)
+        os.replace(staged, out_path)
+        return out_path
+    finally:
+        if keep:
+            print(f"qnt: intermediate files kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_batch(sigs, batch):
+    if batch is None:
+        return
+    for s in sigs:
+        for t in s["inputs"]:
+            if not t["shape"] or t["shape"][0] != batch:
+                raise CompileError(
+                    f"--batch {batch}: input '{t['name']}' of @{s['name']} "
+                    f"has shape {t['shape']}; an MLIR input's batch is fixed "
+                    f"in the file")
+
+
+def load_source(path, *, batch=None, input_shapes=None):
+    """(mlir text, signatures) of an .onnx or .mlir file."""
+    path = Path(path)
+    if path.suffix == ".onnx":
+        from .importer import import_onnx
+        res = import_onnx(path, batch=batch, input_shapes=input_shapes)
+        sigs = [s.to_json() for s in res.signatures]
+        return res.text, sigs
+    if path.suffix == ".mlir":
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise CompileError(f"{path}: {exc}") from None
+        sigs = parse_signatures(text)
+        _check_batch(sigs, batch)
+        return text, sigs
+    raise CompileError(f"{path}: expected a .onnx or .mlir file")
+
+
+def compile_model(path, out_path, *, batch=None, input_shapes=None,
+                  **kw) -> Path:
+    """Compile an .onnx or .mlir model to a shared library."""
+    text, sigs = load_source(path, batch=batch, input_shapes=input_shapes)
+    return compile_mlir(text, out_path, sigs=sigs, **kw)
+
+
+# ------------------------------------------------------------- caching
+_PROCESS_CACHE = None
+
+
+def _cache_dir() -> Path:
+    global _PROCESS_CACHE
+    env = os.environ.get("QNT_CACHE_DIR")
+    if env:
+        p = Path(env)
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+    if _PROCESS_CACHE is None:
+        import atexit
+        _PROCESS_CACHE = Path(tempfile.mkdtemp(prefix="qnt-cache-"))
+        atexit.register(shutil.rmtree, _PROCESS_CACHE, True)
+    return _PROCESS_CACHE
+
+
+def cached_compile(mlir_text: str, sigs=None, **kw) -> Path:
+    """Compile (or reuse) a library for ``mlir_text``.
+
+    Libraries are keyed by a hash of the module, the pipeline and the tool
+    paths, in $QNT_CACHE_DIR if set, else in a per-process temporary
+    directory removed at exit."""
+    h = hashlib.sha256()
+    h.update(mlir_text.encode())
+    h.update((kw.get("pipeline") or float_pipeline()).encode())
+    h.update(str(kw.get("cflags")).encode())
+    h.update(str(llvm_tool("clang")).encode())
+    path = _cache_dir() / f"{h.hexdigest()[:24]}.so"
+    if not path.exists():
+        compile_mlir(mlir_text, path, sigs=sigs, **kw)
+    return path

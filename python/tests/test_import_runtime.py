@@ -1,0 +1,209 @@
+"""Compile driver and runtime: .mlir inputs, the C entry points, batching,
+the CLI, memory behaviour across calls."""
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FMNIST = REPO / "models" / "fmnist_mobilenet.onnx"
+
+from qnt import compiler  # noqa: E402
+from qnt.runtime import CompiledModel, RuntimeError_  # noqa: E402
+
+RNG = np.random.RandomState(3)
+
+TOSA = """
+func.func @forward(%x: tensor<2x4xf32> {qnt.name = "x"},
+                   %w: tensor<1x4x3xf32> {qnt.name = "w"})
+    -> (tensor<2x3xf32> {qnt.name = "y"}, tensor<2x4xf32> {qnt.name = "s"}) {
+  %zp = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %s3 = tosa.const_shape {values = dense<[1, 2, 4]> : tensor<3xindex>} : () -> !tosa.shape<3>
+  %x3 = tosa.reshape %x, %s3 : (tensor<2x4xf32>, !tosa.shape<3>) -> tensor<1x2x4xf32>
+  %m = tosa.matmul %x3, %w, %zp, %zp : (tensor<1x2x4xf32>, tensor<1x4x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x2x3xf32>
+  %s2 = tosa.const_shape {values = dense<[2, 3]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %y = tosa.reshape %m, %s2 : (tensor<1x2x3xf32>, !tosa.shape<2>) -> tensor<2x3xf32>
+  %s = tosa.sigmoid %x : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y, %s : tensor<2x3xf32>, tensor<2x4xf32>
+}
+"""
+
+LINALG = """
+func.func @forward(%a: tensor<4x8xf32>, %b: tensor<8x3xf32>) -> tensor<4x3xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x3xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x3xf32>)
+                     outs(%f : tensor<4x3xf32>) -> tensor<4x3xf32>
+  %r = linalg.exp ins(%m : tensor<4x3xf32>) outs(%e : tensor<4x3xf32>) -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
+}
+func.func @twice(%a: tensor<5xf32>) -> tensor<5xf32> {
+  %e = tensor.empty() : tensor<5xf32>
+  %r = linalg.add ins(%a, %a : tensor<5xf32>, tensor<5xf32>) outs(%e : tensor<5xf32>) -> tensor<5xf32>
+  return %r : tensor<5xf32>
+}
+"""
+
+
+def qnt(*args):
+    env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
+    return subprocess.run([sys.executable, "-m", "qnt", *map(str, args)],
+                          capture_output=True, text=True, env=env)
+
+
+def test_tosa_mlir_input(tmp_path):
+    src = tmp_path / "m.mlir"
+    src.write_text(TOSA)
+    so = compiler.compile_model(src, tmp_path / "m.so")
+    lib = CompiledModel(so)
+    assert [n for n, _, _ in lib.inputs] == ["x", "w"]
+    assert [n for n, _, _ in lib.outputs] == ["y", "s"]
+    x, w = RNG.rand(2, 4).astype(np.float32), RNG.rand(1, 4, 3).astype(
+        np.float32)
+    y, s = lib(x, w=w)
+    np.testing.assert_allclose(y, x @ w[0], rtol=1e-5)
+    np.testing.assert_allclose(s, 1 / (1 + np.exp(-x)), rtol=1e-5)
+    with pytest.raises(RuntimeError_, match="shape"):
+        lib(x[:1], w)
+
+
+def test_linalg_mlir_input_and_multiple_functions(tmp_path):
+    src = tmp_path / "l.mlir"
+    src.write_text(LINALG)
+    lib = CompiledModel(compiler.compile_model(src, tmp_path / "l.so"))
+    a, b = RNG.rand(4, 8).astype(np.float32), RNG.rand(8, 3).astype(
+        np.float32)
+    (r,) = lib(a, b)
+    np.testing.assert_allclose(r, np.exp(a @ b), rtol=1e-5)
+    v = RNG.rand(5).astype(np.float32)
+    np.testing.assert_array_equal(lib["twice"](v)[0], v + v)
+    assert [f.name for f in lib.functions] == ["forward", "twice"]
+
+
+def test_signature_parser_names_and_defaults():
+    sigs = compiler.parse_signatures(TOSA + LINALG.replace("@forward",
+                                                           "@other"))
+    assert [s["name"] for s in sigs] == ["forward", "other", "twice"]
+    assert sigs[0]["inputs"][1] == {"name": "w", "shape": [1, 4, 3],
+                                    "dtype": "float32"}
+    assert sigs[1]["inputs"][0]["name"] == "input_0"
+
+
+def _conv_model(build, batch):
+    m = build()
+    m.input("x", [batch, 3, 32, 32])
+    w = RNG.uniform(-1, 1, (16, 3, 3, 3)).astype(np.float32)
+    c = m.node("Conv", ["x", m.const(w)], pads=[1, 1, 1, 1])
+    r = m.node("Relu", [c])
+    g = m.node("GlobalAveragePool", [r])
+    m.output(m.node("Flatten", [g]))
+    return m.model(), w
+
+
+def _rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def test_no_memory_growth_across_calls(build, tmp_path, ref):
+    model, w = _conv_model(build, 2)
+    import onnx
+    onnx.save(model, str(tmp_path / "c.onnx"))
+    lib = CompiledModel(compiler.compile_model(tmp_path / "c.onnx",
+                                               tmp_path / "c.so"))
+    x = RNG.rand(2, 3, 32, 32).astype(np.float32)
+    (y,) = lib(x)
+    want = np.maximum(ref.conv(x, w, pads=(1, 1, 1, 1)), 0).mean(axis=(2, 3))
+    np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-5)
+    for _ in range(50):
+        lib(x)
+    before = _rss_mb()
+    for _ in range(1500):     # each call allocates ~200 KB of temporaries
+        lib(x)
+    grew = _rss_mb() - before
+    assert grew < 20, f"RSS grew by {grew:.1f} MB over 1500 calls"
+
+
+def test_run_dataset_pads_last_batch_and_threads(build, tmp_path):
+    model, _ = _conv_model(build, 4)
+    import onnx
+    onnx.save(model, str(tmp_path / "c4.onnx"))
+    lib = CompiledModel(compiler.compile_model(tmp_path / "c4.onnx",
+                                               tmp_path / "c4.so"))
+    data = RNG.rand(10, 3, 32, 32).astype(np.float32)
+    (all_out,) = lib.run_dataset(data)
+    assert all_out.shape == (10, 16)
+    one = CompiledModel(compiler.compile_model(tmp_path / "c4.onnx",
+                                               tmp_path / "c1.so", batch=1))
+    for i in (0, 5, 9):
+        np.testing.assert_allclose(one(data[i:i + 1])[0][0], all_out[i],
+                                   rtol=1e-5)
+    # Concurrent calls (ctypes releases the GIL): results stay correct.
+    results = [None] * 4
+
+    def work(k):
+        results[k] = lib.run_dataset(data)[0]
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for r in results:
+        np.testing.assert_array_equal(r, all_out)
+
+
+def test_rebuilt_library_at_same_path_is_reloaded(tmp_path):
+    src = tmp_path / "a.mlir"
+    src.write_text(LINALG)
+    so = tmp_path / "lib.so"
+    compiler.compile_model(src, so)
+    first = CompiledModel(so)
+    src.write_text(TOSA)
+    compiler.compile_model(src, so)
+    second = CompiledModel(so)
+    assert [f.name for f in first.functions] == ["forward", "twice"]
+    assert [n for n, _, _ in second.inputs] == ["x", "w"]
+
+
+def test_cli_compile_run_info(tmp_path):
+    so = tmp_path / "fm.so"
+    p = qnt("compile", FMNIST, "-o", so, "--batch", "4", "--emit-mlir",
+            tmp_path / "fm.mlir")
+    assert p.returncode == 0, p.stderr
+    assert "tosa.depthwise_conv2d" in (tmp_path / "fm.mlir").read_text()
+    p = qnt("info", so)
+    assert "@forward(input: float32[4, 1, 28, 28]) -> (logits: " \
+           "float32[4, 10])" in p.stdout
+    x = RNG.rand(9, 1, 28, 28).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    p = qnt("run", so, tmp_path / "x.npy", "-o", tmp_path / "y.npy")
+    assert p.returncode == 0, p.stderr
+    y = np.load(tmp_path / "y.npy")
+    assert y.shape == (9, 10)
+    lib = CompiledModel(so)
+    np.testing.assert_allclose(lib(x[4:8])[0], y[4:8], rtol=1e-5)
+    p = qnt("run", so, tmp_path / "x.npy", "-o", tmp_path / "y.npz")
+    assert p.returncode == 0, p.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npz")["logits"], y)
+    np.save(tmp_path / "bad.npy", x[:, :, :5])
+    p = qnt("run", so, tmp_path / "bad.npy", "-o", tmp_path / "z.npy")
+    assert p.returncode != 0 and "do not match" in p.stderr
+    assert not (tmp_path / "z.npy").exists()
+
+
+def test_fmnist_matches_onnxruntime(tmp_path):
+    from qnt.reference import ort
+    if not ort.ort_available():
+        pytest.skip("onnxruntime-node not installed (scripts/install-ort.sh)")
+    lib = CompiledModel(compiler.compile_model(FMNIST, tmp_path / "f.so",
+                                               batch=8))
+    x = RNG.rand(20, 1, 28, 28).astype(np.float32)
+    (ours,) = lib.run_dataset(x)
+    theirs = list(ort.run_onnxruntime(FMNIST, {"input": x}).values())[0]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
