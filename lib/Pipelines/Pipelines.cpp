@@ -29,13 +29,15 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
     fpm.addPass(createTosaToTensorPass());
   }
   pm.addPass(createCanonicalizerPass());
+  // Kernel layouts first: the depthwise rewrite's reshapes then fold away in
+  // elementwise fusion.
+  pm.nest<func::FuncOp>().addPass(createQntPrepareConvolutions());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
 
-  // Kernel layouts, tiling and vectorization.
+  // Tiling and vectorization.
   {
     OpPassManager &fpm = pm.nest<func::FuncOp>();
-    fpm.addPass(createQntPrepareConvolutions());
     if (options.vectorize) {
       QntTileAndVectorizeOptions tv;
       tv.vectorWidth = options.vectorWidth;
