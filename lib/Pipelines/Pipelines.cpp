@@ -2,6 +2,7 @@
 
 #include "qnt/Pipelines/Pipelines.h"
 
+#include "qnt/Conversion/Passes.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -28,6 +29,8 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
     fpm.addPass(createTosaToArithPass());
     fpm.addPass(createTosaToTensorPass());
   }
+  // qnt's own element-wise ops (clips, fake quantization, requantization).
+  pm.addPass(createConvertQntToLinalg());
   pm.addPass(createCanonicalizerPass());
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in
   // elementwise fusion.

@@ -3,6 +3,7 @@
 #include "qnt/InitAll.h"
 
 #include "qnt/Dialect/Qnt/IR/QntDialect.h"
+#include "qnt/Conversion/Passes.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Pipelines/Pipelines.h"
 
@@ -103,6 +104,7 @@ void mlir::qnt::registerAllDialects(DialectRegistry &registry) {
 
 void mlir::qnt::registerAllPasses() {
   qnt::registerQntPasses();
+  qnt::registerQntConversionPasses();
   qnt::registerQntPipelines();
 
   // The upstream passes qnt's pipelines are built from, so that every stage

@@ -1,0 +1,488 @@
+//===- QntToLinalg.cpp - lower qnt element-wise ops to linalg -------------===//
+
+#include "qnt/Conversion/Passes.h"
+#include "qnt/Conversion/QntToLinalg/QntToLinalg.h"
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_CONVERTQNTTOLINALG
+#include "qnt/Conversion/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// One parameter per slice along the op's axis (or one for the tensor).
+/// Per-tensor values become constants in the loop body; per-slice values a
+/// 1-D constant tensor read through an (axis) indexing map.
+struct Param {
+  Type type; // scalar element type
+  SmallVector<Attribute> values;
+};
+
+Param floatParam(FloatType type, ArrayRef<double> values) {
+  Param p{type, {}};
+  for (double v : values)
+    p.values.push_back(FloatAttr::get(type, v));
+  return p;
+}
+
+Param intParam(Type type, ArrayRef<int64_t> values) {
+  Param p{type, {}};
+  for (int64_t v : values)
+    p.values.push_back(IntegerAttr::get(type, v));
+  return p;
+}
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, Value,
+                                  ArrayRef<Value>)>;
+
+/// result[i] = body(input[i], params at slice i[axis]) as a linalg.generic.
+Value buildElementwise(OpBuilder &b, Location loc, Value input,
+                       Type resultElementType, std::optional<int64_t> axis,
+                       ArrayRef<Param> params, BodyFn body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  unsigned rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<Value> inputs = {input};
+  SmallVector<AffineMap> maps = {identity};
+  SmallVector<int> paramSlot; // block argument index, or -1 for a constant
+  for (const Param &p : params) {
+    if (p.values.size() == 1) {
+      paramSlot.push_back(-1);
+      continue;
+    }
+    auto tensorType =
+        RankedTensorType::get({int64_t(p.values.size())}, p.type);
+    inputs.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(tensorType, p.values)));
+    maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(*axis, ctx)));
+    paramSlot.push_back(inputs.size() - 1);
+  }
+  maps.push_back(identity);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       resultElementType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> values;
+        for (auto [p, slot] : llvm::zip(params, paramSlot))
+          values.push_back(slot < 0 ? arith::ConstantOp::create(
+                                          nb, nloc, cast<TypedAttr>(p.values[0]))
+                                          .getResult()
+                                    : args[slot]);
+        Value result = body(nb, nloc, args[0], values);
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value constInt(OpBuilder &b, Location loc, Type type, int64_t v) {
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, v));
+}
+
+Value constFloat(OpBuilder &b, Location loc, Type type, double v) {
+  return arith::ConstantOp::create(b, loc, FloatAttr::get(type, v));
+}
+
+/// clamp(x, lo, hi) for i64 values with constant bounds.
+Value clampI64(OpBuilder &b, Location loc, Value x, int64_t lo, int64_t hi) {
+  Type i64 = b.getI64Type();
+  x = arith::MaxSIOp::create(b, loc, x, constInt(b, loc, i64, lo));
+  return arith::MinSIOp::create(b, loc, x, constInt(b, loc, i64, hi));
+}
+
+/// Integer `x` (any width) to i64, by the signedness of the codes.
+Value extendCodes(OpBuilder &b, Location loc, Value x, bool isSigned) {
+  Type i64 = b.getI64Type();
+  if (x.getType() == i64)
+    return x;
+  return isSigned ? arith::ExtSIOp::create(b, loc, i64, x).getResult()
+                  : arith::ExtUIOp::create(b, loc, i64, x).getResult();
+}
+
+/// i64 to the result integer type (truncation keeps the low bits: codes are
+/// already clamped to the storage range).
+Value toResult(OpBuilder &b, Location loc, Value x, Type type) {
+  if (x.getType() == type)
+    return x;
+  return arith::TruncIOp::create(b, loc, type, x);
+}
+
+//===----------------------------------------------------------------------===//
+// Uniform quantization bodies (shared by quantize, dequantize, fake_quant)
+//===----------------------------------------------------------------------===//
+
+/// q = clamp(roundeven(x / s), qmin - zp, qmax - zp) + zp as i64; NaN -> zp.
+Value quantizeBody(OpBuilder &b, Location loc, Value x, Value scale, Value zp,
+                   UniformAttr params) {
+  Type ft = x.getType();
+  Value y = arith::DivFOp::create(b, loc, x, scale);
+  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
+  y = arith::SelectOp::create(b, loc, isNan, constFloat(b, loc, ft, 0.0), y);
+  Value r = math::RoundEvenOp::create(b, loc, y);
+  // Keep fptosi defined (|r| < 2^62) before the exact integer clamp.
+  r = arith::MaximumFOp::create(b, loc, r, constFloat(b, loc, ft, -0x1p62));
+  r = arith::MinimumFOp::create(b, loc, r, constFloat(b, loc, ft, 0x1p62));
+  Type i64 = b.getI64Type();
+  Value q = arith::FPToSIOp::create(b, loc, i64, r);
+  q = arith::AddIOp::create(b, loc, q, zp);
+  return clampI64(b, loc, q, params.getQMin(), params.getQMax());
+}
+
+/// x = (q - zp) * s, with q already widened to i64.
+Value dequantizeBody(OpBuilder &b, Location loc, Value q64, Value scale,
+                     Value zp) {
+  Value centered = arith::SubIOp::create(b, loc, q64, zp);
+  Value f = arith::SIToFPOp::create(b, loc, scale.getType(), centered);
+  return arith::MulFOp::create(b, loc, f, scale);
+}
+
+SmallVector<Param> uniformParams(UniformAttr params, FloatType ft) {
+  return {floatParam(ft, params.getScales()),
+          intParam(IntegerType::get(ft.getContext(), 64),
+                   params.getZeroPoints())};
+}
+
+//===----------------------------------------------------------------------===//
+// Codebook bodies
+//===----------------------------------------------------------------------===//
+
+/// Codebook scales as a constant tensor broadcast against `type`.
+std::pair<Value, AffineMap> codebookScales(OpBuilder &b, Location loc,
+                                           CodebookAttr codebook,
+                                           RankedTensorType type,
+                                           FloatType ft) {
+  DenseFPElementsAttr scales = codebook.getScales();
+  auto scalesType = RankedTensorType::get(scales.getType().getShape(), ft);
+  SmallVector<APFloat> values;
+  for (APFloat v : scales.getValues<APFloat>()) {
+    bool lost;
+    v.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    values.push_back(v);
+  }
+  Value constant = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(scalesType, values));
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    exprs.push_back(scalesType.getDimSize(d) == 1
+                        ? getAffineConstantExpr(0, b.getContext())
+                        : getAffineDimExpr(d, b.getContext()));
+  return {constant, AffineMap::get(type.getRank(), 0, exprs, b.getContext())};
+}
+
+/// Codes of a codebook: ternary |x| > t ? sign(x) : 0; binary x >= 0 ? 1 : -1.
+Value codebookQuantizeBody(OpBuilder &b, Location loc, Value x,
+                           CodebookAttr codebook) {
+  Type ft = x.getType();
+  Type i64 = b.getI64Type();
+  Value zero = constFloat(b, loc, ft, 0.0);
+  Value one = constInt(b, loc, i64, 1), minusOne = constInt(b, loc, i64, -1);
+  Value nonNegative =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, zero);
+  Value sign = arith::SelectOp::create(b, loc, nonNegative, one, minusOne);
+  if (codebook.getKind() == CodebookKind::binary)
+    return sign;
+  Value magnitude = math::AbsFOp::create(b, loc, x);
+  Value threshold = constFloat(
+      b, loc, ft, codebook.getThreshold().convertToDouble());
+  Value large = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                      magnitude, threshold);
+  return arith::SelectOp::create(b, loc, large, sign,
+                                 constInt(b, loc, i64, 0));
+}
+
+/// Applies a codebook op with a scales operand: body(x, scale) elementwise.
+Value buildCodebookElementwise(
+    OpBuilder &b, Location loc, Value input, Type resultElementType,
+    CodebookAttr codebook, FloatType ft,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  auto [scales, scalesMap] = codebookScales(b, loc, codebook, type, ft);
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       resultElementType);
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{input, scales},
+             ValueRange{init}, ArrayRef<AffineMap>{identity, scalesMap, identity},
+             iterators,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               linalg::YieldOp::create(nb, nloc,
+                                       body(nb, nloc, args[0], args[1]));
+             })
+      .getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct LowerClip : OpRewritePattern<ClipOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ClipOp op,
+                                PatternRewriter &rewriter) const override {
+    auto ft = cast<FloatType>(op.getType().getElementType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getInput(), ft, op.getAxis(),
+        {floatParam(ft, op.getMin()), floatParam(ft, op.getMax())},
+        [](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) -> Value {
+          Value lo = arith::MaximumFOp::create(b, loc, x, p[0]);
+          return arith::MinimumFOp::create(b, loc, lo, p[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerQuantize : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto ft = cast<FloatType>(op.getInput().getType().getElementType());
+    Type resultType = op.getType().getElementType();
+    Location loc = op.getLoc();
+    Value result;
+    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
+      result = buildElementwise(
+          rewriter, loc, op.getInput(), resultType, uniform.getAxis(),
+          uniformParams(uniform, ft),
+          [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
+            return toResult(b, l, quantizeBody(b, l, x, p[0], p[1], uniform),
+                            resultType);
+          });
+    } else {
+      auto codebook = cast<CodebookAttr>(op.getParams());
+      result = buildCodebookElementwise(
+          rewriter, loc, op.getInput(), resultType, codebook, ft,
+          [&](OpBuilder &b, Location l, Value x, Value) {
+            return toResult(b, l, codebookQuantizeBody(b, l, x, codebook),
+                            resultType);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerDequantize : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto ft = cast<FloatType>(op.getType().getElementType());
+    Location loc = op.getLoc();
+    Value result;
+    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
+      result = buildElementwise(
+          rewriter, loc, op.getInput(), ft, uniform.getAxis(),
+          uniformParams(uniform, ft),
+          [&](OpBuilder &b, Location l, Value q, ArrayRef<Value> p) {
+            return dequantizeBody(b, l, extendCodes(b, l, q, uniform.isSigned()),
+                                  p[0], p[1]);
+          });
+    } else {
+      auto codebook = cast<CodebookAttr>(op.getParams());
+      result = buildCodebookElementwise(
+          rewriter, loc, op.getInput(), ft, codebook, ft,
+          [&](OpBuilder &b, Location l, Value q, Value scale) -> Value {
+            Value f = arith::SIToFPOp::create(
+                b, l, ft, extendCodes(b, l, q, /*isSigned=*/true));
+            return arith::MulFOp::create(b, l, f, scale);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerFakeQuant : OpRewritePattern<FakeQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(FakeQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    auto ft = cast<FloatType>(op.getType().getElementType());
+    Location loc = op.getLoc();
+    Value result;
+    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
+      result = buildElementwise(
+          rewriter, loc, op.getInput(), ft, uniform.getAxis(),
+          uniformParams(uniform, ft),
+          [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
+            Value q = quantizeBody(b, l, x, p[0], p[1], uniform);
+            return dequantizeBody(b, l, q, p[0], p[1]);
+          });
+    } else {
+      auto codebook = cast<CodebookAttr>(op.getParams());
+      result = buildCodebookElementwise(
+          rewriter, loc, op.getInput(), ft, codebook, ft,
+          [&](OpBuilder &b, Location l, Value x, Value scale) -> Value {
+            Value q = codebookQuantizeBody(b, l, x, codebook);
+            Value f = arith::SIToFPOp::create(b, l, ft, q);
+            return arith::MulFOp::create(b, l, f, scale);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerPow2Scale : OpRewritePattern<Pow2ScaleOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Pow2ScaleOp op,
+                                PatternRewriter &rewriter) const override {
+    auto ft = cast<FloatType>(op.getType().getElementType());
+    SmallVector<double> factors;
+    for (int64_t k : op.getShifts())
+      factors.push_back(std::ldexp(1.0, k));
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getInput(), ft, op.getAxis(),
+        {floatParam(ft, factors)},
+        [](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) -> Value {
+          return arith::MulFOp::create(b, loc, x, p[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Integer-only requantization, mirroring FixedPoint.cpp step by step.
+struct LowerRequantize : OpRewritePattern<RequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Type i64 = rewriter.getI64Type();
+    Type resultType = op.getType().getElementType();
+    size_t channels = std::max(
+        {op.getMultiplier().size(), op.getShift().size(),
+         op.getChannelShift() ? op.getChannelShift()->size() : size_t(1)});
+    SmallVector<int64_t> mult, shift;
+    for (size_t c = 0; c < channels; ++c) {
+      mult.push_back(op.getMultiplierFor(c));
+      shift.push_back(op.getTotalShiftFor(c));
+    }
+    // Per-tensor values collapse to one constant in the body.
+    auto collapse = [](SmallVector<int64_t> &v) {
+      if (llvm::all_equal(v))
+        v.resize(1);
+    };
+    collapse(mult);
+    collapse(shift);
+    int64_t inputZp = static_cast<int64_t>(op.getInputZp());
+    int64_t outputZp = static_cast<int64_t>(op.getOutputZp());
+    int64_t lo = static_cast<int64_t>(op.getClampMin());
+    int64_t hi = static_cast<int64_t>(op.getClampMax());
+    RoundingMode mode = op.getRounding();
+    bool inputSigned = true; // accumulators and i8/i16 inputs are signed
+
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), op.getInput(), resultType,
+        // Collapsed (per-tensor) parameters never read the axis.
+        std::optional<int64_t>(op.getAxis().value_or(0)),
+        {intParam(i64, mult), intParam(i64, shift)},
+        [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
+          Value m = p[0], n = p[1];
+          auto c = [&](int64_t v) { return constInt(b, loc, i64, v); };
+          Value a = arith::SubIOp::create(
+              b, loc, extendCodes(b, loc, x, inputSigned), c(inputZp));
+          a = clampI64(b, loc, a, INT32_MIN, INT32_MAX);
+          Value scaled;
+          if (mode == RoundingMode::tflite) {
+            // left = max(-n, 0), right = max(n, 0)
+            Value zero = c(0);
+            Value left = arith::MaxSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, zero, n), zero);
+            Value right = arith::MaxSIOp::create(b, loc, n, zero);
+            Value shifted = clampI64(
+                b, loc, arith::ShLIOp::create(b, loc, a, left), INT32_MIN,
+                INT32_MAX);
+            // SaturatingRoundingDoublingHighMul; m <= 2^31 - 1, so the
+            // INT32_MIN * INT32_MIN case cannot occur.
+            Value ab = arith::MulIOp::create(b, loc, shifted, m);
+            Value nonNeg = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::sge, ab, zero);
+            Value nudge = arith::SelectOp::create(b, loc, nonNeg, c(1ll << 30),
+                                                  c(1 - (1ll << 30)));
+            Value high = arith::DivSIOp::create(
+                b, loc, arith::AddIOp::create(b, loc, ab, nudge), c(1ll << 31));
+            // RoundingDivideByPOT(high, right)
+            Value one = c(1);
+            Value mask = arith::SubIOp::create(
+                b, loc, arith::ShLIOp::create(b, loc, one, right), one);
+            Value remainder = arith::AndIOp::create(b, loc, high, mask);
+            Value negative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, high, zero);
+            Value threshold = arith::AddIOp::create(
+                b, loc, arith::ShRSIOp::create(b, loc, mask, one),
+                arith::ExtUIOp::create(b, loc, i64, negative));
+            Value up = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             remainder, threshold);
+            scaled = arith::AddIOp::create(
+                b, loc, arith::ShRSIOp::create(b, loc, high, right),
+                arith::ExtUIOp::create(b, loc, i64, up));
+          } else {
+            // TOSA apply_scale_32 with shift s = 31 + n (2..62).
+            Value s = arith::AddIOp::create(b, loc, n, c(31));
+            Value one = c(1);
+            Value round = arith::ShLIOp::create(
+                b, loc, one, arith::SubIOp::create(b, loc, s, one));
+            if (mode == RoundingMode::double_round) {
+              Value big = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sgt, s, c(31));
+              Value nonNeg = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sge, a, c(0));
+              Value adj = arith::SelectOp::create(b, loc, nonNeg, c(1ll << 30),
+                                                  c(-(1ll << 30)));
+              adj = arith::SelectOp::create(b, loc, big, adj, c(0));
+              round = arith::AddIOp::create(b, loc, round, adj);
+            }
+            Value prod = arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, a, m), round);
+            scaled = clampI64(b, loc, arith::ShRSIOp::create(b, loc, prod, s),
+                              INT32_MIN, INT32_MAX);
+          }
+          Value y = arith::AddIOp::create(b, loc, scaled, c(outputZp));
+          return toResult(b, loc, clampI64(b, loc, y, lo, hi), resultType);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConvertQntToLinalgPass
+    : public qnt::impl::ConvertQntToLinalgBase<ConvertQntToLinalgPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateQntToLinalgConversionPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation()->walk([](Operation *op) {
+      if (isa<QntDialect>(op->getDialect())) {
+        op->emitError() << "convert-qnt-to-linalg: no lowering for this op";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void mlir::qnt::populateQntToLinalgConversionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<LowerClip, LowerQuantize, LowerDequantize, LowerFakeQuant,
+               LowerPow2Scale, LowerRequantize>(patterns.getContext());
+}

@@ -1,0 +1,195 @@
+"""convert-qnt-to-linalg, compiled to native code, against independent
+references: Python big-integer implementations of the gemmlowp (TFLite) and
+TOSA requantization definitions (ALGORITHMS.md section 6), and numpy for the
+float ops. Bit-exact where the definition is integer."""
+
+import numpy as np
+import pytest
+
+from qnt import compiler, runtime
+
+I32_MIN, I32_MAX = -2**31, 2**31 - 1
+
+
+def srdhm(a, b):
+    if a == b == I32_MIN:
+        return I32_MAX
+    ab = a * b
+    num = ab + (2**30 if ab >= 0 else 1 - 2**30)
+    q = abs(num) // 2**31  # C's division truncates toward zero
+    return q if num >= 0 else -q
+
+
+def rdbpot(x, e):
+    mask = (1 << e) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if remainder > threshold else 0)
+
+
+def sat32(v):
+    return max(I32_MIN, min(I32_MAX, v))
+
+
+def ref_rescale(a, m, n, mode):
+    if mode == "tflite":
+        shifted = sat32(a * 2**max(-n, 0))
+        return rdbpot(srdhm(shifted, m), max(n, 0))
+    s = 31 + n
+    r = 1 << (s - 1)
+    if mode == "double_round" and s > 31:
+        r += 2**30 if a >= 0 else -2**30
+    return sat32((a * m + r) >> s)
+
+
+def ref_requantize(x, izp, m, n, ozp, lo, hi, mode):
+    a = sat32(int(x) - izp)
+    return max(lo, min(hi, ref_rescale(a, m, n, mode) + ozp))
+
+
+def compile_funcs(tmp_path, name, body):
+    so = compiler.compile_mlir(body, tmp_path / f"{name}.so")
+    return runtime.CompiledModel(so)
+
+
+def call(model, fname, *args):
+    out = model[fname](*args)
+    return out[0] if isinstance(out, (list, tuple)) else out
+
+
+SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
+           I32_MAX, I32_MIN, I32_MIN + 1, I32_MAX - 1, 1 << 30, -(1 << 30)]
+
+
+@pytest.mark.parametrize("mode,shifts", [
+    ("tflite", list(range(-31, 32))),
+    ("single_round", list(range(-29, 32))),
+    ("double_round", list(range(-29, 32))),
+])
+def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
+    c = len(shifts)
+    rng = np.random.default_rng(len(shifts) + len(mode))
+    rows = len(SPECIAL) + 200
+    x = np.empty((rows, c), np.int32)
+    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
+    x[len(SPECIAL):] = rng.integers(I32_MIN, I32_MAX, (200, c), dtype=np.int64,
+                                    endpoint=True).astype(np.int32)
+    # Multipliers: Q31 values incl. the extremes; ties need small multipliers
+    # too (2^30 = 0.5).
+    mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
+    mults[0], mults[1], mults[2] = I32_MAX, 1 << 30, 0
+    izp, ozp = 3, -7
+    text = f"""func.func @rq(%x: tensor<{rows}x{c}xi32>) -> tensor<{rows}x{c}xi32> {{
+  %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
+         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}] rounding {mode}
+         : tensor<{rows}x{c}xi32> -> tensor<{rows}x{c}xi32>
+  return %0 : tensor<{rows}x{c}xi32>
+}}"""
+    model = compile_funcs(tmp_path, f"rq_{mode}", text)
+    got = call(model, "rq", x)
+    want = np.array([[ref_requantize(x[i, j], izp, mults[j], shifts[j], ozp,
+                                     I32_MIN, I32_MAX, mode)
+                      for j in range(c)] for i in range(rows)], np.int64)
+    bad = np.argwhere(got.astype(np.int64) != want)
+    assert bad.size == 0, (
+        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
+        f"m={mults[bad[0][1]]} n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
+        f"want={want[tuple(bad[0])]}")
+
+
+def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):
+    # One multiplier per layer, per-channel WESS shifts, int8 output with a
+    # ReLU folded into the clamp.
+    ks = [0, 1, 4, 15]
+    x = np.arange(-4000, 4000, 7, dtype=np.int32)[:, None].repeat(4, 1)
+    x = np.ascontiguousarray(x)
+    text = f"""func.func @rq(%x: tensor<{x.shape[0]}x4xi32>) -> tensor<{x.shape[0]}x4xi8> {{
+  %0 = qnt.requantize %x axis 1 multiplier [1518500250] shift [3]
+         channel_shift {ks} output_zp -128 clamp [-128, 127]
+         : tensor<{x.shape[0]}x4xi32> -> tensor<{x.shape[0]}x4xi8>
+  return %0 : tensor<{x.shape[0]}x4xi8>
+}}"""
+    got = call(compile_funcs(tmp_path, "wess", text), "rq", x)
+    want = np.array([[ref_requantize(v, 0, 1518500250, 3 + k, -128, -128, 127,
+                                     "tflite") for v, k in zip(row, ks)]
+                     for row in x], np.int64)
+    np.testing.assert_array_equal(got.astype(np.int64), want)
+
+
+def np_quantize(x, scale, zp, qmin, qmax):
+    y = x / np.float32(scale)
+    y = np.where(np.isnan(y), np.float32(0), y)
+    return np.clip(np.round(y).astype(np.float64) + zp, qmin, qmax).astype(np.int64)
+
+
+def test_quantize_dequantize_fake_quant_per_axis(tmp_path):
+    scales = [0.05, 0.125, 0.3]
+    zps = [0, 3, -4]
+    x = np.random.default_rng(3).standard_normal((64, 3)).astype(np.float32) * 8
+    x[0] = [np.nan, np.inf, -np.inf]
+    x[1] = [0.025, -0.0625, 0.45]  # exact ties: round half to even
+    p = f"uniform<si8 narrow, axis = 1, scales = {scales}, zero_points = {zps}>"
+    text = f"""func.func @q(%x: tensor<64x3xf32>) -> tensor<64x3xi8> {{
+  %0 = qnt.quantize %x {p} : tensor<64x3xf32> -> tensor<64x3xi8>
+  return %0 : tensor<64x3xi8>
+}}
+func.func @d(%q: tensor<64x3xi8>) -> tensor<64x3xf32> {{
+  %0 = qnt.dequantize %q {p} : tensor<64x3xi8> -> tensor<64x3xf32>
+  return %0 : tensor<64x3xf32>
+}}
+func.func @f(%x: tensor<64x3xf32>) -> tensor<64x3xf32> {{
+  %0 = qnt.fake_quant %x {p} : tensor<64x3xf32>
+  return %0 : tensor<64x3xf32>
+}}"""
+    m = compile_funcs(tmp_path, "qdq", text)
+    q = call(m, "q", x)
+    want = np.stack([np_quantize(x[:, c], scales[c], zps[c], -127, 127)
+                     for c in range(3)], 1)
+    np.testing.assert_array_equal(q.astype(np.int64), want)
+    assert q[0, 0] == zps[0]  # NaN -> zero point
+    d = call(m, "d", q)
+    want_d = np.stack([(want[:, c] - zps[c]).astype(np.float32) * np.float32(scales[c])
+                       for c in range(3)], 1)
+    np.testing.assert_array_equal(d, want_d)
+    np.testing.assert_array_equal(call(m, "f", x), want_d)
+
+
+def test_unsigned_4bit_quantize(tmp_path):
+    x = np.linspace(-2, 10, 97, dtype=np.float32)
+    text = """func.func @q(%x: tensor<97xf32>) -> tensor<97xi8> {
+  %0 = qnt.quantize %x uniform<ui4, scale = 0.5, zero_point = 2> : tensor<97xf32> -> tensor<97xi8>
+  return %0 : tensor<97xi8>
+}
+func.func @d(%q: tensor<97xi8>) -> tensor<97xf32> {
+  %0 = qnt.dequantize %q uniform<ui4, scale = 0.5, zero_point = 2> : tensor<97xi8> -> tensor<97xf32>
+  return %0 : tensor<97xf32>
+}"""
+    m = compile_funcs(tmp_path, "u4", text)
+    q = call(m, "q", x)
+    np.testing.assert_array_equal(q.astype(np.int64), np_quantize(x, 0.5, 2, 0, 15))
+    np.testing.assert_array_equal(call(m, "d", q),
+                                  (q.astype(np.float32) - 2) * np.float32(0.5))
+
+
+def test_clip_pow2_scale_and_codebook(tmp_path):
+    x = np.random.default_rng(5).standard_normal((16, 2, 2, 3)).astype(np.float32) * 4
+    scales = np.array([0.5, 0.25, 2.0], np.float32)
+    text = """func.func @c(%x: tensor<16x2x2x3xf32>) -> tensor<16x2x2x3xf32> {
+  %0 = qnt.clip %x axis 3 min [-1.0, 0.0, -3.0] max [1.0, 6.0, 0.5] method manual : tensor<16x2x2x3xf32>
+  return %0 : tensor<16x2x2x3xf32>
+}
+func.func @p(%x: tensor<16x2x2x3xf32>) -> tensor<16x2x2x3xf32> {
+  %0 = qnt.pow2_scale %x axis 3 shifts [0, -3, 7] : tensor<16x2x2x3xf32>
+  return %0 : tensor<16x2x2x3xf32>
+}
+func.func @t(%x: tensor<16x2x2x3xf32>) -> tensor<16x2x2x3xf32> {
+  %0 = qnt.fake_quant %x codebook<ternary, threshold = 1.5, scales = dense<[[[[0.5, 0.25, 2.0]]]]> : tensor<1x1x1x3xf32>> : tensor<16x2x2x3xf32>
+  return %0 : tensor<16x2x2x3xf32>
+}"""
+    m = compile_funcs(tmp_path, "misc", text)
+    np.testing.assert_array_equal(
+        call(m, "c", x), np.clip(x, [-1, 0, -3], [1, 6, 0.5]).astype(np.float32))
+    np.testing.assert_array_equal(
+        call(m, "p", x), x * np.array([1, 2.0**-3, 2.0**7], np.float32))
+    codes = np.where(np.abs(x) > 1.5, np.sign(x), 0).astype(np.float32)
+    np.testing.assert_array_equal(call(m, "t", x), codes * scales)

@@ -1,0 +1,59 @@
+// RUN: qnt-opt %s -split-input-file -convert-qnt-to-linalg | FileCheck %s
+
+// Per-tensor parameters are constants in the body.
+// CHECK-LABEL: func @quantize_per_tensor
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf32>) outs(%{{.*}} : tensor<4xi8>)
+// CHECK: arith.divf
+// CHECK: arith.cmpf uno
+// CHECK: math.roundeven
+// CHECK: arith.fptosi {{.*}} to i64
+// CHECK: arith.maxsi {{.*}}
+// CHECK: arith.minsi {{.*}}
+// CHECK: arith.trunci {{.*}} : i64 to i8
+// CHECK-NOT: qnt.
+func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4xi8> {
+  %0 = qnt.quantize %x uniform<si8, scale = 0.5> : tensor<4xf32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+// Per-channel parameters are constant tensors read along the axis.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[AX:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @dequantize_per_axis
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<[1.000000e-01, 2.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<[0, 5]> : tensor<2xi64>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[AX]], #[[AX]], #[[ID]]]{{.*}} ins(%{{.*}}, %[[S]], %[[Z]] :
+// CHECK: arith.extui {{.*}} : i8 to i64
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+func.func @dequantize_per_axis(%q: tensor<3x2xi8>) -> tensor<3x2xf32> {
+  %0 = qnt.dequantize %q uniform<ui8, axis = 1, scales = [0.1, 0.2], zero_points = [0, 5]> : tensor<3x2xi8> -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+// Requantization is integer-only; WESS channel shifts add to the shift.
+// CHECK-LABEL: func @requantize
+// CHECK: arith.constant dense<[7, 10]> : tensor<2xi64>
+// CHECK: linalg.generic
+// CHECK-NOT: arith.{{.*}}f
+// CHECK: arith.divsi
+// CHECK: arith.shrsi
+// CHECK: arith.trunci {{.*}} : i64 to i8
+func.func @requantize(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  %0 = qnt.requantize %acc axis 1 multiplier [1518500250] shift [7] channel_shift [0, 3] clamp [0, 127] : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %0 : tensor<1x2xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func @clip
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+func.func @clip(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qnt.clip %x min [0.0] max [6.0] method pact : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
