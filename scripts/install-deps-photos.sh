@@ -8,12 +8,5 @@
 set -euo pipefail
 PKGS=(python3-skimage python3-pil)
 [[ "${1:-}" == "--no-darknet" ]] || PKGS+=(darknet)
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-SUDO=""
-[[ $(id -u) -ne 0 ]] && SUDO=sudo
-echo "install-deps-photos.sh: installing ${missing[*]}" >&2
-$SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+qnt_apt_install install-deps-photos.sh "${PKGS[@]}"

@@ -248,32 +248,57 @@ struct LowerClip : OpRewritePattern<ClipOp> {
   }
 };
 
+/// Lowers one of quantize/dequantize/fake_quant: `uniformBody(x, scale, zp,
+/// params)` per element for #qnt.uniform, `codebookBody(x, scale, params)`
+/// for #qnt.codebook (scale: the element's subgroup scale).
+using UniformBodyFn = function_ref<Value(OpBuilder &, Location, Value, Value,
+                                         Value, UniformAttr)>;
+using CodebookBodyFn = function_ref<Value(OpBuilder &, Location, Value, Value,
+                                          CodebookAttr)>;
+
+Value lowerQuantOp(OpBuilder &b, Location loc, Value input,
+                   Type resultElementType, FloatType ft, Attribute params,
+                   UniformBodyFn uniformBody, CodebookBodyFn codebookBody) {
+  if (auto uniform = dyn_cast<UniformAttr>(params))
+    return buildElementwise(
+        b, loc, input, resultElementType, uniform.getAxis(),
+        uniformParams(uniform, ft),
+        [&](OpBuilder &nb, Location l, Value x, ArrayRef<Value> p) {
+          return uniformBody(nb, l, x, p[0], p[1], uniform);
+        });
+  auto codebook = cast<CodebookAttr>(params);
+  return buildCodebookElementwise(
+      b, loc, input, resultElementType, codebook, ft,
+      [&](OpBuilder &nb, Location l, Value x, Value scale) {
+        return codebookBody(nb, l, x, scale, codebook);
+      });
+}
+
+/// (q as i64) * scale for codebook codes.
+Value codebookValue(OpBuilder &b, Location loc, Value q64, Value scale) {
+  Value f = arith::SIToFPOp::create(b, loc, scale.getType(), q64);
+  return arith::MulFOp::create(b, loc, f, scale);
+}
+
 struct LowerQuantize : OpRewritePattern<QuantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
     auto ft = cast<FloatType>(op.getInput().getType().getElementType());
     Type resultType = op.getType().getElementType();
-    Location loc = op.getLoc();
-    Value result;
-    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
-      result = buildElementwise(
-          rewriter, loc, op.getInput(), resultType, uniform.getAxis(),
-          uniformParams(uniform, ft),
-          [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
-            return toResult(b, l, quantizeBody(b, l, x, p[0], p[1], uniform),
-                            resultType);
-          });
-    } else {
-      auto codebook = cast<CodebookAttr>(op.getParams());
-      result = buildCodebookElementwise(
-          rewriter, loc, op.getInput(), resultType, codebook, ft,
-          [&](OpBuilder &b, Location l, Value x, Value) {
-            return toResult(b, l, codebookQuantizeBody(b, l, x, codebook),
-                            resultType);
-          });
-    }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, lowerQuantOp(
+                rewriter, op.getLoc(), op.getInput(), resultType, ft,
+                op.getParams(),
+                [&](OpBuilder &b, Location l, Value x, Value s, Value zp,
+                    UniformAttr u) {
+                  return toResult(b, l, quantizeBody(b, l, x, s, zp, u),
+                                  resultType);
+                },
+                [&](OpBuilder &b, Location l, Value x, Value, CodebookAttr c) {
+                  return toResult(b, l, codebookQuantizeBody(b, l, x, c),
+                                  resultType);
+                }));
     return success();
   }
 };
@@ -283,27 +308,18 @@ struct LowerDequantize : OpRewritePattern<DequantizeOp> {
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
     auto ft = cast<FloatType>(op.getType().getElementType());
-    Location loc = op.getLoc();
-    Value result;
-    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
-      result = buildElementwise(
-          rewriter, loc, op.getInput(), ft, uniform.getAxis(),
-          uniformParams(uniform, ft),
-          [&](OpBuilder &b, Location l, Value q, ArrayRef<Value> p) {
-            return dequantizeBody(b, l, extendCodes(b, l, q, uniform.isSigned()),
-                                  p[0], p[1]);
-          });
-    } else {
-      auto codebook = cast<CodebookAttr>(op.getParams());
-      result = buildCodebookElementwise(
-          rewriter, loc, op.getInput(), ft, codebook, ft,
-          [&](OpBuilder &b, Location l, Value q, Value scale) -> Value {
-            Value f = arith::SIToFPOp::create(
-                b, l, ft, extendCodes(b, l, q, /*isSigned=*/true));
-            return arith::MulFOp::create(b, l, f, scale);
-          });
-    }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, lowerQuantOp(
+                rewriter, op.getLoc(), op.getInput(), ft, ft, op.getParams(),
+                [](OpBuilder &b, Location l, Value q, Value s, Value zp,
+                   UniformAttr u) {
+                  return dequantizeBody(b, l, extendCodes(b, l, q, u.isSigned()),
+                                        s, zp);
+                },
+                [](OpBuilder &b, Location l, Value q, Value s, CodebookAttr) {
+                  return codebookValue(
+                      b, l, extendCodes(b, l, q, /*isSigned=*/true), s);
+                }));
     return success();
   }
 };
@@ -313,27 +329,18 @@ struct LowerFakeQuant : OpRewritePattern<FakeQuantOp> {
   LogicalResult matchAndRewrite(FakeQuantOp op,
                                 PatternRewriter &rewriter) const override {
     auto ft = cast<FloatType>(op.getType().getElementType());
-    Location loc = op.getLoc();
-    Value result;
-    if (auto uniform = dyn_cast<UniformAttr>(op.getParams())) {
-      result = buildElementwise(
-          rewriter, loc, op.getInput(), ft, uniform.getAxis(),
-          uniformParams(uniform, ft),
-          [&](OpBuilder &b, Location l, Value x, ArrayRef<Value> p) {
-            Value q = quantizeBody(b, l, x, p[0], p[1], uniform);
-            return dequantizeBody(b, l, q, p[0], p[1]);
-          });
-    } else {
-      auto codebook = cast<CodebookAttr>(op.getParams());
-      result = buildCodebookElementwise(
-          rewriter, loc, op.getInput(), ft, codebook, ft,
-          [&](OpBuilder &b, Location l, Value x, Value scale) -> Value {
-            Value q = codebookQuantizeBody(b, l, x, codebook);
-            Value f = arith::SIToFPOp::create(b, l, ft, q);
-            return arith::MulFOp::create(b, l, f, scale);
-          });
-    }
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(
+        op, lowerQuantOp(
+                rewriter, op.getLoc(), op.getInput(), ft, ft, op.getParams(),
+                [](OpBuilder &b, Location l, Value x, Value s, Value zp,
+                   UniformAttr u) {
+                  return dequantizeBody(b, l, quantizeBody(b, l, x, s, zp, u),
+                                        s, zp);
+                },
+                [](OpBuilder &b, Location l, Value x, Value s, CodebookAttr c) {
+                  return codebookValue(b, l, codebookQuantizeBody(b, l, x, c),
+                                       s);
+                }));
     return success();
   }
 };

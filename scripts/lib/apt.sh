@@ -1,0 +1,18 @@
+# Sourced by the install scripts: qnt_apt_install TAG PACKAGE...
+# Installs the Debian packages that are missing (apt-get update first), quiet
+# when all are installed; runs apt-get with sudo when not root.
+qnt_apt_install() {
+  local tag=$1; shift
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "$tag: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
