@@ -4,6 +4,8 @@
     qnt compile model.onnx|model.mlir -o model.so [--batch N] [--emit-mlir F]
     qnt run     model.so input.npy... -o out.npy|out.npz [-o out2.npy]
     qnt info    model.so
+    qnt eval    [model.onnx|.mlir|.so] [--batch 64] [--limit N] [--ort]
+                [--scalar] [--json F]
 
 Errors go to stderr with exit status 1, and no output file is left behind.
 """
@@ -146,6 +148,25 @@ def cmd_info(args):
         print(f"@{f.name}({ins}) -> ({outs})")
 
 
+def cmd_eval(args):
+    from .evaluate import EvalError, evaluate, format_report, write_json
+    if args.json and os.path.isdir(args.json):
+        raise CliError(f"--json {args.json}: is a directory")
+    if args.json and not os.path.isdir(os.path.dirname(
+            os.path.abspath(args.json))):
+        raise CliError(f"--json {args.json}: directory does not exist")
+    try:
+        res = evaluate(args.model, batch=args.batch, limit=args.limit,
+                       ort=args.ort, vectorize=not args.scalar)
+    except EvalError as exc:
+        raise CliError(str(exc)) from None
+    print(format_report(res))
+    if args.json:
+        write_json(args.json, res)
+        if args.verbose:
+            print(f"wrote {args.json}", file=sys.stderr)
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="qnt", description="qnt: an MLIR "
                                  "quantization compiler")
@@ -181,6 +202,26 @@ def build_parser():
     p = sub.add_parser("info", help="print a library's entry points")
     p.add_argument("library")
     p.set_defaults(fn=cmd_info)
+
+    p = sub.add_parser("eval", help="compile a model and measure accuracy "
+                       "and speed on real data (Fashion-MNIST t10k, or "
+                       "photos for BlazeFace)")
+    p.add_argument("model", nargs="?", default=None,
+                   help=".onnx, .mlir or compiled .so (default: "
+                        "models/fmnist_mobilenet.onnx)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="compiled batch size (default 64 when the ONNX "
+                        "batch dimension is free)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="only the first N images")
+    p.add_argument("--ort", action="store_true",
+                   help="also run onnxruntime on the same data and report "
+                        "the agreement")
+    p.add_argument("--scalar", action="store_true",
+                   help="compile with scalar loops (no vectorization)")
+    p.add_argument("--json", metavar="FILE",
+                   help="also write the results as JSON")
+    p.set_defaults(fn=cmd_eval)
     return ap
 
 
