@@ -84,7 +84,11 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   vectorToLLVM.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocation goes through _mlir_memref_to_llvm_alloc/free, which the
+  // runtime provides (docs/runtime.md: it reuses buffers across calls).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

@@ -191,6 +191,77 @@ QNT_HIDDEN void memrefCopy(int64_t esz, qnt_unranked *src,
   const int64_t *sizes = sm + 1, *ss = sm + 1 + rank, *ds = dm + 1 + rank;
   qnt_copy_rec(esz, rank, 0, sizes, ss, ds, s, d);
 }
+
+/* Buffer allocation. The lowered code allocates its temporaries through
+   these hooks (finalize-memref-to-llvm{use-generic-functions}). A model
+   allocates the same sizes on every call, and large blocks from malloc are
+   mmap'ed and page-faulted afresh each time. Freed blocks are therefore kept
+   per thread (at most QNT_CACHE_BLOCKS blocks and QNT_CACHE_BYTES bytes) and
+   handed out again for the same size; a thread's cache is freed when the
+   thread exits. A 64-byte header keeps the size and malloc's alignment. */
+#include <pthread.h>
+#include <stdlib.h>
+#define QNT_CACHE_BLOCKS 64
+#define QNT_CACHE_BYTES ((size_t)1 << 30)
+#define QNT_HEADER 64
+typedef struct { char *blocks[QNT_CACHE_BLOCKS]; size_t bytes; } qnt_cache_t;
+static pthread_key_t qnt_cache_key;
+static pthread_once_t qnt_cache_once = PTHREAD_ONCE_INIT;
+static int qnt_cache_ok;
+
+static void qnt_cache_release(void *p) {
+  qnt_cache_t *c = (qnt_cache_t *)p;
+  for (int i = 0; i < QNT_CACHE_BLOCKS; ++i) free(c->blocks[i]);
+  free(c);
+}
+static void qnt_cache_init(void) {
+  qnt_cache_ok = pthread_key_create(&qnt_cache_key, qnt_cache_release) == 0;
+}
+/* On unload no thread-exit destructor may point into this library. */
+__attribute__((destructor)) static void qnt_cache_unload(void) {
+  if (qnt_cache_ok) pthread_key_delete(qnt_cache_key);
+  qnt_cache_ok = 0;
+}
+static qnt_cache_t *qnt_cache(void) {
+  pthread_once(&qnt_cache_once, qnt_cache_init);
+  if (!qnt_cache_ok) return 0;
+  qnt_cache_t *c = (qnt_cache_t *)pthread_getspecific(qnt_cache_key);
+  if (!c && (c = (qnt_cache_t *)calloc(1, sizeof *c)))
+    pthread_setspecific(qnt_cache_key, c);
+  return c;
+}
+
+QNT_HIDDEN void *_mlir_memref_to_llvm_alloc(size_t size) {
+  qnt_cache_t *c = qnt_cache();
+  if (c)
+    for (int i = 0; i < QNT_CACHE_BLOCKS; ++i) {
+      char *b = c->blocks[i];
+      if (b && *(size_t *)b == size) {
+        c->blocks[i] = 0;
+        c->bytes -= size;
+        return b + QNT_HEADER;
+      }
+    }
+  char *b = (char *)malloc(size + QNT_HEADER);
+  if (!b) return 0;
+  *(size_t *)b = size;
+  return b + QNT_HEADER;
+}
+
+QNT_HIDDEN void _mlir_memref_to_llvm_free(void *p) {
+  if (!p) return;
+  char *b = (char *)p - QNT_HEADER;
+  size_t size = *(size_t *)b;
+  qnt_cache_t *c = qnt_cache();
+  if (c && c->bytes + size <= QNT_CACHE_BYTES)
+    for (int i = 0; i < QNT_CACHE_BLOCKS; ++i)
+      if (!c->blocks[i]) {
+        c->blocks[i] = b;
+        c->bytes += size;
+        return;
+      }
+  free(b);
+}
 """
 
 
