@@ -237,6 +237,13 @@ def main(argv=None):
             ToolNotFound) as exc:
         print(f"qnt {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # Unreadable inputs, missing output directories, full disks: the
+        # message names the file; no traceback.
+        where = f": '{exc.filename}'" if exc.filename else ""
+        print(f"qnt {args.command}: error: {exc.strerror or exc}{where}",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

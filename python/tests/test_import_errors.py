@@ -169,3 +169,21 @@ def test_compile_error_leaves_no_library(tmp_path):
     p = qnt("compile", dyn, "-o", tmp_path / "dyn.so")
     assert_fails(p, "dynamic shape")
     no_files_left(tmp_path, "bad.so", "dyn.so")
+
+
+def test_output_directory_missing_is_a_clean_error(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "no" / "such" / "dir" / "m.mlir"
+    r = subprocess.run([sys.executable, "-m", "qnt", "import",
+                        str(repo / "models" / "fmnist_mobilenet.onnx"),
+                        "--batch", "1", "-o", str(out)],
+                       capture_output=True, text=True,
+                       env={"PYTHONPATH": str(repo / "python")})
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert (f"qnt import: error: output directory does not exist: "
+            f"'{out.parent}'") in r.stderr
+    assert not out.parent.exists()

@@ -9,6 +9,7 @@ See docs/importer.md for the supported operators and the layout strategy.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 
@@ -72,6 +73,8 @@ def write_atomically(path, text: str):
     failure never leaves a partial output."""
     path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(d):
+        raise FileNotFoundError(errno.ENOENT, "output directory does not exist", d)
     fd, tmp = tempfile.mkstemp(prefix=".qnt-", suffix=".tmp", dir=d)
     try:
         with os.fdopen(fd, "w") as f:
