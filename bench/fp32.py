@@ -397,7 +397,8 @@ onnxruntime). images/s = batch / median latency.
 * Inputs: the first 1 or 64 Fashion-MNIST t10k test images; the astronaut
   photo from `qnt.photos.blazeface_inputs()`.
 * qnt fp32: `compiler.float_pipeline()` = `qnt-opt
-  --pass-pipeline=builtin.module(qnt-float-to-llvm)` (tiled and vectorized),
+  --pass-pipeline={compiler.float_pipeline()}` (tiled and vectorized; the
+  vector width follows the host: 16 f32 with AVX-512F, else 8),
   then `mlir-translate` and `clang -O3 -march=native`. qnt fp32 scalar: the
   same with `float_pipeline(vectorize=False)`. Before timing, the outputs of
   the two qnt libraries are checked to agree within 1e-4 relative.

@@ -32,16 +32,33 @@ class CompileError(RuntimeError):
     pass
 
 
-def float_pipeline(vectorize: bool = True) -> str:
+def host_vector_width() -> int:
+    """f32 lanes of the host's widest vector registers: 16 with AVX-512F,
+    else 8 (AVX2). The libraries are built with ``-march=native``, so the
+    tile shapes follow the same machine."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return 16 if " avx512f" in line else 8
+    except OSError:
+        pass
+    return 8
+
+
+def float_pipeline(vectorize: bool = True, vector_width: int = None) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
     It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
     with qnt-opt as ``qnt-float-to-llvm``: TOSA to linalg, elementwise
     fusion, convolution layouts, tiling + vectorization, bufferization with
     results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
-    (a reference for debugging the vectorizer)."""
-    opts = "" if vectorize else "{vectorize=false}"
-    return f"builtin.module(qnt-float-to-llvm{opts})"
+    (a reference for debugging the vectorizer); ``vector_width`` defaults to
+    the host's (see host_vector_width)."""
+    if not vectorize:
+        return "builtin.module(qnt-float-to-llvm{vectorize=false})"
+    width = vector_width or host_vector_width()
+    return f"builtin.module(qnt-float-to-llvm{{vector-width={width}}})"
 
 
 # ----------------------------------------------------------- signatures
