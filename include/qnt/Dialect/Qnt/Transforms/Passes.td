@@ -51,6 +51,29 @@ def QntStripStats : Pass<"qnt-strip-stats"> {
   }];
 }
 
+def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
+  let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
+  let description = [{
+    Folds `tosa.add(tosa.mul(conv, f), s)` where `conv` is a `tosa.conv2d`
+    or `tosa.depthwise_conv2d` with constant weights and bias, and `f`, `s`
+    are constants with one value per output channel (shape `[1, ..., 1, C]`
+    or `[C]`, or a single value): `W'[c] = W[c] * f[c]`, `b' = b * f + s`
+    (white paper, section 5). This is how an inference BatchNormalization
+    arrives from the ONNX importer (`qnt import --no-fold-bn`) or from other
+    TOSA producers. A lone multiply or add is folded the same way. The
+    convolution and the multiply must have no other users.
+
+    ```mlir
+    %c = tosa.conv2d %x, %w, %b, ...
+    %m = tosa.mul %c, %f, %shift : (..., tensor<1x1x1x16xf32>, ...)
+    %y = tosa.add %m, %s : (..., tensor<1x1x1x16xf32>)
+    // becomes
+    %y = tosa.conv2d %x, %w_folded, %b_folded, ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
 def QntPrepareConvolutions : Pass<"qnt-prepare-convolutions", "func::FuncOp"> {
   let summary = "Bring linalg convolutions into the layouts qnt's kernels use";
   let description = [{
