@@ -13,6 +13,7 @@ Errors go to stderr with exit status 1, and no output file is left behind.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -167,6 +168,43 @@ def cmd_eval(args):
             print(f"wrote {args.json}", file=sys.stderr)
 
 
+def cmd_calibrate(args):
+    from . import calibration, datasets
+    from .importer import import_onnx, write_atomically
+    from .calibration import CalibrationError
+    model = Path(args.model)
+    if not model.exists():
+        raise CliError(f"{model}: no such file")
+    if model.suffix == ".onnx":
+        text = import_onnx(str(model), batch=args.batch).text
+    elif model.suffix == ".mlir":
+        text = model.read_text()
+    else:
+        raise CliError(f"{model}: expected an .onnx or .mlir model")
+    if args.data:
+        import numpy as np
+        data = np.load(args.data)
+        if args.samples:
+            data = data[:args.samples]
+    else:
+        data, _ = datasets.calibration_set(args.samples, seed=args.seed)
+    try:
+        result = calibration.calibrate(
+            text, data, batch=args.batch, bins=args.bins,
+            per_channel=args.per_channel, quiet=args.quiet,
+            model_name=str(model))
+    except CalibrationError as exc:
+        raise CliError(str(exc)) from None
+    for line in calibration.nonfinite_report(result):
+        print(f"qnt calibrate: warning: {line}", file=sys.stderr)
+    write_atomically(args.output, json.dumps(result))
+    if args.attach:
+        write_atomically(args.attach, calibration.attach(text, args.output))
+    if not args.quiet:
+        print(f"qnt calibrate: {len(result['activations'])} activations, "
+              f"{result['samples']} samples -> {args.output}", file=sys.stderr)
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="qnt", description="qnt: an MLIR "
                                  "quantization compiler")
@@ -222,6 +260,26 @@ def build_parser():
     p.add_argument("--json", metavar="FILE",
                    help="also write the results as JSON")
     p.set_defaults(fn=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="statistics of every activation over "
+                       "calibration data (docs/calibration.md)")
+    p.add_argument("model", help=".onnx or .mlir (TOSA) model")
+    p.add_argument("-o", "--output", required=True, help="statistics JSON")
+    p.add_argument("--attach", metavar="OUT.mlir",
+                   help="also write the model with qnt.stats attached")
+    p.add_argument("--data", help=".npy with the samples along axis 0 "
+                   "(default: the Fashion-MNIST calibration split)")
+    p.add_argument("--samples", type=int, default=1000,
+                   help="number of samples (default 1000)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the calibration split (default 0)")
+    p.add_argument("--batch", type=int, default=64, help="batch size (default 64)")
+    p.add_argument("--bins", type=int, default=2048,
+                   help="histogram bins (default 2048)")
+    p.add_argument("--per-channel", action="store_true",
+                   help="statistics per channel (last dimension) too")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(fn=cmd_calibrate)
     return ap
 
 

@@ -51,6 +51,43 @@ def QntStripStats : Pass<"qnt-strip-stats"> {
   }];
 }
 
+def QntExposeActivations : Pass<"qnt-expose-activations", "ModuleOp"> {
+  let summary = "Return every activation to be quantized from the function (calibration build)";
+  let description = [{
+    Calibration runs the float model compiled by qnt itself. This pass makes
+    a calibration build of `func-name`: every activation (the float tensor
+    result of a computing op: not constants, shapes, reshapes, transposes or
+    slices, which keep their input's distribution) becomes an extra function
+    result, in program order, after the original results. The same
+    enumeration is used by `qnt-attach-stats`, so result
+    `#results + k` of the calibration build describes activation `k`.
+    Each exposed op gets a remark-free `loc` unchanged, so reports can name it.
+  }];
+  let options = [
+    Option<"funcName", "func-name", "std::string", /*default=*/"\"forward\"",
+           "Function to instrument">,
+  ];
+}
+
+def QntAttachStats : Pass<"qnt-attach-stats", "ModuleOp"> {
+  let summary = "Attach calibration statistics (JSON) to the activations' producers";
+  let description = [{
+    Reads `stats-file` (written by `python3 -m qnt calibrate`, format in
+    docs/calibration.md) and sets `qnt.stats` on the producer of each
+    activation of `func-name`, enumerated as by `qnt-expose-activations`.
+    The file names each activation's op and location; a mismatch with the
+    module (a different model, or a changed program) is an error naming the
+    activation, and nothing is attached.
+  }];
+  let options = [
+    Option<"statsFile", "stats-file", "std::string", /*default=*/"",
+           "JSON file with the statistics">,
+    Option<"funcName", "func-name", "std::string", /*default=*/"\"forward\"",
+           "Function whose activations the file describes">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect"];
+}
+
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
   let description = [{

@@ -1,0 +1,31 @@
+//===- Activations.cpp - the activations a quantizer sees -----------------===//
+
+#include "qnt/Dialect/Qnt/Utils/Activations.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+static bool movesDataOnly(Operation *op) {
+  return isa<tosa::ReshapeOp, tosa::TransposeOp, tosa::SliceOp,
+             tosa::IdentityOp, tensor::CollapseShapeOp,
+             tensor::ExpandShapeOp, tensor::ExtractSliceOp, tensor::CastOp>(
+      op);
+}
+
+SmallVector<OpResult> mlir::qnt::collectActivations(func::FuncOp func) {
+  SmallVector<OpResult> activations;
+  func.walk([&](Operation *op) {
+    if (op->hasTrait<OpTrait::ConstantLike>() || movesDataOnly(op) ||
+        isa<func::ReturnOp>(op))
+      return;
+    for (OpResult result : op->getResults()) {
+      auto type = dyn_cast<RankedTensorType>(result.getType());
+      if (type && isa<FloatType>(type.getElementType()))
+        activations.push_back(result);
+    }
+  });
+  return activations;
+}
