@@ -88,6 +88,50 @@ def QntAttachStats : Pass<"qnt-attach-stats", "ModuleOp"> {
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
 
+def QntInsertClips : Pass<"qnt-insert-clips", "func::FuncOp"> {
+  let summary = "Insert qnt.clip on every activation with statistics";
+  let description = [{
+    For each result with `qnt.stats`, inserts `qnt.clip` with the range chosen
+    by `method` for `bits`-bit quantization, and routes every other use
+    through it. The clip records the method and bit width. Rules (exact
+    definitions in docs/clipping.md):
+
+    * `minmax`: [min, max];
+    * `percentile`: the (100 - p)th and pth percentiles of the histogram;
+    * `mse`: the range with the lowest estimated quantization MSE on the
+      histogram among [min, max] shrunk toward the mean;
+    * `kl`: TensorRT-style entropy calibration;
+    * `aciq_laplace` / `aciq_gaussian`: ACIQ's analytical optimum
+      `a = ratio(M) * b` (b = mad) or `ratio(M) * std`, any bit width;
+    * `pact`: the bounds of the producing clamp (ReLU6, Clip, a learned
+      PACT alpha) exactly; other activations fall back to `minmax`;
+    * `auto`: per tensor, the method above with the lowest estimated MSE.
+
+    A tensor is one-sided when its producer is a clamp with a non-negative
+    lower bound or its minimum is >= 0; ACIQ then uses the entry for one more
+    bit and keeps the minimum as the lower bound. With `per-channel`,
+    `#qnt.channel_stats` give one range per channel (`axis`).
+
+    ```mlir
+    %r = tosa.clamp %x {..., qnt.stats = #qnt.stats<...>}
+    // becomes
+    %r = tosa.clamp %x {..., qnt.stats = #qnt.stats<...>}
+    %c = qnt.clip %r min [0.0] max [3.1] method aciq_laplace bits 4 : tensor<...>
+    ```
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"minmax\"",
+           "minmax, percentile, mse, kl, aciq_laplace, aciq_gaussian, pact or auto">,
+    Option<"bits", "bits", "unsigned", /*default=*/"8",
+           "Bit width the ranges are chosen for (1..16)">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentile for method=percentile, in (50, 100]">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"false",
+           "One range per channel from #qnt.channel_stats">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect"];
+}
+
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
   let description = [{

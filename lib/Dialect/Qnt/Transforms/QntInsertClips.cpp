@@ -1,0 +1,210 @@
+//===- QntInsertClips.cpp - clips from calibration statistics -------------===//
+
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/ClipMethods.h"
+
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTINSERTCLIPS
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+TensorStats toTensorStats(StatsAttr s) {
+  TensorStats t;
+  t.count = s.getCount();
+  t.min = s.getMinValue();
+  t.max = s.getMaxValue();
+  t.mean = s.getMeanValue();
+  t.std = s.getStdValue();
+  t.mad = s.getMadValue();
+  if (HistogramAttr h = s.getHist()) {
+    t.histLo = h.getLo().convertToDouble();
+    t.histHi = h.getHi().convertToDouble();
+    t.bins = h.getBins();
+  }
+  return t;
+}
+
+/// The float bounds of a producing clamp, if it is one.
+std::optional<ClipRange> clampBounds(Operation *producer) {
+  auto clamp = dyn_cast_or_null<tosa::ClampOp>(producer);
+  if (!clamp)
+    return std::nullopt;
+  auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+  auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+  if (!lo || !hi || !std::isfinite(lo.getValueAsDouble()) ||
+      !std::isfinite(hi.getValueAsDouble()))
+    return std::nullopt;
+  return ClipRange{lo.getValueAsDouble(), hi.getValueAsDouble()};
+}
+
+struct Choice {
+  ClipRange range;
+  ClipMethod method;
+};
+
+struct QntInsertClipsPass
+    : public qnt::impl::QntInsertClipsBase<QntInsertClipsPass> {
+  using Base::Base;
+
+  /// The range for one tensor (or channel), or failure with an error on op.
+  FailureOr<Choice> choose(Operation *op, const TensorStats &s,
+                           ClipMethod m) {
+    auto clamp = clampBounds(op);
+    bool oneSided = s.min >= 0.0 || (clamp && clamp->lo >= 0.0);
+    auto needHist = [&]() -> LogicalResult {
+      if (!s.bins.empty())
+        return success();
+      return op->emitError() << "qnt-insert-clips: method '"
+                             << stringifyClipMethod(m)
+                             << "' needs a histogram in qnt.stats";
+    };
+    if (s.count == 0)
+      return op->emitError()
+             << "qnt-insert-clips: statistics of no values (empty "
+                "calibration, or only NaN/Inf)";
+    switch (m) {
+    case ClipMethod::minmax:
+    case ClipMethod::manual:
+      return Choice{clipMinMax(s), ClipMethod::minmax};
+    case ClipMethod::percentile:
+      if (failed(needHist()))
+        return failure();
+      return Choice{clipPercentile(s, percentile, oneSided), m};
+    case ClipMethod::mse:
+      if (failed(needHist()))
+        return failure();
+      return Choice{clipMse(s, bits, oneSided), m};
+    case ClipMethod::kl:
+      if (failed(needHist()))
+        return failure();
+      return Choice{clipKl(s, bits, oneSided), m};
+    case ClipMethod::aciq_laplace:
+      return Choice{clipAciqLaplace(s, bits, oneSided), m};
+    case ClipMethod::aciq_gaussian:
+      return Choice{clipAciqGaussian(s, bits, oneSided), m};
+    case ClipMethod::pact:
+      if (clamp)
+        return Choice{*clamp, m};
+      return Choice{clipMinMax(s), ClipMethod::minmax};
+    }
+    llvm_unreachable("unknown clip method");
+  }
+
+  FailureOr<Choice> chooseAuto(Operation *op, const TensorStats &s) {
+    if (s.bins.empty())
+      return op->emitError()
+             << "qnt-insert-clips: method 'auto' needs a histogram in qnt.stats";
+    std::optional<Choice> best;
+    double bestMse = 0.0;
+    for (ClipMethod m :
+         {ClipMethod::minmax, ClipMethod::percentile, ClipMethod::mse,
+          ClipMethod::kl, ClipMethod::aciq_laplace, ClipMethod::aciq_gaussian,
+          ClipMethod::pact}) {
+      auto c = choose(op, s, m);
+      if (failed(c))
+        return failure();
+      double mse = estimateQuantMse(s, c->range, bits);
+      if (!best || mse < bestMse) {
+        best = *c;
+        bestMse = mse;
+      }
+    }
+    return *best;
+  }
+
+  void runOnOperation() override {
+    std::optional<ClipMethod> m;
+    bool isAuto = method == "auto";
+    if (!isAuto)
+      m = symbolizeClipMethod(method);
+    if ((!isAuto && !m) || (m && *m == ClipMethod::manual)) {
+      getOperation().emitError()
+          << "qnt-insert-clips: unknown method '" << method
+          << "' (expected minmax, percentile, mse, kl, aciq_laplace, "
+             "aciq_gaussian, pact or auto)";
+      return signalPassFailure();
+    }
+    if (bits < 1 || bits > 16 || !(percentile > 50.0 && percentile <= 100.0)) {
+      getOperation().emitError()
+          << "qnt-insert-clips: bits must be in 1..16 and percentile in "
+             "(50, 100], got bits = "
+          << bits << ", percentile = " << percentile;
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<OpResult, Attribute>> work;
+    getOperation().walk([&](Operation *op) {
+      Attribute attr = op->getAttr(QntDialect::getStatsAttrName());
+      if (!attr)
+        return;
+      if (auto array = dyn_cast<ArrayAttr>(attr)) {
+        for (auto [i, a] : llvm::enumerate(array))
+          if (!isa<UnitAttr>(a))
+            work.emplace_back(op->getResult(i), a);
+      } else {
+        work.emplace_back(op->getResult(0), attr);
+      }
+    });
+    OpBuilder b(&getContext());
+    for (auto [value, attr] : work) {
+      Operation *op = value.getOwner();
+      // Already clipped (the pass ran before): leave it.
+      if (value.hasOneUse() && isa<ClipOp>(*value.getUsers().begin()))
+        continue;
+      auto pick = [&](const TensorStats &s) {
+        return isAuto ? chooseAuto(op, s) : choose(op, s, *m);
+      };
+      SmallVector<double> lo, hi;
+      IntegerAttr axis;
+      ClipMethod recorded = ClipMethod::minmax;
+      if (perChannel) {
+        auto channels = dyn_cast<ChannelStatsAttr>(attr);
+        if (!channels) {
+          op->emitError() << "qnt-insert-clips: per-channel clips need "
+                             "#qnt.channel_stats (calibrate --per-channel)";
+          return signalPassFailure();
+        }
+        for (StatsAttr c : channels.getChannels()) {
+          auto choice = pick(toTensorStats(c));
+          if (failed(choice))
+            return signalPassFailure();
+          lo.push_back(choice->range.lo);
+          hi.push_back(choice->range.hi);
+          recorded = choice->method;
+        }
+        axis = b.getI64IntegerAttr(channels.getAxis());
+      } else {
+        auto stats = dyn_cast<StatsAttr>(attr);
+        if (!stats) {
+          op->emitError() << "qnt-insert-clips: expected per-tensor "
+                             "#qnt.stats (or use per-channel)";
+          return signalPassFailure();
+        }
+        auto choice = pick(toTensorStats(stats));
+        if (failed(choice))
+          return signalPassFailure();
+        lo.push_back(choice->range.lo);
+        hi.push_back(choice->range.hi);
+        recorded = choice->method;
+      }
+      b.setInsertionPointAfter(op);
+      auto clip = ClipOp::create(
+          b, op->getLoc(), value.getType(), value, b.getDenseF64ArrayAttr(lo),
+          b.getDenseF64ArrayAttr(hi), axis,
+          ClipMethodAttr::get(&getContext(), recorded),
+          b.getI64IntegerAttr(bits));
+      value.replaceAllUsesExcept(clip.getResult(), clip);
+    }
+  }
+};
+} // namespace
