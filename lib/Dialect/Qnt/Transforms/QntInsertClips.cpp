@@ -139,7 +139,8 @@ struct QntInsertClipsPass
       getOperation().emitError()
           << "qnt-insert-clips: bits must be in 1..16 and percentile in "
              "(50, 100], got bits = "
-          << bits << ", percentile = " << percentile;
+          << static_cast<unsigned>(bits)
+          << ", percentile = " << static_cast<double>(percentile);
       return signalPassFailure();
     }
     SmallVector<std::pair<OpResult, Attribute>> work;

@@ -85,3 +85,5 @@ func.func @one_sided(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %r = tosa.clamp %x {min_val = 0.0 : f32, max_val = 6.0 : f32, qnt.stats = #qnt.stats<count = 100, min = 0.0, max = 6.0, mean = 1.0, std = 1.2, mad = 0.9, hist = <lo = 0.0, hi = 6.0, bins = [40, 30, 15, 10, 4, 1]>>} : (tensor<1x8xf32>) -> tensor<1x8xf32>
   return %r : tensor<1x8xf32>
 }
+// RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-insert-clips{bits=17}))" 2>&1 | FileCheck %s --check-prefix=BITS
+// BITS: error: qnt-insert-clips: bits must be in 1..16 and percentile in (50, 100], got bits = 17, percentile = 9.999000e+01

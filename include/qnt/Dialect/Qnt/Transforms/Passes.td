@@ -132,6 +132,36 @@ def QntInsertClips : Pass<"qnt-insert-clips", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
 
+def QntFakeQuantize : Pass<"qnt-fake-quantize", "func::FuncOp"> {
+  let summary = "Simulated quantization: fake_quant after clips and on weights";
+  let description = [{
+    The float oracle of a quantized model, for accuracy studies before
+    integer code exists:
+
+    * after every `qnt.clip` with `bits` B and range `[lo, hi]` (per tensor
+      or per channel): `qnt.fake_quant` with an unsigned B-bit affine grid
+      covering the range, `scale = (hi - lo) / (2^B - 1)`,
+      `zero_point = round(-lo / scale)` (clamped to the grid);
+    * with `weight-bits` W > 0, on the constant weights of `tosa.conv2d`,
+      `tosa.depthwise_conv2d` and `tosa.matmul`: symmetric narrow-range
+      signed W-bit, `scale = max|w| / (2^(W-1) - 1)`, per tensor or (with
+      `weight-per-channel`) per output channel.
+
+    ```mlir
+    %c = qnt.clip %x min [0.0] max [6.0] method pact bits 4 : tensor<...>
+    // gains
+    %q = qnt.fake_quant %c uniform<ui4, scale = 4.000000e-01> : tensor<...>
+    ```
+  }];
+  let options = [
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"0",
+           "Weight bit width (2..8; 0 keeps float weights)">,
+    Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"false",
+           "One weight scale per output channel">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect"];
+}
+
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
   let description = [{
