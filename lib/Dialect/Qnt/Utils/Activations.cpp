@@ -23,8 +23,14 @@ SmallVector<OpResult> mlir::qnt::collectActivations(func::FuncOp func) {
       return;
     for (OpResult result : op->getResults()) {
       auto type = dyn_cast<RankedTensorType>(result.getType());
-      if (type && isa<FloatType>(type.getElementType()))
-        activations.push_back(result);
+      if (!type || !isa<FloatType>(type.getElementType()))
+        continue;
+      // A value consumed only by a clamp (conv -> ReLU6) is never stored in
+      // the integer program: the clamp folds into the producer's
+      // requantization, and only the clamp's result is quantized.
+      if (result.hasOneUse() && isa<tosa::ClampOp>(*result.getUsers().begin()))
+        continue;
+      activations.push_back(result);
     }
   });
   return activations;

@@ -9,9 +9,9 @@
 // WRONG: error: {{.*}}qnt-attach-stats: activation 0 was calibrated on 'tosa.mul', the program has 'tosa.add'
 // HIST: error: {{.*}}qnt-attach-stats: activation 0: histogram holds 5 values but count is 2
 // NOFILE: error: qnt-attach-stats: cannot read '{{.*}}none.json': No such file or directory
-func.func @forward(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+func.func @forward(%x: tensor<1x4xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {
   %c = "tosa.const"() {values = dense<1.0> : tensor<1x4xf32>} : () -> tensor<1x4xf32>
   %a = tosa.add %x, %c : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32> loc("add")
   %r = tosa.clamp %a {min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<1x4xf32>) -> tensor<1x4xf32> loc("relu")
-  return %r : tensor<1x4xf32>
+  return %r, %a : tensor<1x4xf32>, tensor<1x4xf32>
 }
