@@ -79,19 +79,8 @@ def cmd_compile(args):
 
 
 def _save_atomic(path, save):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".qnt-", suffix=path.suffix,
-                               dir=path.parent.resolve())
-    os.close(fd)
-    try:
-        save(tmp)
-        from .importer import _umask
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .fileutil import save_atomically
+    save_atomically(path, save)
 
 
 def cmd_run(args):

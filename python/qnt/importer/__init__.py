@@ -9,11 +9,10 @@ See docs/importer.md for the supported operators and the layout strategy.
 
 from __future__ import annotations
 
-import errno
 import os
-import tempfile
 
 from . import mlir_text
+from ..fileutil import write_atomically  # noqa: F401 (re-exported)
 from .errors import DynamicShapeError, ImporterError, UnsupportedError
 from .graph import FuncSig, TensorSig, check_model, import_graph, load_model
 from .ops import supported_ops
@@ -60,31 +59,6 @@ def import_onnx(model, *, input_shapes=None, batch=None, bind=None,
     sig = import_graph(model, module, func_name=func_name,
                        input_shapes=input_shapes, batch=batch, bind=bind)
     return ImportResult(module, [sig])
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomically(path, text: str):
-    """Write ``text`` to ``path`` via a temporary file and rename, so a
-    failure never leaves a partial output."""
-    path = os.fspath(path)
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise FileNotFoundError(errno.ENOENT, "output directory does not exist", d)
-    fd, tmp = tempfile.mkstemp(prefix=".qnt-", suffix=".tmp", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def import_to_file(model_path, out_path, **kw) -> ImportResult:
