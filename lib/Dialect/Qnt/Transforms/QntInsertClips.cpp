@@ -4,8 +4,12 @@
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/ClipMethods.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 
@@ -129,14 +133,14 @@ struct QntInsertClipsPass
     if (!isAuto)
       m = symbolizeClipMethod(method);
     if ((!isAuto && !m) || (m && *m == ClipMethod::manual)) {
-      getOperation().emitError()
+      getOperation()->emitError()
           << "qnt-insert-clips: unknown method '" << method
           << "' (expected minmax, percentile, mse, kl, aciq_laplace, "
              "aciq_gaussian, pact or auto)";
       return signalPassFailure();
     }
     if (bits < 1 || bits > 16 || !(percentile > 50.0 && percentile <= 100.0)) {
-      getOperation().emitError()
+      getOperation()->emitError()
           << "qnt-insert-clips: bits must be in 1..16 and percentile in "
              "(50, 100], got bits = "
           << static_cast<unsigned>(bits)
@@ -144,7 +148,7 @@ struct QntInsertClipsPass
       return signalPassFailure();
     }
     SmallVector<std::pair<OpResult, Attribute>> work;
-    getOperation().walk([&](Operation *op) {
+    getOperation()->walk([&](Operation *op) {
       Attribute attr = op->getAttr(QntDialect::getStatsAttrName());
       if (!attr)
         return;
@@ -157,6 +161,7 @@ struct QntInsertClipsPass
       }
     });
     OpBuilder b(&getContext());
+    llvm::json::Array report;
     for (auto [value, attr] : work) {
       Operation *op = value.getOwner();
       // Already clipped (the pass ran before): leave it.
@@ -205,7 +210,63 @@ struct QntInsertClipsPass
           ClipMethodAttr::get(&getContext(), recorded),
           b.getI64IntegerAttr(bits));
       value.replaceAllUsesExcept(clip.getResult(), clip);
+      if (!reportFile.empty())
+        report.push_back(reportEntry(op, attr, recorded, lo, hi));
     }
+    if (!reportFile.empty() && failed(writeReport(std::move(report))))
+      return signalPassFailure();
+  }
+
+  /// One layer of the report: where, what was chosen, and (per tensor, with
+  /// a histogram) the estimated MSE of every method for comparison.
+  llvm::json::Object reportEntry(Operation *op, Attribute attr,
+                                 ClipMethod method, ArrayRef<double> lo,
+                                 ArrayRef<double> hi) {
+    std::string loc;
+    llvm::raw_string_ostream os(loc);
+    op->getLoc().print(os);
+    auto func = op->getParentOfType<func::FuncOp>();
+    llvm::json::Object entry{
+        {"function", func ? func.getName().str() : std::string()},
+        {"op", op->getName().getStringRef().str()},
+        {"loc", loc},
+        {"method", stringifyClipMethod(method).str()},
+        {"bits", static_cast<int64_t>(bits)},
+        {"min", llvm::json::Array(lo)},
+        {"max", llvm::json::Array(hi)}};
+    auto stats = dyn_cast<StatsAttr>(attr);
+    if (!stats)
+      return entry;
+    TensorStats s = toTensorStats(stats);
+    entry["calibrated_min"] = s.min;
+    entry["calibrated_max"] = s.max;
+    if (s.bins.empty() || s.count == 0)
+      return entry;
+    llvm::json::Object mse;
+    for (ClipMethod m :
+         {ClipMethod::minmax, ClipMethod::percentile, ClipMethod::mse,
+          ClipMethod::kl, ClipMethod::aciq_laplace, ClipMethod::aciq_gaussian,
+          ClipMethod::pact}) {
+      auto c = choose(op, s, m);
+      if (succeeded(c))
+        mse[stringifyClipMethod(m)] = estimateQuantMse(s, c->range, bits);
+    }
+    entry["estimated_mse"] = std::move(mse);
+    return entry;
+  }
+
+  LogicalResult writeReport(llvm::json::Array report) {
+    std::error_code ec;
+    llvm::raw_fd_ostream out(reportFile, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return getOperation()->emitError()
+             << "qnt-insert-clips: cannot write '" << reportFile
+             << "': " << ec.message();
+    out << llvm::formatv("{0:2}",
+                         llvm::json::Value(llvm::json::Object{
+                             {"layers", std::move(report)}}))
+        << "\n";
+    return success();
   }
 };
 } // namespace

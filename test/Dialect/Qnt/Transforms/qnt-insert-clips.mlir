@@ -87,3 +87,21 @@ func.func @one_sided(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 }
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-insert-clips{bits=17}))" 2>&1 | FileCheck %s --check-prefix=BITS
 // BITS: error: qnt-insert-clips: bits must be in 1..16 and percentile in (50, 100], got bits = 17, percentile = 9.999000e+01
+// The per-layer report.
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-insert-clips{method=aciq_laplace bits=2 report-file=%t.json})" -o /dev/null && FileCheck %s --check-prefix=REPORT < %t.json
+// REPORT: "bits": 2
+// REPORT: "function": "two_sided"
+// REPORT: "method": "aciq_laplace"
+// REPORT: "op": "tosa.add"
+// REPORT: "bits": 2
+// REPORT: "calibrated_max": 6
+// REPORT: "calibrated_min": 0
+// REPORT: "estimated_mse": {
+// REPORT-DAG: "aciq_gaussian":
+// REPORT-DAG: "kl":
+// REPORT-DAG: "minmax":
+// REPORT-DAG: "mse":
+// REPORT: "function": "one_sided"
+// REPORT: "loc": "loc(
+// REPORT: "method": "aciq_laplace"
+// REPORT: "op": "tosa.clamp"

@@ -88,7 +88,7 @@ def QntAttachStats : Pass<"qnt-attach-stats", "ModuleOp"> {
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
 
-def QntInsertClips : Pass<"qnt-insert-clips", "func::FuncOp"> {
+def QntInsertClips : Pass<"qnt-insert-clips"> {
   let summary = "Insert qnt.clip on every activation with statistics";
   let description = [{
     For each result with `qnt.stats`, inserts `qnt.clip` with the range chosen
@@ -128,6 +128,11 @@ def QntInsertClips : Pass<"qnt-insert-clips", "func::FuncOp"> {
            "Percentile for method=percentile, in (50, 100]">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"false",
            "One range per channel from #qnt.channel_stats">,
+    Option<"reportFile", "report-file", "std::string", /*default=*/"",
+           "Write a per-layer JSON report (function, op, location, method, "
+           "bits, range, calibrated min/max, estimated quantization MSE of "
+           "each candidate method); run the pass on the module to cover every "
+           "function in one file">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
