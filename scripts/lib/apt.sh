@@ -10,7 +10,13 @@ qnt_apt_install() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "$tag: missing Debian packages: ${missing[*]}; run as root (or install sudo)" >&2
+      return 1
+    fi
+    sudo=sudo
+  fi
   echo "$tag: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
