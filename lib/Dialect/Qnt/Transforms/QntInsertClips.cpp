@@ -52,6 +52,12 @@ std::optional<ClipRange> clampBounds(Operation *producer) {
   return ClipRange{lo.getValueAsDouble(), hi.getValueAsDouble()};
 }
 
+/// The methods `auto` chooses among (and the report compares).
+constexpr ClipMethod kCandidateMethods[] = {
+    ClipMethod::minmax,       ClipMethod::percentile,    ClipMethod::mse,
+    ClipMethod::kl,           ClipMethod::aciq_laplace,  ClipMethod::aciq_gaussian,
+    ClipMethod::pact};
+
 struct Choice {
   ClipRange range;
   ClipMethod method;
@@ -111,10 +117,7 @@ struct QntInsertClipsPass
              << "qnt-insert-clips: method 'auto' needs a histogram in qnt.stats";
     std::optional<Choice> best;
     double bestMse = 0.0;
-    for (ClipMethod m :
-         {ClipMethod::minmax, ClipMethod::percentile, ClipMethod::mse,
-          ClipMethod::kl, ClipMethod::aciq_laplace, ClipMethod::aciq_gaussian,
-          ClipMethod::pact}) {
+    for (ClipMethod m : kCandidateMethods) {
       auto c = choose(op, s, m);
       if (failed(c))
         return failure();
@@ -243,10 +246,7 @@ struct QntInsertClipsPass
     if (s.bins.empty() || s.count == 0)
       return entry;
     llvm::json::Object mse;
-    for (ClipMethod m :
-         {ClipMethod::minmax, ClipMethod::percentile, ClipMethod::mse,
-          ClipMethod::kl, ClipMethod::aciq_laplace, ClipMethod::aciq_gaussian,
-          ClipMethod::pact}) {
+    for (ClipMethod m : kCandidateMethods) {
       auto c = choose(op, s, m);
       if (succeeded(c))
         mse[stringifyClipMethod(m)] = estimateQuantMse(s, c->range, bits);
