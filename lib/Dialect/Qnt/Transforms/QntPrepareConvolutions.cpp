@@ -20,6 +20,13 @@ using namespace mlir::qnt;
 
 namespace {
 
+/// The strides and dilations of a convolution, for its rewritten form.
+template <typename ConvOp>
+SmallVector<NamedAttribute> windowAttrs(PatternRewriter &rewriter, ConvOp op) {
+  return {rewriter.getNamedAttr("strides", op.getStrides()),
+          rewriter.getNamedAttr("dilations", op.getDilations())};
+}
+
 /// conv_2d_nhwc_fhwc -> conv_2d_nhwc_hwcf, permuting a constant filter at
 /// compile time (upstream's transposeConv2D for other filters).
 struct ConvFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
@@ -40,12 +47,10 @@ struct ConvFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
       return rewriter.notifyMatchFailure(op, "filter data not readable");
     Value newFilter =
         arith::ConstantOp::create(rewriter, op.getLoc(), *permuted);
-    SmallVector<NamedAttribute> attrs = {
-        rewriter.getNamedAttr("strides", op.getStrides()),
-        rewriter.getNamedAttr("dilations", op.getDilations())};
     auto conv = linalg::Conv2DNhwcHwcfOp::create(
         rewriter, op.getLoc(), op->getResultTypes(),
-        ValueRange{op.getDpsInputs()[0], newFilter}, op.getDpsInits(), attrs);
+        ValueRange{op.getDpsInputs()[0], newFilter}, op.getDpsInits(),
+        windowAttrs(rewriter, op));
     rewriter.replaceOp(op, conv->getResults());
     return success();
   }
@@ -87,13 +92,10 @@ struct DepthwiseHwcmToHwc
     Value newInit = tensor::CollapseShapeOp::create(rewriter, loc,
                                                     collapsedInitType, init,
                                                     outMap);
-    SmallVector<NamedAttribute> attrs = {
-        rewriter.getNamedAttr("strides", op.getStrides()),
-        rewriter.getNamedAttr("dilations", op.getDilations())};
     auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
         rewriter, loc, TypeRange{collapsedInitType},
         ValueRange{op.getDpsInputs()[0], newFilter}, ValueRange{newInit},
-        attrs);
+        windowAttrs(rewriter, op));
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
         op, initType, conv->getResult(0), outMap);
     return success();
