@@ -79,6 +79,9 @@ def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 204
                                    f"{inputs.shape} in batches of {batch}")
         stats = [ChannelStats(s[-1], axis=len(s) - 1, bins=bins) if per_channel
                  else RunningStats(bins=bins) for s in shapes]
+        # The model input is quantized too (qnt.quantize at the entry): its
+        # statistics come from the data itself, per tensor.
+        input_stats = RunningStats(bins=bins)
         input_nan = int(np.isnan(inputs).sum()) if inputs.dtype.kind == "f" else 0
         input_inf = int(np.isinf(inputs).sum()) if inputs.dtype.kind == "f" else 0
         progress = _Progress(len(inputs), quiet)
@@ -88,6 +91,7 @@ def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 204
             n = len(chunk)
             buf[:n] = chunk
             buf[n:] = 0
+            input_stats.update(chunk)
             outs = fn(buf)
             for s, shape, act in zip(stats, shapes, outs[n_orig:]):
                 s.update(_real_rows(act, shape, n, batch))
@@ -106,6 +110,7 @@ def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 204
     return {"version": 1, "model": model_name, "function": func_name,
             "samples": int(len(inputs)), "batch": batch, "bins": bins,
             "inputs": {"nan": input_nan, "inf": input_inf},
+            "arguments": [{"index": 0, "stats": input_stats.to_dict()}],
             "activations": acts}
 
 

@@ -23,9 +23,9 @@ namespace {
 /// #qnt.stats from one JSON statistics object, or a null attribute with an
 /// error on `op`.
 StatsAttr parseStats(Operation *op, const llvm::json::Object &s,
-                     size_t index) {
+                     size_t index, StringRef kind = "activation") {
   auto fail = [&](StringRef what) {
-    op->emitError() << "qnt-attach-stats: activation " << index << ": "
+    op->emitError() << "qnt-attach-stats: " << kind << " " << index << ": "
                     << what;
     return StatsAttr();
   };
@@ -33,7 +33,7 @@ StatsAttr parseStats(Operation *op, const llvm::json::Object &s,
   if (!count)
     return fail("missing 'count'");
   auto emit = [&]() {
-    return op->emitError() << "qnt-attach-stats: activation " << index
+    return op->emitError() << "qnt-attach-stats: " << kind << " " << index
                            << ": ";
   };
   function_ref<InFlightDiagnostic()> emitFn(emit);
@@ -145,6 +145,29 @@ struct QntAttachStatsPass
         return signalPassFailure();
       stats.push_back(attr);
     }
+    // Optional statistics of the function's arguments (the model inputs),
+    // attached as the argument attribute qnt.stats.
+    SmallVector<std::pair<unsigned, StatsAttr>> argStats;
+    if (const llvm::json::Array *args = root->getArray("arguments")) {
+      for (auto [i, entry] : llvm::enumerate(*args)) {
+        const llvm::json::Object *e = entry.getAsObject();
+        auto index = e ? e->getInteger("index") : std::nullopt;
+        const llvm::json::Object *s = e ? e->getObject("stats") : nullptr;
+        if (!index || !s || *index < 0 ||
+            *index >= int64_t(func.getNumArguments())) {
+          func.emitError() << "qnt-attach-stats: argument entry " << i
+                           << " needs an 'index' below "
+                           << func.getNumArguments() << " and a 'stats' object";
+          return signalPassFailure();
+        }
+        StatsAttr attr = parseStats(func, *s, i, "argument");
+        if (!attr)
+          return signalPassFailure();
+        argStats.emplace_back(unsigned(*index), attr);
+      }
+    }
+    for (auto [index, attr] : argStats)
+      func.setArgAttr(index, QntDialect::getStatsAttrName(), attr);
     for (auto [result, attr] : llvm::zip(activations, stats)) {
       Operation *op = result.getOwner();
       if (op->getNumResults() == 1) {

@@ -150,23 +150,39 @@ struct QntInsertClipsPass
           << ", percentile = " << static_cast<double>(percentile);
       return signalPassFailure();
     }
-    SmallVector<std::pair<OpResult, Attribute>> work;
+    // (value, statistics, the op that reports on it): op results carry
+    // qnt.stats on their producer, function arguments as an argument
+    // attribute (diagnostics and the report then point at the function).
+    struct Item {
+      Value value;
+      Attribute attr;
+      Operation *op;
+    };
+    SmallVector<Item> work;
     getOperation()->walk([&](Operation *op) {
+      if (auto func = dyn_cast<func::FuncOp>(op)) {
+        if (func.isExternal())
+          return;
+        for (BlockArgument arg : func.getArguments())
+          if (Attribute a = func.getArgAttr(arg.getArgNumber(),
+                                            QntDialect::getStatsAttrName()))
+            work.push_back({arg, a, func});
+        return;
+      }
       Attribute attr = op->getAttr(QntDialect::getStatsAttrName());
       if (!attr)
         return;
       if (auto array = dyn_cast<ArrayAttr>(attr)) {
         for (auto [i, a] : llvm::enumerate(array))
           if (!isa<UnitAttr>(a))
-            work.emplace_back(op->getResult(i), a);
+            work.push_back({op->getResult(i), a, op});
       } else {
-        work.emplace_back(op->getResult(0), attr);
+        work.push_back({op->getResult(0), attr, op});
       }
     });
     OpBuilder b(&getContext());
     llvm::json::Array report;
-    for (auto [value, attr] : work) {
-      Operation *op = value.getOwner();
+    for (auto [value, attr, op] : work) {
       // Already clipped (the pass ran before): leave it.
       if (value.hasOneUse() && isa<ClipOp>(*value.getUsers().begin()))
         continue;
@@ -206,15 +222,21 @@ struct QntInsertClipsPass
         hi.push_back(choice->range.hi);
         recorded = choice->method;
       }
-      b.setInsertionPointAfter(op);
+      Location loc = op->getLoc();
+      if (auto arg = dyn_cast<BlockArgument>(value)) {
+        b.setInsertionPointToStart(arg.getOwner());
+        loc = arg.getLoc();
+      } else {
+        b.setInsertionPointAfter(op);
+      }
       auto clip = ClipOp::create(
-          b, op->getLoc(), value.getType(), value, b.getDenseF64ArrayAttr(lo),
+          b, loc, value.getType(), value, b.getDenseF64ArrayAttr(lo),
           b.getDenseF64ArrayAttr(hi), axis,
           ClipMethodAttr::get(&getContext(), recorded),
           b.getI64IntegerAttr(bits));
       value.replaceAllUsesExcept(clip.getResult(), clip);
       if (!reportFile.empty())
-        report.push_back(reportEntry(op, attr, recorded, lo, hi));
+        report.push_back(reportEntry(op, value, attr, recorded, lo, hi));
     }
     if (!reportFile.empty() && failed(writeReport(std::move(report))))
       return signalPassFailure();
@@ -222,16 +244,18 @@ struct QntInsertClipsPass
 
   /// One layer of the report: where, what was chosen, and (per tensor, with
   /// a histogram) the estimated MSE of every method for comparison.
-  llvm::json::Object reportEntry(Operation *op, Attribute attr,
+  llvm::json::Object reportEntry(Operation *op, Value value, Attribute attr,
                                  ClipMethod method, ArrayRef<double> lo,
                                  ArrayRef<double> hi) {
     std::string loc;
     llvm::raw_string_ostream os(loc);
-    op->getLoc().print(os);
-    auto func = op->getParentOfType<func::FuncOp>();
+    value.getLoc().print(os);
+    auto arg = dyn_cast<BlockArgument>(value);
+    auto func = arg ? cast<func::FuncOp>(op) : op->getParentOfType<func::FuncOp>();
     llvm::json::Object entry{
         {"function", func ? func.getName().str() : std::string()},
-        {"op", op->getName().getStringRef().str()},
+        {"op", arg ? "argument " + std::to_string(arg.getArgNumber())
+                   : op->getName().getStringRef().str()},
         {"loc", loc},
         {"method", stringifyClipMethod(method).str()},
         {"bits", static_cast<int64_t>(bits)},

@@ -105,3 +105,13 @@ func.func @one_sided(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
 // REPORT: "loc": "loc(
 // REPORT: "method": "aciq_laplace"
 // REPORT: "op": "tosa.clamp"
+
+// Function arguments (model inputs) carry their statistics as an argument
+// attribute; the clip goes at the top of the body.
+// MINMAX-LABEL: func @input
+// MINMAX-NEXT: %[[I:.*]] = qnt.clip %arg0 min [0.000000e+00] max [1.000000e+00] method minmax bits 8 : tensor<1x8xf32>
+// MINMAX-NEXT: tosa.add %[[I]], %[[I]]
+func.func @input(%x: tensor<1x8xf32> {qnt.stats = #qnt.stats<count = 8, min = 0.0, max = 1.0, mean = 0.5, std = 0.3, mad = 0.25, hist = <lo = 0.0, hi = 1.0, bins = [2, 2, 2, 2]>>}) -> tensor<1x8xf32> {
+  %a = tosa.add %x, %x : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
+  return %a : tensor<1x8xf32>
+}
