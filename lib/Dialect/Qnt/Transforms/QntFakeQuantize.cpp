@@ -3,6 +3,7 @@
 #include "qnt/Dialect/Qnt/IR/QntOps.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/ConstantUtils.h"
+#include "qnt/Dialect/Qnt/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Builders.h"
@@ -18,28 +19,6 @@ using namespace mlir;
 using namespace mlir::qnt;
 
 namespace {
-
-/// Unsigned B-bit affine parameters covering [lo, hi] per entry.
-UniformAttr activationParams(MLIRContext *ctx, unsigned bits,
-                             ArrayRef<double> lo, ArrayRef<double> hi,
-                             std::optional<int64_t> axis) {
-  double levels = std::ldexp(1.0, bits) - 1.0;
-  SmallVector<double> scales;
-  SmallVector<int64_t> zps;
-  for (auto [l, h] : llvm::zip(lo, hi)) {
-    // Keep 0 representable: the grid must contain the zero point.
-    double a = std::min(l, 0.0), b = std::max(h, 0.0);
-    double scale = (b - a) / levels;
-    if (!(scale > 0.0))
-      scale = std::max(std::fabs(b), 1.0) * std::ldexp(1.0, -20);
-    scales.push_back(scale);
-    zps.push_back(std::clamp<int64_t>(std::llround(-a / scale), 0,
-                                      int64_t(levels)));
-  }
-  auto storage = IntegerType::get(ctx, bits, IntegerType::Unsigned);
-  return UniformAttr::get(ctx, storage, false,
-                          DenseF64ArrayAttr::get(ctx, scales), zps, axis);
-}
 
 /// Symmetric narrow signed W-bit parameters for constant weights.
 FailureOr<UniformAttr> weightParams(MLIRContext *ctx, Value weights,
@@ -104,7 +83,8 @@ struct QntFakeQuantizePass
       if (clip.getAxis())
         axis = *clip.getAxis();
       UniformAttr params = activationParams(ctx, *bits > 8 ? 16 : *bits,
-                                            clip.getMin(), clip.getMax(), axis);
+                                            clip.getMin(), clip.getMax(), axis,
+                                            /*signedStorage=*/false);
       b.setInsertionPointAfter(clip);
       auto fq = FakeQuantOp::create(b, clip.getLoc(), clip.getType(),
                                     clip.getResult(), params);

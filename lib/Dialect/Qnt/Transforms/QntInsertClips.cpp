@@ -182,7 +182,10 @@ struct QntInsertClipsPass
     });
     OpBuilder b(&getContext());
     llvm::json::Array report;
-    for (auto [value, attr, op] : work) {
+    for (const Item &item : work) {
+      Value value = item.value;
+      Attribute attr = item.attr;
+      Operation *op = item.op;
       // Already clipped (the pass ran before): leave it.
       if (value.hasOneUse() && isa<ClipOp>(*value.getUsers().begin()))
         continue;

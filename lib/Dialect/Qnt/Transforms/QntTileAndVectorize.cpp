@@ -113,10 +113,10 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
     RankedTensorType type = pad.getResultType();
     RankedTensorType sourceType = pad.getSourceType();
     if (!padValue || !type.hasStaticShape() || !sourceType.hasStaticShape() ||
-        !pad.getMixedLowPad().empty() &&
-            llvm::any_of(pad.getMixedLowPad(), [](OpFoldResult ofr) {
-              return !getConstantIntValue(ofr);
-            }))
+        (!pad.getMixedLowPad().empty() &&
+         llvm::any_of(pad.getMixedLowPad(), [](OpFoldResult ofr) {
+           return !getConstantIntValue(ofr);
+         })))
       continue;
     rewriter.setInsertionPoint(pad);
     Location loc = pad.getLoc();
@@ -195,12 +195,16 @@ struct QntTileAndVectorizePass
         continue;
       rewriter.setInsertionPoint(op);
       // Contractions become vector.contract rather than broadcast +
-      // multi_reduction, which lowers to outer products.
+      // multi_reduction, which lowers to outer products. Mixed element types
+      // (i8 x i8 -> i32) are not: upstream's contract lowering needs one
+      // type, the generic form extends the operands first.
+      bool sameTypes = llvm::all_equal(llvm::map_range(
+          op->getOperandTypes(), [](Type t) { return getElementTypeOrSelf(t); }));
       FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
           rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
           /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
           /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/true);
+          /*createNamedContraction=*/sameTypes);
       if (failed(result))
         continue;
       if (!result->replacements.empty())

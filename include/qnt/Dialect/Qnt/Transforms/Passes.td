@@ -167,6 +167,65 @@ def QntFakeQuantize : Pass<"qnt-fake-quantize", "func::FuncOp"> {
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
 
+def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
+  let summary = "Integer program from float TOSA with clips (weights, "
+                "convolutions, fused requantization)";
+  let description = [{
+    Turns a float TOSA function whose activations carry `qnt.clip ... bits B`
+    (from `qnt-insert-clips`) into an integer program:
+
+    * Activations use the clip's range on a B-bit affine grid stored as
+      signed codes in `i8` (`si<B>`; the same grid as `qnt-fake-quantize`):
+      `scale = (max(hi,0) - min(lo,0)) / (2^B - 1)`, zero point so that 0 is
+      exact. A clipped value that is not computed in integers (a model
+      input) gets `qnt.quantize`.
+    * `tosa.conv2d`, `tosa.depthwise_conv2d` and `tosa.matmul` with a
+      quantized input and constant f32 weights become the same op on `i8`
+      codes with an `i32` accumulator. Weights are symmetric, narrow range,
+      `weight-bits` wide, per output channel or per tensor. The bias is
+      rounded to the accumulator scale `S_x S_w[c]`, and the input zero point
+      is folded into it (`-z_x sum_k w_q[c,k]`), so the integer op has zero
+      points 0; padding becomes an explicit `tosa.pad` with the zero point.
+    * The accumulator's epilogue (reshapes that keep the channel dimension,
+      a constant bias `tosa.add`, ReLU/ReLU6 `tosa.clamp`, and the next
+      clip) becomes one `qnt.requantize`: `M = S_x S_w[c] / S_y` as a Q31
+      multiplier and shift per channel, the clamp folded into its bounds. A
+      clip between a matmul and its bias add is dropped (the bias is added in
+      the accumulator).
+    * Global `tosa.avg_pool2d` is an `i32` sum whose `1/N` and zero point go
+      into the requantization; `tosa.max_pool2d`, reshapes and transposes
+      run on the codes; a clamp of codes is an integer clamp.
+    * Values still used in float (function results, ops that stay float)
+      get `qnt.dequantize`; accumulators dequantize at `i32` precision.
+
+    Everything else stays float. `qnt-check-integer-only` reports whether
+    any float arithmetic is left between the quantize and the dequantize.
+
+    ```mlir
+    %c = qnt.clip %x min [0.0] max [1.0] method minmax bits 8 : tensor<1x4x4x1xf32>
+    %y = tosa.conv2d %c, %w, %b, %z, %z {...} : (...) -> tensor<1x4x4x2xf32>
+    %r = tosa.clamp %y {min_val = 0.0 : f32, max_val = 6.0 : f32} : ...
+    %d = qnt.clip %r min [0.0] max [6.0] method pact bits 8 : ...
+    // becomes
+    %q = qnt.quantize %x uniform<si8, scale = ..., zero_point = -128> : ...
+    %p = tosa.pad %q, %shape, %zp : (...) -> tensor<1x6x6x1xi8>
+    %a = tosa.conv2d %p, %wq, %bq, %z0, %z0 {acc_type = i32, pad = ...0...}
+    %y8 = qnt.requantize %a axis 3 multiplier [...] shift [...]
+            output_zp -128 clamp [-128, 127] : tensor<1x4x4x2xi32> -> ...xi8>
+    ```
+  }];
+  let options = [
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
+           "Weight bit width (2..8)">,
+    Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"true",
+           "One weight scale per output channel (false: one per tensor)">,
+    Option<"rounding", "rounding", "std::string", /*default=*/"\"tflite\"",
+           "Requantization rounding: tflite, single_round or double_round">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect",
+                           "::mlir::tosa::TosaDialect"];
+}
+
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
   let description = [{

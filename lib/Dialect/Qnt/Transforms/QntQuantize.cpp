@@ -1,0 +1,621 @@
+//===- QntQuantize.cpp - float TOSA with clips -> integer program ---------===//
+//
+// Rewrites a float TOSA function whose activations carry `qnt.clip` (with
+// `bits`) into an integer program:
+//
+//   * a clipped float value that is not produced in integers (a model input)
+//     becomes `qnt.quantize`;
+//   * conv2d / depthwise_conv2d / matmul with a quantized input and constant
+//     f32 weights become the same TOSA op on i8 codes with an i32
+//     accumulator; weights are quantized symmetrically (per tensor or per
+//     output channel), the bias is rounded to the accumulator scale and the
+//     input zero point is folded into it (-zx * sum_k w_q), so the integer op
+//     has zero points 0 and an explicit zero-point padding (tosa.pad);
+//   * the accumulator's epilogue (reshapes, a constant bias add, ReLU/ReLU6
+//     clamps, the next clip) folds into one `qnt.requantize`: multiplier and
+//     shift from S_x S_w / S_y, clamps into its bounds;
+//   * global average pooling is an i32 sum whose 1/N and zero point fold
+//     into the requantization; max pooling and reshapes run on the codes;
+//   * values still needed in float (function results, ops qnt cannot
+//     quantize) get `qnt.dequantize`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
+#include "qnt/Dialect/Qnt/Utils/QuantParams.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Tosa/Utils/ConversionUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <cmath>
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTQUANTIZE
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// A float value computed in integers: codes on a per-tensor affine grid.
+struct QValue {
+  Value codes;
+  UniformAttr params;
+  double scale() const { return params.getScales()[0]; }
+  int64_t zp() const { return params.getZeroPoints()[0]; }
+};
+
+/// A float value held as an i32 accumulator: real = scale[c] * (acc[c] +
+/// bias[c]) along the last dimension, with an optional float clamp still to
+/// apply. `bias` is added when the accumulator is requantized.
+struct Accumulator {
+  Value acc;
+  SmallVector<double> scales; // one per channel (last dim) or one
+  SmallVector<int64_t> bias;  // empty, or one per channel / one
+  double clampLo = -INFINITY, clampHi = INFINITY;
+};
+
+RankedTensorType withElementType(Type t, Type element) {
+  auto ranked = cast<RankedTensorType>(t);
+  return RankedTensorType::get(ranked.getShape(), element);
+}
+
+Value intConst(OpBuilder &b, Location loc, RankedTensorType type,
+               ArrayRef<int64_t> values) {
+  auto eltType = cast<IntegerType>(type.getElementType());
+  SmallVector<APInt> data;
+  for (int64_t v : values)
+    data.push_back(APInt(eltType.getWidth(), v, /*isSigned=*/true));
+  return tosa::ConstOp::create(b, loc, type,
+                               DenseElementsAttr::get(type, data));
+}
+
+Value zeroPoint(OpBuilder &b, Location loc, int64_t v) {
+  auto type = RankedTensorType::get({1}, b.getI8Type());
+  return intConst(b, loc, type, {v});
+}
+
+struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
+  using Base::Base;
+
+  DenseMap<Value, QValue> codes;
+  DenseMap<Value, Accumulator> accumulators;
+  /// Original ops whose results now live in `codes`/`accumulators`.
+  SetVector<Operation *> replaced;
+  RoundingMode roundingMode = RoundingMode::tflite;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (weightBits < 2 || weightBits > 8) {
+      func.emitError() << "qnt-quantize: weight-bits must be in 2..8, got "
+                       << static_cast<unsigned>(weightBits);
+      return signalPassFailure();
+    }
+    auto mode = symbolizeRoundingMode(rounding);
+    if (!mode) {
+      func.emitError() << "qnt-quantize: unknown rounding '"
+                       << static_cast<std::string>(rounding)
+                       << "' (expected tflite, single_round or double_round)";
+      return signalPassFailure();
+    }
+    roundingMode = *mode;
+    if (func.isExternal())
+      return;
+    SmallVector<Operation *> ops;
+    for (Operation &op : func.getBody().getOps())
+      ops.push_back(&op);
+    for (Operation *op : ops)
+      if (failed(visit(op)))
+        return signalPassFailure();
+    if (failed(finish(func)))
+      return signalPassFailure();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Dispatch
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult visit(Operation *op) {
+    if (auto clip = dyn_cast<ClipOp>(op))
+      return visitClip(clip);
+    if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
+      return visitContraction(op);
+    if (auto pool = dyn_cast<tosa::AvgPool2dOp>(op))
+      return visitAvgPool(pool);
+    if (isa<tosa::MaxPool2dOp, tosa::ReshapeOp, tosa::TransposeOp>(op))
+      return visitDataMovement(op);
+    if (auto clamp = dyn_cast<tosa::ClampOp>(op))
+      return visitClamp(clamp);
+    if (auto add = dyn_cast<tosa::AddOp>(op))
+      return visitAdd(add);
+    return success(); // stays in float; inputs dequantized in finish()
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Activations: clips decide the grid
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult visitClip(ClipOp clip) {
+    auto bits = clip.getBits();
+    if (!bits)
+      return success(); // a manual float clamp: stays float
+    if (*bits < 2 || *bits > 8)
+      return clip.emitError() << "qnt-quantize: activation bits " << *bits
+                              << " outside 2..8";
+    if (clip.getAxis())
+      return clip.emitError()
+             << "qnt-quantize: per-channel activation clips cannot feed an "
+                "integer convolution (one input scale is needed); insert "
+                "per-tensor clips";
+    UniformAttr params =
+        activationParams(&getContext(), *bits, clip.getMin(), clip.getMax(),
+                         std::nullopt, /*signedStorage=*/true);
+    Value input = clip.getInput();
+    OpBuilder b(clip);
+    Location loc = clip.getLoc();
+    auto codeType = withElementType(clip.getType(), b.getI8Type());
+
+    if (auto it = accumulators.find(input); it != accumulators.end()) {
+      // A clip between a matmul and its bias add only measured the
+      // accumulator: the bias is added in i32 first.
+      if (feedsBiasAdd(clip.getResult())) {
+        accumulators[clip.getResult()] = it->second;
+        replaced.insert(clip);
+        return success();
+      }
+      FailureOr<Value> q = requantize(b, loc, it->second, params, codeType);
+      if (failed(q))
+        return clip.emitError() << "qnt-quantize: cannot requantize";
+      codes[clip.getResult()] = {*q, params};
+      replaced.insert(clip);
+      return success();
+    }
+    if (auto it = codes.find(input); it != codes.end()) {
+      QValue in = it->second;
+      if (in.params == params) {
+        codes[clip.getResult()] = in;
+      } else {
+        Accumulator a;
+        a.acc = in.codes;
+        a.scales = {in.scale()};
+        a.bias = {-in.zp()};
+        FailureOr<Value> q = requantize(b, loc, a, params, codeType);
+        if (failed(q))
+          return clip.emitError() << "qnt-quantize: cannot requantize";
+        codes[clip.getResult()] = {*q, params};
+      }
+      replaced.insert(clip);
+      return success();
+    }
+    Value q = QuantizeOp::create(b, loc, codeType, input, params);
+    codes[clip.getResult()] = {q, params};
+    replaced.insert(clip);
+    return success();
+  }
+
+  /// Whether `v` reaches, through single-use reshapes, a tosa.add with a
+  /// constant (a bias).
+  static bool feedsBiasAdd(Value v) {
+    while (v.hasOneUse()) {
+      Operation *user = *v.getUsers().begin();
+      if (auto reshape = dyn_cast<tosa::ReshapeOp>(user)) {
+        v = reshape.getResult();
+        continue;
+      }
+      if (auto add = dyn_cast<tosa::AddOp>(user)) {
+        Value other = add.getInput1() == v ? add.getInput2() : add.getInput1();
+        return succeeded(getConstantFloats(other));
+      }
+      return false;
+    }
+    return false;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Convolutions and matmuls
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult visitContraction(Operation *op) {
+    auto it = codes.find(op->getOperand(0));
+    if (it == codes.end())
+      return success(); // float input: the layer stays float
+    QValue x = it->second;
+    auto weights = getConstantFloats(op->getOperand(1));
+    if (failed(weights))
+      return success(); // non-constant weights: stays float
+    WeightLayout layout = isa<tosa::Conv2DOp>(op) ? WeightLayout::ConvOHWI
+                          : isa<tosa::DepthwiseConv2DOp>(op)
+                              ? WeightLayout::DepthwiseHWCM
+                              : WeightLayout::MatmulBKN;
+    auto &[w, shape] = *weights;
+    QuantizedWeights qw = quantizeWeightsSymmetric(w, shape, layout,
+                                                   weightBits,
+                                                   weightPerChannel);
+    int64_t channels = numOutputChannels(layout, shape);
+    // Accumulator scales and the zero-point term -zx * sum_k w_q[c].
+    SmallVector<double> accScales;
+    for (double sw : qw.scales)
+      accScales.push_back(x.scale() * sw);
+    SmallVector<int64_t> colSums(channels, 0);
+    for (auto [i, q] : llvm::enumerate(qw.codes))
+      colSums[outputChannelOf(layout, shape, i)] += q;
+    SmallVector<int64_t> bias(channels, 0);
+    for (int64_t c = 0; c < channels; ++c)
+      bias[c] = -x.zp() * colSums[c];
+    if (!isa<tosa::MatMulOp>(op)) {
+      auto floatBias = getConstantFloats(op->getOperand(2));
+      if (failed(floatBias))
+        return op->emitError()
+               << "qnt-quantize: the bias must be a constant f32 tensor";
+      for (int64_t c = 0; c < channels; ++c) {
+        float bf = floatBias->first[floatBias->first.size() == 1 ? 0 : c];
+        double s = accScales[accScales.size() == 1 ? 0 : c];
+        double r = std::nearbyint(double(bf) / s);
+        if (!(std::fabs(r) < 0x1p30))
+          return op->emitError()
+                 << "qnt-quantize: bias of channel " << c << " (" << bf
+                 << ") does not fit the i32 accumulator at scale " << s
+                 << " (degenerate input or weight range)";
+        bias[c] += int64_t(r);
+      }
+    }
+
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    auto weightType = withElementType(op->getOperand(1).getType(),
+                                      b.getI8Type());
+    SmallVector<int64_t> codes64(qw.codes.begin(), qw.codes.end());
+    Value wq = intConst(b, loc, weightType, codes64);
+    Value zero = zeroPoint(b, loc, 0);
+    auto accType = withElementType(op->getResult(0).getType(), b.getI32Type());
+    Value input = x.codes;
+    Accumulator a;
+    a.scales = accScales;
+    if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
+      a.acc = tosa::MatMulOp::create(b, loc, accType, input, wq, zero, zero);
+      a.bias = bias;
+    } else {
+      // Explicit zero-point padding: padded positions hold zx, so the
+      // folded -zx * sum_k w_q term is exact at the borders too.
+      DenseI64ArrayAttr pad = op->getAttrOfType<DenseI64ArrayAttr>("pad");
+      if (llvm::any_of(pad.asArrayRef(), [](int64_t p) { return p != 0; })) {
+        auto inType = cast<RankedTensorType>(input.getType());
+        ArrayRef<int64_t> p = pad.asArrayRef();
+        SmallVector<int64_t> padding = {0, 0, p[0], p[1], p[2], p[3], 0, 0};
+        SmallVector<int64_t> padded(inType.getShape());
+        padded[1] += p[0] + p[1];
+        padded[2] += p[2] + p[3];
+        ImplicitLocOpBuilder ib(loc, b);
+        Value padShape = tosa::getTosaConstShape(ib, padding);
+        input = tosa::PadOp::create(
+            b, loc, RankedTensorType::get(padded, b.getI8Type()), input,
+            padShape, zeroPoint(b, loc, x.zp()));
+      }
+      auto biasType = RankedTensorType::get({channels}, b.getI32Type());
+      Value biasConst = intConst(b, loc, biasType, bias);
+      auto noPad = b.getDenseI64ArrayAttr({0, 0, 0, 0});
+      auto accTypeAttr = TypeAttr::get(b.getI32Type());
+      if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
+        a.acc = tosa::Conv2DOp::create(b, loc, accType, input, wq, biasConst,
+                                       zero, zero, noPad, conv.getStrideAttr(),
+                                       conv.getDilationAttr(), accTypeAttr);
+      else {
+        auto dw = cast<tosa::DepthwiseConv2DOp>(op);
+        a.acc = tosa::DepthwiseConv2DOp::create(
+            b, loc, accType, input, wq, biasConst, zero, zero, noPad,
+            dw.getStrideAttr(), dw.getDilationAttr(), accTypeAttr);
+      }
+    }
+    a.acc.getDefiningOp()->setAttrs(filteredAttrs(op, a.acc.getDefiningOp()));
+    accumulators[op->getResult(0)] = a;
+    replaced.insert(op);
+    return success();
+  }
+
+  /// Keep the new op's own attributes, plus the original's discardable
+  /// ones other than statistics (names, user annotations).
+  static SmallVector<NamedAttribute> filteredAttrs(Operation *from,
+                                                   Operation *to) {
+    SmallVector<NamedAttribute> attrs(to->getAttrs());
+    for (NamedAttribute a : from->getDiscardableAttrs())
+      if (a.getName() != QntDialect::getStatsAttrName())
+        attrs.push_back(a);
+    return attrs;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Pooling, data movement, clamps, bias adds
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult visitAvgPool(tosa::AvgPool2dOp pool) {
+    auto it = codes.find(pool.getInput());
+    if (it == codes.end())
+      return success();
+    QValue x = it->second;
+    auto inType = cast<RankedTensorType>(pool.getInput().getType());
+    ArrayRef<int64_t> kernel = pool.getKernel();
+    bool global = kernel[0] == inType.getDimSize(1) &&
+                  kernel[1] == inType.getDimSize(2) &&
+                  llvm::all_of(pool.getPad(), [](int64_t p) { return p == 0; });
+    if (!global)
+      return success(); // windowed average pooling stays float (documented)
+    OpBuilder b(pool);
+    Location loc = pool.getLoc();
+    auto wide = withElementType(inType, b.getI32Type());
+    Value sum = tosa::CastOp::create(b, loc, wide, x.codes);
+    for (int32_t axis : {1, 2}) {
+      SmallVector<int64_t> shape(cast<RankedTensorType>(sum.getType()).getShape());
+      shape[axis] = 1;
+      sum = tosa::ReduceSumOp::create(
+          b, loc, RankedTensorType::get(shape, b.getI32Type()), sum,
+          b.getI32IntegerAttr(axis));
+    }
+    int64_t n = kernel[0] * kernel[1];
+    Accumulator a;
+    a.acc = sum;
+    a.scales = {x.scale() / double(n)};
+    a.bias = {-x.zp() * n};
+    accumulators[pool.getResult()] = a;
+    replaced.insert(pool);
+    return success();
+  }
+
+  LogicalResult visitDataMovement(Operation *op) {
+    Value in = op->getOperand(0);
+    OpBuilder b(op);
+    auto rebuild = [&](Value newInput, Type element) {
+      IRMapping map;
+      map.map(in, newInput);
+      Operation *clone = b.clone(*op, map);
+      clone->getResult(0).setType(
+          withElementType(op->getResult(0).getType(), element));
+      clone->removeAttr(QntDialect::getStatsAttrName());
+      return clone->getResult(0);
+    };
+    if (auto it = codes.find(in); it != codes.end()) {
+      codes[op->getResult(0)] = {rebuild(it->second.codes, b.getI8Type()),
+                                 it->second.params};
+      replaced.insert(op);
+      return success();
+    }
+    if (auto it = accumulators.find(in);
+        it != accumulators.end() && !isa<tosa::MaxPool2dOp>(op)) {
+      // Accumulator channels are the last dimension: a reshape must keep it.
+      auto inType = cast<RankedTensorType>(in.getType());
+      auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+      if (isa<tosa::TransposeOp>(op) ||
+          inType.getShape().back() != outType.getShape().back())
+        return success(); // materialized as float in finish()
+      Accumulator a = it->second;
+      a.acc = rebuild(a.acc, b.getI32Type());
+      accumulators[op->getResult(0)] = a;
+      replaced.insert(op);
+      return success();
+    }
+    return success();
+  }
+
+  LogicalResult visitClamp(tosa::ClampOp clamp) {
+    auto lo = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+    auto hi = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+    if (!lo || !hi)
+      return success();
+    Value in = clamp.getInput();
+    if (auto it = accumulators.find(in); it != accumulators.end()) {
+      Accumulator a = it->second;
+      a.clampLo = std::max(a.clampLo, lo.getValueAsDouble());
+      a.clampHi = std::min(a.clampHi, hi.getValueAsDouble());
+      accumulators[clamp.getResult()] = a;
+      replaced.insert(clamp);
+      return success();
+    }
+    if (auto it = codes.find(in); it != codes.end()) {
+      QValue x = it->second;
+      auto [qlo, qhi] = clampBounds(x.params, lo.getValueAsDouble(),
+                                    hi.getValueAsDouble());
+      OpBuilder b(clamp);
+      Value c = tosa::ClampOp::create(
+          b, clamp.getLoc(), x.codes.getType(), x.codes,
+          b.getIntegerAttr(b.getI8Type(), qlo),
+          b.getIntegerAttr(b.getI8Type(), qhi),
+          clamp.getNanModeAttr());
+      codes[clamp.getResult()] = {c, x.params};
+      replaced.insert(clamp);
+    }
+    return success();
+  }
+
+  LogicalResult visitAdd(tosa::AddOp add) {
+    for (auto [mine, other] : {std::pair(add.getInput1(), add.getInput2()),
+                               std::pair(add.getInput2(), add.getInput1())}) {
+      auto it = accumulators.find(mine);
+      if (it == accumulators.end())
+        continue;
+      auto constant = getConstantFloats(other);
+      if (failed(constant))
+        return success();
+      auto &[data, shape] = *constant;
+      auto accShape = cast<RankedTensorType>(mine.getType()).getShape();
+      int64_t channels = accShape.back();
+      // Only a per-channel (last dim) or scalar constant folds into the
+      // accumulator's bias.
+      int64_t elements = data.size();
+      if (elements != 1 && elements != channels)
+        return success();
+      if (elements == channels && (shape.empty() || shape.back() != channels))
+        return success();
+      Accumulator a = it->second;
+      SmallVector<int64_t> bias(channels, 0);
+      for (int64_t c = 0; c < channels; ++c) {
+        if (!a.bias.empty())
+          bias[c] = a.bias[a.bias.size() == 1 ? 0 : c];
+        double s = a.scales[a.scales.size() == 1 ? 0 : c];
+        double r = std::nearbyint(double(data[elements == 1 ? 0 : c]) / s);
+        if (!(std::fabs(r) < 0x1p30))
+          return add.emitError() << "qnt-quantize: bias " << c
+                                 << " does not fit the i32 accumulator";
+        bias[c] += int64_t(r);
+      }
+      a.bias = bias;
+      accumulators[add.getResult()] = a;
+      replaced.insert(add);
+      return success();
+    }
+    return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Requantization
+  //===--------------------------------------------------------------------===//
+
+  /// Integer bounds of the float clamp [lo, hi] on `params`' grid
+  /// (rounding is monotonic, so clamping then quantizing equals quantizing
+  /// then clamping to the quantized bounds).
+  static std::pair<int64_t, int64_t> clampBounds(UniformAttr params, double lo,
+                                                 double hi) {
+    double s = params.getScales()[0];
+    int64_t zp = params.getZeroPoints()[0];
+    int64_t qlo = params.getQMin(), qhi = params.getQMax();
+    if (std::isfinite(lo))
+      qlo = std::clamp<int64_t>(zp + int64_t(std::nearbyint(lo / s)), qlo, qhi);
+    if (std::isfinite(hi))
+      qhi = std::clamp<int64_t>(zp + int64_t(std::nearbyint(hi / s)), qlo, qhi);
+    return {qlo, qhi};
+  }
+
+  FailureOr<Value> requantize(OpBuilder &b, Location loc, Accumulator a,
+                              UniformAttr out, RankedTensorType codeType) {
+    Value acc = a.acc;
+    auto accType = cast<RankedTensorType>(acc.getType());
+    int64_t channels = accType.getShape().back();
+    // A uniform bias is the requantization's input zero point; a
+    // per-channel one is an i32 add.
+    int64_t inputZp = 0;
+    bool uniformBias = !a.bias.empty() &&
+                       llvm::all_equal(a.bias);
+    if (uniformBias) {
+      inputZp = -a.bias[0];
+    } else if (!a.bias.empty()) {
+      SmallVector<int64_t> shape(accType.getRank(), 1);
+      shape.back() = channels;
+      auto biasType = RankedTensorType::get(shape, b.getI32Type());
+      Value bias = intConst(b, loc, biasType, a.bias);
+      acc = tosa::AddOp::create(b, loc, accType, acc, bias);
+    }
+    double sOut = out.getScales()[0];
+    SmallVector<int64_t> multipliers, shifts;
+    int minShift = roundingMode == RoundingMode::tflite ? -31 : -29;
+    for (double s : a.scales) {
+      auto m = quantizeMultiplier(s / sOut);
+      if (!m || m->shift < minShift)
+        return failure();
+      if (m->shift > 31) // |M| < 2^-62: every output is the zero point
+        m = FixedPointMultiplier{0, 0};
+      multipliers.push_back(m->multiplier);
+      shifts.push_back(m->shift);
+    }
+    auto [qlo, qhi] = clampBounds(out, a.clampLo, a.clampHi);
+    std::optional<int64_t> axis;
+    if (a.scales.size() > 1)
+      axis = accType.getRank() - 1;
+    auto op = RequantizeOp::create(
+        b, loc, codeType, acc,
+        axis ? b.getI64IntegerAttr(*axis) : IntegerAttr(),
+        b.getI64IntegerAttr(inputZp), b.getDenseI64ArrayAttr(multipliers),
+        b.getDenseI64ArrayAttr(shifts), DenseI64ArrayAttr(),
+        b.getI64IntegerAttr(out.getZeroPoints()[0]),
+        b.getI64IntegerAttr(qlo), b.getI64IntegerAttr(qhi),
+        RoundingModeAttr::get(b.getContext(), roundingMode));
+    return op.getResult();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Float boundary and clean-up
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult finish(func::FuncOp func) {
+    // Uses of replaced values by ops that stay float get a dequantized
+    // value.
+    for (Operation *op : replaced) {
+      for (Value result : op->getResults()) {
+        SmallVector<OpOperand *> floatUses;
+        for (OpOperand &use : result.getUses())
+          if (!replaced.contains(use.getOwner()))
+            floatUses.push_back(&use);
+        if (floatUses.empty())
+          continue;
+        FailureOr<Value> f = toFloat(result);
+        if (failed(f))
+          return failure();
+        for (OpOperand *use : floatUses)
+          use->set(*f);
+      }
+    }
+    for (Operation *op : llvm::reverse(replaced)) {
+      if (!op->use_empty())
+        return op->emitError("qnt-quantize: internal error: a replaced op "
+                             "still has users");
+      op->erase();
+    }
+    // Float weights and biases that fed the replaced ops.
+    IRRewriter rewriter(&getContext());
+    (void)runRegionDCE(rewriter, func->getRegions());
+    return success();
+  }
+
+  FailureOr<Value> toFloat(Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    OpBuilder b(&getContext());
+    if (auto it = codes.find(v); it != codes.end()) {
+      b.setInsertionPointAfterValue(it->second.codes);
+      return DequantizeOp::create(b, v.getLoc(), type, it->second.codes,
+                                  it->second.params)
+          .getResult();
+    }
+    auto it = accumulators.find(v);
+    assert(it != accumulators.end() && "replaced value without integers");
+    Accumulator a = it->second;
+    b.setInsertionPointAfterValue(a.acc);
+    Location loc = v.getLoc();
+    Value acc = a.acc;
+    auto accType = cast<RankedTensorType>(acc.getType());
+    int64_t channels = accType.getShape().back();
+    if (!a.bias.empty()) {
+      SmallVector<int64_t> shape(accType.getRank(), 1);
+      shape.back() = channels;
+      SmallVector<int64_t> bias(channels);
+      for (int64_t c = 0; c < channels; ++c)
+        bias[c] = a.bias[a.bias.size() == 1 ? 0 : c];
+      Value k = intConst(b, loc, RankedTensorType::get(shape, b.getI32Type()),
+                         bias);
+      acc = tosa::AddOp::create(b, loc, accType, acc, k);
+    }
+    std::optional<int64_t> axis;
+    if (a.scales.size() > 1)
+      axis = accType.getRank() - 1;
+    auto params = UniformAttr::get(
+        &getContext(), IntegerType::get(&getContext(), 32, IntegerType::Signed),
+        false, DenseF64ArrayAttr::get(&getContext(), a.scales),
+        SmallVector<int64_t>(a.scales.size(), 0), axis);
+    Value f = DequantizeOp::create(b, loc, type, acc, params);
+    if (std::isfinite(a.clampLo) || std::isfinite(a.clampHi)) {
+      auto ft = cast<FloatType>(type.getElementType());
+      f = tosa::ClampOp::create(
+          b, loc, type, f,
+          b.getFloatAttr(ft, std::isfinite(a.clampLo) ? a.clampLo : -3.4e38),
+          b.getFloatAttr(ft, std::isfinite(a.clampHi) ? a.clampHi : 3.4e38));
+    }
+    return f;
+  }
+};
+} // namespace
