@@ -96,7 +96,42 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
+                                      const QuantizeOptions &options) {
+  QntInsertClipsOptions clips;
+  QntQuantizeOptions quantize;
+  quantize.rounding = options.rounding;
+  switch (options.recipe) {
+  case Recipe::W8A8PerChannel:
+  case Recipe::W8A8PerTensor:
+    clips.method = "mse";
+    clips.bits = 8;
+    quantize.weightBits = 8;
+    quantize.weightPerChannel = options.recipe == Recipe::W8A8PerChannel;
+    break;
+  case Recipe::W4A4MinMax:
+  case Recipe::W4A4Aciq:
+    clips.method =
+        options.recipe == Recipe::W4A4Aciq ? "aciq_laplace" : "minmax";
+    clips.bits = 4;
+    quantize.weightBits = 4;
+    quantize.weightPerChannel = true;
+    break;
+  }
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createQntInsertClips(clips));
+  fpm.addPass(createQntQuantize(quantize));
+  if (options.checkIntegerOnly)
+    fpm.addPass(createQntCheckIntegerOnly());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::qnt::registerQntPipelines() {
+  PassPipelineRegistration<QuantizeOptions>(
+      "qnt-quantize-recipe",
+      "Float model with calibration statistics -> integer-only TOSA + qnt, "
+      "by a named recipe (clips, quantization, integer-only check)",
+      buildQuantizePipeline);
   PassPipelineRegistration<FloatToLLVMOptions>(
       "qnt-float-to-llvm",
       "Float TOSA/linalg to the LLVM dialect: tiled, vectorized, bufferized "

@@ -6,6 +6,8 @@
     qnt info    model.so
     qnt eval    [model.onnx|.mlir|.so] [--batch 64] [--limit N] [--ort]
                 [--scalar] [--json F]
+    qnt calibrate model.onnx|.mlir -o stats.json [--attach out.mlir]
+    qnt quantize model.onnx|.mlir -o OUT/ [--recipe R] [--calib fmnist]
 
 Errors go to stderr with exit status 1, and no output file is left behind.
 """
@@ -194,6 +196,18 @@ def cmd_calibrate(args):
               f"{result['samples']} samples -> {args.output}", file=sys.stderr)
 
 
+def cmd_quantize(args):
+    from .quantize import QuantizeError, format_report, quantize_model
+    try:
+        rep = quantize_model(Path(args.model), args.recipe, Path(args.output),
+                             calib=args.calib, samples=args.samples,
+                             batch=args.batch, rounding=args.rounding,
+                             limit=args.limit, quiet=args.quiet)
+    except QuantizeError as exc:
+        raise CliError(str(exc)) from None
+    print(format_report(rep), end="")
+
+
 def build_parser():
     ap = argparse.ArgumentParser(prog="qnt", description="qnt: an MLIR "
                                  "quantization compiler")
@@ -269,6 +283,32 @@ def build_parser():
                    help="statistics per channel (last dimension) too")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_calibrate)
+
+    from .quantize import RECIPES
+    p = sub.add_parser("quantize", help="float model -> integer-only library "
+                       "+ accuracy report (docs/quantization.md)")
+    p.add_argument("model", help=".onnx or .mlir (TOSA) model")
+    p.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="output directory: model.quant.mlir, model.so, "
+                        "report.json, report.md")
+    p.add_argument("--recipe", default="w8a8-per-channel",
+                   choices=list(RECIPES),
+                   help="quantization recipe (default w8a8-per-channel)")
+    p.add_argument("--calib", default="fmnist",
+                   help="calibration data: fmnist (default; evaluation on "
+                        "t10k), photos (BlazeFace inputs), or an .npy of "
+                        "inputs")
+    p.add_argument("--samples", type=int, default=1000,
+                   help="calibration samples (default 1000)")
+    p.add_argument("--batch", type=int, default=1,
+                   help="compiled batch size (default 1)")
+    p.add_argument("--rounding", default="tflite",
+                   choices=["tflite", "single_round", "double_round"],
+                   help="requantization rounding (default tflite)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="evaluate only the first N samples")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(fn=cmd_quantize)
     return ap
 
 

@@ -31,6 +31,47 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
 void buildFloatToLLVMPipeline(OpPassManager &pm,
                               const FloatToLLVMOptions &options);
 
+/// The named quantization recipes (docs/quantization.md).
+enum class Recipe {
+  W8A8PerChannel, // clips: MSE, 8 bits; weights 8-bit per channel
+  W8A8PerTensor,  // clips: MSE, 8 bits; weights 8-bit per tensor
+  W4A4MinMax,     // naive: min-max clips, 4-bit per-channel weights
+  W4A4Aciq,       // ACIQ Laplace clips, 4-bit per-channel weights
+};
+
+struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
+  PassOptions::Option<Recipe> recipe{
+      *this, "recipe", llvm::cl::desc("Quantization recipe"),
+      llvm::cl::init(Recipe::W8A8PerChannel),
+      llvm::cl::values(
+          clEnumValN(Recipe::W8A8PerChannel, "w8a8-per-channel",
+                     "8-bit activations (MSE clips), 8-bit per-channel "
+                     "weights"),
+          clEnumValN(Recipe::W8A8PerTensor, "w8a8-per-tensor",
+                     "8-bit activations (MSE clips), 8-bit per-tensor "
+                     "weights"),
+          clEnumValN(Recipe::W4A4MinMax, "w4a4-minmax",
+                     "4-bit activations with min-max clips, 4-bit "
+                     "per-channel weights (the naive baseline)"),
+          clEnumValN(Recipe::W4A4Aciq, "w4a4-aciq",
+                     "4-bit activations with ACIQ Laplace clips, 4-bit "
+                     "per-channel weights"))};
+  PassOptions::Option<std::string> rounding{
+      *this, "rounding",
+      llvm::cl::desc("Requantization rounding: tflite, single_round, "
+                     "double_round"),
+      llvm::cl::init("tflite")};
+  PassOptions::Option<bool> checkIntegerOnly{
+      *this, "check-integer-only",
+      llvm::cl::desc("Fail unless the result is integer-only"),
+      llvm::cl::init(true)};
+};
+
+/// A float model with calibration statistics (qnt.stats) -> integer TOSA +
+/// qnt: qnt-insert-clips, qnt-quantize and qnt-check-integer-only with the
+/// recipe's settings.
+void buildQuantizePipeline(OpPassManager &pm, const QuantizeOptions &options);
+
 /// Registers every named qnt pipeline with the global pipeline registry.
 void registerQntPipelines();
 

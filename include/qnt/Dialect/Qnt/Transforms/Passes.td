@@ -226,6 +226,25 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
                            "::mlir::tosa::TosaDialect"];
 }
 
+def QntCheckIntegerOnly : Pass<"qnt-check-integer-only", "func::FuncOp"> {
+  let summary = "Fail if float arithmetic is left inside the integer program";
+  let description = [{
+    Checks that a quantized function could run on integer-only hardware:
+    apart from `qnt.quantize` (its float input) and `qnt.dequantize` (its
+    float result) and the function's own arguments and results, no op,
+    nested ones included, has a floating-point operand or result. Each
+    offending op gets an error (up to `max-errors`) naming the float type;
+    the pass fails if there is any. The IR is not changed.
+
+    Runs on TOSA + qnt (after `qnt-quantize`), and on linalg before
+    `convert-qnt-to-linalg` (whose quantize bodies are float by nature).
+  }];
+  let options = [
+    Option<"maxErrors", "max-errors", "unsigned", /*default=*/"10",
+           "Report at most this many ops">,
+  ];
+}
+
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let summary = "Fold BatchNorm (a per-channel multiply and add) into convolutions";
   let description = [{

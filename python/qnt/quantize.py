@@ -1,0 +1,229 @@
+"""End to end: float model + calibration data -> integer-only native library
++ accuracy report (``python3 -m qnt quantize``, docs/quantization.md).
+
+Steps, each one of qnt's own passes or compiled code:
+import (ONNX -> TOSA) -> calibrate (the float model compiled by qnt) ->
+qnt-attach-stats -> ``qnt-quantize-recipe{recipe=R}`` (qnt-insert-clips,
+qnt-quantize, qnt-check-integer-only; defined in C++,
+lib/Pipelines/Pipelines.cpp) -> qnt-float-to-llvm -> shared library.
+The report compares the quantized library with the float library compiled
+by the same pipeline, on the evaluation data, side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from . import calibration, capi, compiler, datasets, runtime
+from .fileutil import save_atomically, write_atomically
+
+# The recipes of qnt-quantize-recipe (C++ is the definition; a test checks
+# that qnt-opt lists exactly these names).
+RECIPES = {
+    "w8a8-per-channel": "8-bit activations (MSE clips), 8-bit per-channel weights",
+    "w8a8-per-tensor": "8-bit activations (MSE clips), 8-bit per-tensor weights",
+    "w4a4-minmax": "4-bit activations with min-max clips, 4-bit per-channel "
+                   "weights (the naive baseline)",
+    "w4a4-aciq": "4-bit activations with ACIQ Laplace clips, 4-bit "
+                 "per-channel weights",
+}
+
+
+class QuantizeError(Exception):
+    pass
+
+
+def quantize_text(text_with_stats: str, recipe: str,
+                  rounding: str = "tflite") -> str:
+    """The integer program of a model that carries calibration statistics."""
+    if recipe not in RECIPES:
+        raise QuantizeError(f"unknown recipe '{recipe}' (known: "
+                            f"{', '.join(RECIPES)})")
+    res = capi.run_pipeline(
+        text_with_stats,
+        f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
+        f"rounding={rounding}}})")
+    return res.output
+
+
+_CONST_RE = re.compile(
+    r'"?tosa\.const"?\(?\)?.*?:\s*\(\)\s*->\s*tensor<([0-9x]*)x?([if][0-9]+)>')
+
+
+def weight_bytes(text: str) -> int:
+    """Bytes of every tosa.const tensor in a module (weights, biases)."""
+    total = 0
+    for line in text.splitlines():
+        if "tosa.const" not in line or "tosa.const_shape" in line:
+            continue
+        m = _CONST_RE.search(line)
+        if not m:
+            continue
+        dims = [int(d) for d in m.group(1).split("x") if d]
+        bits = int(m.group(2)[1:])
+        total += int(np.prod(dims, dtype=np.int64)) * max(bits, 8) // 8
+    return total
+
+
+def _outputs(model, x):
+    out = model.run_dataset(x)
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def sqnr_db(ref: np.ndarray, got: np.ndarray) -> float:
+    """10 log10(sum ref^2 / sum (ref - got)^2) over all elements."""
+    ref = np.asarray(ref, np.float64)
+    err = np.sum((ref - np.asarray(got, np.float64)) ** 2)
+    sig = np.sum(ref ** 2)
+    if err == 0:
+        return float("inf")
+    return float(10 * np.log10(sig / err)) if sig > 0 else float("-inf")
+
+
+def _latency(fn_a, fn_b, x, repeats=200):
+    """Median seconds per call of two functions, interleaved."""
+    ta, tb = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn_a(x)
+        t1 = time.perf_counter()
+        fn_b(x)
+        t2 = time.perf_counter()
+        ta.append(t1 - t0)
+        tb.append(t2 - t1)
+    return float(np.median(ta)), float(np.median(tb))
+
+
+def quantize_model(model: Path, recipe: str, out_dir: Path, *,
+                   calib: Optional[str] = None, samples: int = 1000,
+                   batch: int = 1, rounding: str = "tflite",
+                   limit: Optional[int] = None, quiet: bool = False) -> dict:
+    """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
+    ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
+    Returns the report."""
+    from .importer import import_onnx
+    model = Path(model)
+    if recipe not in RECIPES:
+        raise QuantizeError(f"unknown recipe '{recipe}' (known: "
+                            f"{', '.join(RECIPES)})")
+    if not model.exists():
+        raise QuantizeError(f"{model}: no such file")
+    if model.suffix == ".onnx":
+        text = import_onnx(str(model), batch=batch).text
+    elif model.suffix == ".mlir":
+        text = model.read_text()
+    else:
+        raise QuantizeError(f"{model}: expected an .onnx or .mlir model")
+
+    # Data: Fashion-MNIST (labelled) or an .npy of inputs (unlabelled).
+    labels = None
+    if calib is None or calib == "fmnist":
+        xc, _ = datasets.calibration_set(samples)
+        x, labels = datasets.evaluation_set()
+        data_name = ("Fashion-MNIST: calibration split of train (seeded), "
+                     "evaluation on t10k")
+    elif calib == "photos":
+        from . import photos
+        x, _names = photos.blazeface_inputs()
+        xc = x
+        data_name = "photos from Debian packages (calibration = evaluation set)"
+    else:
+        xc = np.load(calib)[:samples]
+        x = xc
+        data_name = f"{calib} (calibration = evaluation set)"
+    if limit is not None:
+        x = x[:limit]
+        labels = labels[:limit] if labels is not None else None
+
+    t0 = time.perf_counter()
+    try:
+        stats = calibration.calibrate(text, xc, batch=batch, quiet=quiet,
+                                      model_name=str(model))
+    except calibration.CalibrationError as exc:
+        raise QuantizeError(str(exc)) from None
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="qnt-quantize-") as tmp:
+        tmp = Path(tmp)
+        stats_path = tmp / "stats.json"
+        stats_path.write_text(json.dumps(stats))
+        with_stats = calibration.attach(text, stats_path)
+        quant = quantize_text(with_stats, recipe, rounding)
+        t2 = time.perf_counter()
+        float_so = compiler.compile_mlir(text, tmp / "float.so")
+        # Build everything in the temporary directory first: a failure
+        # leaves no partial output.
+        quant_so = compiler.compile_mlir(quant, tmp / "model.so")
+        t3 = time.perf_counter()
+        fmodel = runtime.CompiledModel(float_so)
+        qmodel = runtime.CompiledModel(quant_so)
+        ref = _outputs(fmodel, x)
+        got = _outputs(qmodel, x)
+        names = [n for n, _, _ in qmodel.forward.outputs]
+        one = x[:batch]
+        lat_f, lat_q = _latency(fmodel.forward, qmodel.forward, one)
+        report = {
+            "model": str(model), "recipe": recipe,
+            "recipe_description": RECIPES[recipe], "rounding": rounding,
+            "batch": batch, "data": data_name,
+            "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
+            "outputs": {
+                n: {"sqnr_db": sqnr_db(r, g),
+                    "max_abs_diff": float(np.abs(np.asarray(r, np.float64) -
+                                                 g).max())}
+                for n, r, g in zip(names, ref, got)},
+            "weight_bytes": {"fp32": weight_bytes(text),
+                             "quantized": weight_bytes(quant)},
+            "latency_ms": {"fp32": lat_f * 1e3, "quantized": lat_q * 1e3},
+            "seconds": {"calibrate": round(t1 - t0, 2),
+                        "quantize": round(t2 - t1, 2),
+                        "compile": round(t3 - t2, 2)},
+        }
+        if labels is not None:
+            report["top1"] = {
+                "fp32": float((ref[0].argmax(1) == labels).mean()),
+                "quantized": float((got[0].argmax(1) == labels).mean())}
+            report["agreement"] = float((ref[0].argmax(1) ==
+                                         got[0].argmax(1)).mean())
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomically(out_dir / "model.quant.mlir", quant)
+        data = Path(quant_so).read_bytes()
+        save_atomically(out_dir / "model.so", lambda f: Path(f).write_bytes(data))
+        write_atomically(out_dir / "report.json",
+                         json.dumps(report, indent=2) + "\n")
+        write_atomically(out_dir / "report.md", format_report(report))
+    return report
+
+
+def format_report(r: dict) -> str:
+    lines = [f"# qnt quantize: {Path(r['model']).name}, recipe {r['recipe']}",
+             "", f"{r['recipe_description']}; rounding {r['rounding']}; "
+             f"batch {r['batch']}.", f"Data: {r['data']}; "
+             f"{r['calibration_samples']} calibration samples, "
+             f"{r['evaluated']} evaluated.", "",
+             "| | fp32 | quantized |", "|---|---:|---:|"]
+    if "top1" in r:
+        lines.append(f"| top-1 (%) | {r['top1']['fp32'] * 100:.2f} | "
+                     f"{r['top1']['quantized'] * 100:.2f} |")
+    wb = r["weight_bytes"]
+    lines.append(f"| weights (bytes) | {wb['fp32']} | {wb['quantized']} "
+                 f"({wb['quantized'] / max(wb['fp32'], 1):.3f}x) |")
+    lat = r["latency_ms"]
+    lines.append(f"| latency, median (ms) | {lat['fp32']:.3f} | "
+                 f"{lat['quantized']:.3f} |")
+    lines.append("")
+    if "agreement" in r:
+        lines.append(f"Top-1 agreement with fp32: {r['agreement'] * 100:.2f}%.")
+    lines.append("")
+    lines.append("| output | SQNR vs fp32 (dB) | max abs diff |")
+    lines.append("|---|---:|---:|")
+    for n, o in r["outputs"].items():
+        lines.append(f"| {n} | {o['sqnr_db']:.2f} | {o['max_abs_diff']:.4g} |")
+    return "\n".join(lines) + "\n"
