@@ -46,11 +46,27 @@ def quantize_text(text_with_stats: str, recipe: str,
     if recipe not in RECIPES:
         raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                             f"{', '.join(RECIPES)})")
-    res = capi.run_pipeline(
-        text_with_stats,
-        f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
-        f"rounding={rounding}}})")
+    try:
+        res = capi.run_pipeline(
+            text_with_stats,
+            f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
+            f"rounding={rounding}}})")
+    except capi.QntError as exc:
+        raise QuantizeError("quantization failed:\n" + _errors_only(str(exc))) from None
     return res.output
+
+
+def _errors_only(diagnostics: str, width: int = 160) -> str:
+    """The error lines of MLIR diagnostics, each with its source line cut to
+    ``width`` characters (statistics attributes make them very long)."""
+    out, lines = [], diagnostics.splitlines()
+    for i, line in enumerate(lines):
+        if ": error:" in line:
+            out.append(line)
+            if i + 1 < len(lines) and not lines[i + 1].lstrip().startswith("^"):
+                src = lines[i + 1].strip()
+                out.append("    " + (src[:width] + " ..." if len(src) > width else src))
+    return "\n".join(out) or diagnostics
 
 
 _CONST_RE = re.compile(

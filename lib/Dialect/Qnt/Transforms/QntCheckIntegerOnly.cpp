@@ -47,7 +47,8 @@ struct QntCheckIntegerOnlyPass
       if (!culprit)
         return WalkResult::advance();
       if (violations++ < maxErrors)
-        op->emitError() << "qnt-check-integer-only: floating-point "
+        op->emitError() << "qnt-check-integer-only: '" << op->getName()
+                        << "' has a floating-point "
                         << (culprit.getDefiningOp() == op ? "result"
                                                           : "operand")
                         << " of type " << culprit.getType()

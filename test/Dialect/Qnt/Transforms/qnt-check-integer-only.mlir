@@ -19,7 +19,7 @@ func.func @integer_only(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
 func.func @float_island(%x: tensor<1x4xf32>) -> tensor<1x4xi8> {
   %q = qnt.quantize %x uniform<si8, scale = 0.1> : tensor<1x4xf32> -> tensor<1x4xi8>
   %d = qnt.dequantize %q uniform<si8, scale = 0.1> : tensor<1x4xi8> -> tensor<1x4xf32>
-  // expected-error @+1 {{qnt-check-integer-only: floating-point result of type 'tensor<1x4xf32>' inside the integer program}}
+  // expected-error @+1 {{qnt-check-integer-only: 'tosa.exp' has a floating-point result of type 'tensor<1x4xf32>' inside the integer program}}
   %e = tosa.exp %d : (tensor<1x4xf32>) -> tensor<1x4xf32>
   %r = qnt.quantize %e uniform<si8, scale = 0.1> : tensor<1x4xf32> -> tensor<1x4xi8>
   return %r : tensor<1x4xi8>
@@ -33,9 +33,9 @@ func.func @nested(%x: tensor<4xi32>) -> tensor<4xi32> {
   %e = tensor.empty() : tensor<4xi32>
   %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%x : tensor<4xi32>) outs(%e : tensor<4xi32>) {
   ^bb0(%a: i32, %b: i32):
-    // expected-error @+1 {{qnt-check-integer-only: floating-point result of type 'f32'}}
+    // expected-error @+1 {{qnt-check-integer-only: 'arith.sitofp' has a floating-point result of type 'f32'}}
     %f = arith.sitofp %a : i32 to f32
-    // expected-error @+1 {{qnt-check-integer-only: floating-point operand of type 'f32'}}
+    // expected-error @+1 {{qnt-check-integer-only: 'arith.fptosi' has a floating-point operand of type 'f32'}}
     %i = arith.fptosi %f : f32 to i32
     linalg.yield %i : i32
   }-> tensor<4xi32>
