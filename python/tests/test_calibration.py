@@ -55,8 +55,14 @@ def test_attach_puts_stats_on_every_producer(model_text, tmp_path):
     out = calibration.attach(model_text, path)
     # 11 ReLU6 clamps (the convolutions before them fold into their
     # requantization), the average pool, the classifier matmul and its bias
-    # add.
-    assert out.count("qnt.stats = #qnt.stats<") == len(result["activations"]) == 14
+    # add; plus the model input, as an argument attribute, from the data.
+    assert len(result["activations"]) == 14
+    assert out.count("qnt.stats = #qnt.stats<") == 14 + 1
+    start = out.index("func.func @forward(")
+    header = out[start:out.index("{\n", start)]
+    assert header.count("qnt.stats = #qnt.stats<") == 1
+    arg = result["arguments"][0]["stats"]
+    assert arg["count"] == x.size and arg["min"] == float(x.min()) and arg["max"] == float(x.max())
 
 
 def test_nan_and_inf_are_counted_and_reported(model_text, tmp_path):
