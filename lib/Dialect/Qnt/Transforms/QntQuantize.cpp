@@ -80,6 +80,22 @@ Value intConst(OpBuilder &b, Location loc, RankedTensorType type,
                                DenseElementsAttr::get(type, data));
 }
 
+/// acc + bias along the last dimension (`bias`: one value, or one per
+/// channel), as a tosa.add with a broadcast i32 constant.
+Value addChannelBias(OpBuilder &b, Location loc, Value acc,
+                     ArrayRef<int64_t> bias) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  int64_t channels = accType.getShape().back();
+  SmallVector<int64_t> shape(accType.getRank(), 1);
+  shape.back() = channels;
+  SmallVector<int64_t> values(channels);
+  for (int64_t c = 0; c < channels; ++c)
+    values[c] = bias[bias.size() == 1 ? 0 : c];
+  Value k = intConst(b, loc, RankedTensorType::get(shape, b.getI32Type()),
+                     values);
+  return tosa::AddOp::create(b, loc, accType, acc, k);
+}
+
 Value zeroPoint(OpBuilder &b, Location loc, int64_t v) {
   auto type = RankedTensorType::get({1}, b.getI8Type());
   return intConst(b, loc, type, {v});
@@ -497,7 +513,6 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
                               UniformAttr out, RankedTensorType codeType) {
     Value acc = a.acc;
     auto accType = cast<RankedTensorType>(acc.getType());
-    int64_t channels = accType.getShape().back();
     // A uniform bias is the requantization's input zero point; a
     // per-channel one is an i32 add.
     int64_t inputZp = 0;
@@ -506,11 +521,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (uniformBias) {
       inputZp = -a.bias[0];
     } else if (!a.bias.empty()) {
-      SmallVector<int64_t> shape(accType.getRank(), 1);
-      shape.back() = channels;
-      auto biasType = RankedTensorType::get(shape, b.getI32Type());
-      Value bias = intConst(b, loc, biasType, a.bias);
-      acc = tosa::AddOp::create(b, loc, accType, acc, bias);
+      acc = addChannelBias(b, loc, acc, a.bias);
     }
     double sOut = out.getScales()[0];
     SmallVector<int64_t> multipliers, shifts;
@@ -589,17 +600,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     Location loc = v.getLoc();
     Value acc = a.acc;
     auto accType = cast<RankedTensorType>(acc.getType());
-    int64_t channels = accType.getShape().back();
-    if (!a.bias.empty()) {
-      SmallVector<int64_t> shape(accType.getRank(), 1);
-      shape.back() = channels;
-      SmallVector<int64_t> bias(channels);
-      for (int64_t c = 0; c < channels; ++c)
-        bias[c] = a.bias[a.bias.size() == 1 ? 0 : c];
-      Value k = intConst(b, loc, RankedTensorType::get(shape, b.getI32Type()),
-                         bias);
-      acc = tosa::AddOp::create(b, loc, accType, acc, k);
-    }
+    if (!a.bias.empty())
+      acc = addChannelBias(b, loc, acc, a.bias);
     std::optional<int64_t> axis;
     if (a.scales.size() > 1)
       axis = accType.getRank() - 1;
