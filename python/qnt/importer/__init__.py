@@ -53,11 +53,13 @@ def import_onnx(model, *, input_shapes=None, batch=None, bind=None,
         model = load_model(model)
     else:
         check_model(model)
+    priors = {}
     if fold_bn:
-        model, _ = fold_batchnorm(model)
+        model, _ = fold_batchnorm(model, priors)
     module = mlir_text.ModuleText()
     sig = import_graph(model, module, func_name=func_name,
-                       input_shapes=input_shapes, batch=batch, bind=bind)
+                       input_shapes=input_shapes, batch=batch, bind=bind,
+                       bn_priors=priors)
     return ImportResult(module, [sig])
 
 

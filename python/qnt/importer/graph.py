@@ -169,8 +169,11 @@ def _inferred_shapes(model, arg_shapes, bind):
 
 
 def import_graph(model, module: mt.ModuleText, *, func_name="forward",
-                 input_shapes=None, batch=None, bind=None):
-    """Translate ``model`` into a function of ``module``; returns FuncSig."""
+                 input_shapes=None, batch=None, bind=None, bn_priors=None):
+    """Translate ``model`` into a function of ``module``; returns FuncSig.
+
+    ``bn_priors``: {conv output name: (beta, gamma)} of BatchNorms folded
+    before import; the convolution gets a ``qnt.batchnorm`` attribute."""
     from onnx import numpy_helper
 
     graph = model.graph
@@ -197,6 +200,7 @@ def import_graph(model, module: mt.ModuleText, *, func_name="forward",
         env[name] = Value.constant(np.asarray(arr))
 
     e = Emitter(module)
+    e.bn_priors = dict(bn_priors or {})
     sig = FuncSig(func_name)
     args = []
     arg_shapes = {}

@@ -349,7 +349,24 @@ def _batch_norm(n: Node):
         shift = e.sub(bias, e.mul(mean, factor))
     factor = _channel_param(n, factor, x.rank)
     shift = _channel_param(n, shift, x.rank)
-    return [e.add(e.mul(x, factor), shift)]
+    scaled = e.mul(x, factor)
+    if all(v.is_const for v in (scale, bias)) and not scaled.is_const and \
+            x.rank >= 2 and np.isfinite(scale.const).all() and \
+            np.isfinite(bias.const).all():
+        # The output is N(beta, gamma^2) per channel: qnt-fold-batchnorm
+        # moves this prior onto the convolution it folds into.
+        return [e.elementwise("tosa.add", [scaled, shift],
+                              attrs=_batchnorm_attr(bias.const, scale.const))]
+    return [e.add(scaled, shift)]
+
+
+def _batchnorm_attr(beta, gamma) -> str:
+    """``qnt.batchnorm = {beta = array<f32: ...>, gamma = array<f32: ...>}``"""
+    def arr(v):
+        vals = ", ".join(repr(float(x)) for x in
+                         np.asarray(v, np.float32).reshape(-1))
+        return f"array<f32: {vals}>"
+    return f"qnt.batchnorm = {{beta = {arr(beta)}, gamma = {arr(gamma)}}}"
 
 
 def _softmax_axis(n: Node, x: Value):
@@ -547,6 +564,10 @@ def _conv(n: Node):
              f"dilation = array<i64: {dil[0]}, {dil[1]}>, acc_type = f32")
     zp = e.zero_point(np.float32)
     out_shape = (N, O, outs[0], outs[1])
+    prior = e.bn_priors.get(n.onnx.output[0])
+    if prior is not None and (group == 1 or CG == 1) and \
+            all(np.isfinite(p).all() and p.size == O for p in prior):
+        attrs += ", " + _batchnorm_attr(*prior)
 
     def conv(xv, wv, bv, o):
         xs = e.phys(xv, _NHWC)

@@ -25,9 +25,12 @@ def _constants(graph):
     return consts
 
 
-def fold_batchnorm(model):
+def fold_batchnorm(model, priors=None):
     """Return a copy of ``model`` with Conv+BatchNormalization folded, and
-    the number of folds."""
+    the number of folds. With a dict ``priors``, record each folded Conv's
+    BatchNorm output parameters there, keyed by the Conv's (new) output
+    name: ``(beta, gamma)`` float32 arrays (the output is N(beta, gamma^2)
+    per channel; high-bias absorption and bias correction use this)."""
     from onnx import helper, numpy_helper
 
     graph = model.graph
@@ -89,6 +92,9 @@ def fold_batchnorm(model):
         del node.input[:]
         node.input.extend(new_inputs)
         node.output[0] = bn.output[0]
+        if priors is not None:
+            priors[bn.output[0]] = (beta.astype(np.float32),
+                                    gamma.astype(np.float32))
         drop.add(bi)
     keep = [n for i, n in enumerate(nodes) if i not in drop]
     del graph.node[:]

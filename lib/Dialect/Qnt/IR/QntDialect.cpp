@@ -52,8 +52,43 @@ static LogicalResult verifyStatsFor(Operation *op, Attribute attr, Value value,
   return success();
 }
 
+/// `{beta = array<f32: ...>, gamma = array<f32: ...>}` with one finite value
+/// per channel of the op's single ranked result.
+static LogicalResult verifyBatchnormAttr(Operation *op, Attribute value) {
+  StringRef name = QntDialect::getBatchnormAttrName();
+  auto dict = dyn_cast<DictionaryAttr>(value);
+  auto beta = dict ? dyn_cast_or_null<DenseF32ArrayAttr>(dict.get("beta"))
+                   : DenseF32ArrayAttr();
+  auto gamma = dict ? dyn_cast_or_null<DenseF32ArrayAttr>(dict.get("gamma"))
+                    : DenseF32ArrayAttr();
+  if (!beta || !gamma || dict.size() != 2)
+    return op->emitOpError()
+           << "'" << name
+           << "' must be {beta = array<f32: ...>, gamma = array<f32: ...>}";
+  auto type = op->getNumResults() == 1
+                  ? dyn_cast<RankedTensorType>(op->getResult(0).getType())
+                  : RankedTensorType();
+  if (!type || type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+    return op->emitOpError() << "'" << name
+                             << "' needs one result with a static last "
+                                "(channel) dimension";
+  int64_t channels = type.getShape().back();
+  if (beta.size() != channels || gamma.size() != channels)
+    return op->emitOpError() << "'" << name << "' has " << beta.size()
+                             << " beta and " << gamma.size()
+                             << " gamma values for " << channels
+                             << " channels";
+  for (ArrayRef<float> values : {beta.asArrayRef(), gamma.asArrayRef()})
+    for (float v : values)
+      if (!std::isfinite(v))
+        return op->emitOpError() << "'" << name << "' has a non-finite value";
+  return success();
+}
+
 LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
+  if (attr.getName() == getBatchnormAttrName())
+    return verifyBatchnormAttr(op, attr.getValue());
   if (attr.getName() != getStatsAttrName())
     return op->emitError() << "unknown qnt discardable attribute '"
                            << attr.getName().getValue() << "'";

@@ -2,6 +2,7 @@
 
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/ConstantUtils.h"
+#include "qnt/Dialect/Qnt/Utils/Layers.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
@@ -137,6 +138,10 @@ struct FoldAffineIntoConv : OpRewritePattern<ConvOp> {
         conv.getInputZp(), conv.getWeightZp(), conv.getPadAttr(),
         conv.getStrideAttr(), conv.getDilationAttr(), conv.getAccTypeAttr(),
         conv.getLocalBoundAttr());
+    // The BatchNorm's output distribution (set by the importer on its add)
+    // now describes the convolution's output.
+    if (Attribute prior = last->getAttr(kBatchnormAttrName))
+      folded->setAttr(kBatchnormAttrName, prior);
     rewriter.replaceOp(last, folded.getResult());
     return success();
   }

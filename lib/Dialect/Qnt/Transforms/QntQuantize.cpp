@@ -55,14 +55,24 @@ struct QValue {
   int64_t zp() const { return params.getZeroPoints()[0]; }
 };
 
-/// A float value held as an i32 accumulator: real = scale[c] * (acc[c] +
-/// bias[c]) along the last dimension, with an optional float clamp still to
-/// apply. `bias` is added when the accumulator is requantized.
+/// A float value held as an i32 accumulator: real = scale[c] *
+/// 2^-channelShift[c] * (acc[c] + bias[c]) along the last dimension, with an
+/// optional float clamp still to apply. `bias` is added when the accumulator
+/// is requantized; `channelShift` (WESS) becomes the requantization's
+/// per-channel extra right shift, so one multiplier can serve every channel.
 struct Accumulator {
   Value acc;
-  SmallVector<double> scales; // one per channel (last dim) or one
-  SmallVector<int64_t> bias;  // empty, or one per channel / one
+  SmallVector<double> scales;       // one per channel (last dim) or one
+  SmallVector<int64_t> bias;        // empty, or one per channel / one
+  SmallVector<int64_t> channelShift; // empty, or one per channel
   double clampLo = -INFINITY, clampHi = INFINITY;
+
+  /// The real value of one unit of channel c.
+  double scaleOf(int64_t c) const {
+    double s = scales[scales.size() == 1 ? 0 : c];
+    return channelShift.empty() ? s : std::ldexp(s, -int(channelShift[c]));
+  }
+  bool perChannel() const { return scales.size() > 1 || !channelShift.empty(); }
 };
 
 RankedTensorType withElementType(Type t, Type element) {
@@ -154,6 +164,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return visitClamp(clamp);
     if (auto add = dyn_cast<tosa::AddOp>(op))
       return visitAdd(add);
+    if (auto scale = dyn_cast<Pow2ScaleOp>(op))
+      return visitPow2Scale(scale);
     return success(); // stays in float; inputs dequantized in finish()
   }
 
@@ -224,8 +236,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   static bool feedsBiasAdd(Value v) {
     while (v.hasOneUse()) {
       Operation *user = *v.getUsers().begin();
-      if (auto reshape = dyn_cast<tosa::ReshapeOp>(user)) {
-        v = reshape.getResult();
+      if (isa<tosa::ReshapeOp, Pow2ScaleOp>(user)) {
+        v = user->getResult(0);
         continue;
       }
       if (auto add = dyn_cast<tosa::AddOp>(user)) {
@@ -475,7 +487,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       for (int64_t c = 0; c < channels; ++c) {
         if (!a.bias.empty())
           bias[c] = a.bias[a.bias.size() == 1 ? 0 : c];
-        double s = a.scales[a.scales.size() == 1 ? 0 : c];
+        double s = a.scaleOf(c);
         double r = std::nearbyint(double(data[elements == 1 ? 0 : c]) / s);
         if (!(std::fabs(r) < 0x1p30))
           return add.emitError() << "qnt-quantize: bias " << c
@@ -487,6 +499,28 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       replaced.insert(add);
       return success();
     }
+    return success();
+  }
+
+  /// WESS: a power-of-two rescaling of an accumulator's channels becomes
+  /// extra right shifts of its requantization.
+  LogicalResult visitPow2Scale(Pow2ScaleOp op) {
+    auto it = accumulators.find(op.getInput());
+    if (it == accumulators.end())
+      return success(); // stays float
+    Accumulator a = it->second;
+    auto type = cast<RankedTensorType>(op.getType());
+    if (int64_t(op.getAxis()) != type.getRank() - 1 ||
+        std::isfinite(a.clampLo) || std::isfinite(a.clampHi) ||
+        llvm::any_of(op.getShifts(), [](int64_t s) { return s > 0; }))
+      return success(); // only right shifts of unclamped channels fold
+    int64_t channels = type.getShape().back();
+    if (a.channelShift.empty())
+      a.channelShift.assign(channels, 0);
+    for (auto [c, s] : llvm::enumerate(op.getShifts()))
+      a.channelShift[c] -= s;
+    accumulators[op.getResult()] = a;
+    replaced.insert(op);
     return success();
   }
 
@@ -537,13 +571,30 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     }
     auto [qlo, qhi] = clampBounds(out, a.clampLo, a.clampHi);
     std::optional<int64_t> axis;
-    if (a.scales.size() > 1)
+    if (a.perChannel())
       axis = accType.getRank() - 1;
+    DenseI64ArrayAttr channelShift;
+    if (!a.channelShift.empty()) {
+      SmallVector<int64_t> k(a.channelShift);
+      for (auto [c, kc] : llvm::enumerate(k)) {
+        int64_t n = shifts[shifts.size() == 1 ? 0 : c];
+        if (n + kc > 31) {
+          // |a * M0 * 2^-(31 + n + kc)| < 2^(62 - 31 - 31) = 1 anyway: the
+          // channel is (nearly) constant at the zero point.
+          emitRemark(loc) << "qnt-quantize: channel " << c
+                          << " right shift " << n + kc
+                          << " capped at 31 (its outputs are within one step "
+                             "of the zero point)";
+          kc = 31 - n;
+        }
+      }
+      channelShift = b.getDenseI64ArrayAttr(k);
+    }
     auto op = RequantizeOp::create(
         b, loc, codeType, acc,
         axis ? b.getI64IntegerAttr(*axis) : IntegerAttr(),
         b.getI64IntegerAttr(inputZp), b.getDenseI64ArrayAttr(multipliers),
-        b.getDenseI64ArrayAttr(shifts), DenseI64ArrayAttr(),
+        b.getDenseI64ArrayAttr(shifts), channelShift,
         b.getI64IntegerAttr(out.getZeroPoints()[0]),
         b.getI64IntegerAttr(qlo), b.getI64IntegerAttr(qhi),
         RoundingModeAttr::get(b.getContext(), roundingMode));
@@ -603,12 +654,17 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (!a.bias.empty())
       acc = addChannelBias(b, loc, acc, a.bias);
     std::optional<int64_t> axis;
-    if (a.scales.size() > 1)
+    SmallVector<double> scales(a.scales);
+    if (a.perChannel()) {
       axis = accType.getRank() - 1;
+      scales.clear();
+      for (int64_t c = 0, e = accType.getShape().back(); c < e; ++c)
+        scales.push_back(a.scaleOf(c));
+    }
     auto params = UniformAttr::get(
         &getContext(), IntegerType::get(&getContext(), 32, IntegerType::Signed),
-        false, DenseF64ArrayAttr::get(&getContext(), a.scales),
-        SmallVector<int64_t>(a.scales.size(), 0), axis);
+        false, DenseF64ArrayAttr::get(&getContext(), scales),
+        SmallVector<int64_t>(scales.size(), 0), axis);
     Value f = DequantizeOp::create(b, loc, type, acc, params);
     if (std::isfinite(a.clampLo) || std::isfinite(a.clampHi)) {
       auto ft = cast<FloatType>(type.getElementType());

@@ -1,6 +1,7 @@
 //===- Activations.cpp - the activations a quantizer sees -----------------===//
 
 #include "qnt/Dialect/Qnt/Utils/Activations.h"
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -28,7 +29,10 @@ SmallVector<OpResult> mlir::qnt::collectActivations(func::FuncOp func) {
       // A value consumed only by a clamp (conv -> ReLU6) is never stored in
       // the integer program: the clamp folds into the producer's
       // requantization, and only the clamp's result is quantized.
-      if (result.hasOneUse() && isa<tosa::ClampOp>(*result.getUsers().begin()))
+      // Likewise a layer output that only feeds WESS's qnt.pow2_scale: the
+      // shifts fold into the requantization.
+      if (result.hasOneUse() &&
+          isa<tosa::ClampOp, Pow2ScaleOp>(*result.getUsers().begin()))
         continue;
       activations.push_back(result);
     }

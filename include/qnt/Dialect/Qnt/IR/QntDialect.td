@@ -42,6 +42,12 @@ def Qnt_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getStatsAttrName() {
       return ::llvm::StringLiteral("qnt.stats");
     }
+    /// Name of the discardable attribute that carries a layer's BatchNorm
+    /// output parameters `{beta = array<f32>, gamma = array<f32>}` (one
+    /// value per channel of the op's single result's last dimension).
+    static constexpr ::llvm::StringLiteral getBatchnormAttrName() {
+      return ::llvm::StringLiteral("qnt.batchnorm");
+    }
   }];
 }
 

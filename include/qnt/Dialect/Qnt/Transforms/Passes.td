@@ -268,6 +268,118 @@ def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
   let dependentDialects = ["::mlir::tosa::TosaDialect"];
 }
 
+def QntEqualize : Pass<"qnt-equalize", "func::FuncOp"> {
+  let summary = "Cross-layer equalization of consecutive layers' weight ranges";
+  let description = [{
+    For each pair of layers (`tosa.conv2d`, `tosa.depthwise_conv2d` with
+    constant weights and bias, followed by one of those or a `tosa.matmul`
+    with constant weights) joined by a single-use path of at most one ReLU
+    and any of `tosa.avg_pool2d`, `tosa.max_pool2d`, zero `tosa.pad` and
+    channel-keeping `tosa.reshape`, rescales output channel i of the first
+    layer by 1/s_i and input channel i of the second by s_i with
+    `s_i = sqrt(r1_i / r2_i)` (r = max |w| of the channel's weights). The
+    function is unchanged (ReLU, pooling and zero padding commute with a
+    positive per-channel scale) and both layers' channel ranges become
+    `sqrt(r1_i r2_i)`. Sweeps over all pairs repeat until no scale differs
+    from 1 by more than `tolerance` (in |log s|) or `max-iterations`; chains
+    such as conv -> depthwise -> conv converge to the joint optimum
+    (white paper: S12 = r1 / cbrt(r1 r2 r3), S23 = cbrt(r1 r2 r3) / r3).
+
+    A bounded ReLU (ReLU6: `tosa.clamp` [0, 6]) is not positive-homogeneous:
+    such pairs are skipped with a remark, or with `relu6-to-relu` the clamp
+    becomes a ReLU first (as the white paper does; this changes the float
+    model: measure it). A channel with zero range on either side keeps
+    s = 1 (remark). A `qnt.batchnorm` prior on the first layer is rescaled
+    with it.
+
+    ```mlir
+    %a = tosa.conv2d %x, %w1, %b1, ...
+    %r = tosa.clamp %a {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32}
+    %y = tosa.conv2d %r, %w2, %b2, ...
+    // w1[i] /= s_i, b1[i] /= s_i, w2[:, ..., i] *= s_i
+    ```
+  }];
+  let options = [
+    Option<"relu6ToRelu", "relu6-to-relu", "bool", /*default=*/"false",
+           "Replace bounded ReLUs (ReLU6) between equalizable layers by ReLU">,
+    Option<"maxIterations", "max-iterations", "unsigned", /*default=*/"1000",
+           "At most this many sweeps over all pairs">,
+    Option<"tolerance", "tolerance", "double", /*default=*/"1e-4",
+           "Stop when every scale of a sweep has |log s| below this">,
+  ];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
+def QntAbsorbHighBias : Pass<"qnt-absorb-high-bias", "func::FuncOp"> {
+  let summary = "Move the always-positive part of a ReLU'd bias into the next layer";
+  let description = [{
+    For a layer carrying a `qnt.batchnorm` prior `{beta, gamma}` (its output
+    is N(beta, gamma^2) per channel), followed through a ReLU by another
+    layer that reads no zero padding: `c = max(0, beta - sigmas * |gamma|)`,
+    `b1 -= c`, `b2 += W2 c` (white paper, section 4.1; for a matmul the
+    following bias add is updated). Exact wherever the pre-activation is at
+    least c, which the prior says is all but a 0.13% tail per channel at 3
+    sigmas. Pairs joined by a bounded ReLU (run `qnt-equalize
+    relu6-to-relu=true` first) or with padding in the second layer are
+    skipped with a remark.
+  }];
+  let options = [
+    Option<"sigmas", "sigmas", "double", /*default=*/"3.0",
+           "c = max(0, beta - sigmas * |gamma|)">,
+  ];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
+def QntWess : Pass<"qnt-wess", "func::FuncOp"> {
+  let summary = "WESS: per-channel power-of-two weight pre-scaling";
+  let description = [{
+    For each `tosa.conv2d`, `tosa.depthwise_conv2d` and `tosa.matmul` with
+    constant weights: with r_c = max |w| of output channel c and R the
+    largest r_c, `k_c` is the largest integer in [0, 2^bits - 1] with
+    `r_c * 2^k_c <= R`. Channel c's weights and bias are multiplied by
+    2^k_c and `qnt.pow2_scale` with shifts -k_c follows the layer, so the
+    float function is unchanged exactly. Per-tensor weight quantization then
+    gives small channels up to 2^k_c times finer steps; `qnt-quantize`
+    folds the shifts into `qnt.requantize`'s `channel_shift` with one
+    multiplier per layer. All-zero channels get k = 0 (remark).
+
+    ```mlir
+    %y = tosa.conv2d %x, %w, %b, ...
+    // becomes
+    %c = tosa.conv2d %x, %w_scaled, %b_scaled, ...
+    %y = qnt.pow2_scale %c axis 3 shifts [0, -3, -1] : tensor<1x8x8x3xf32>
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Width of the unsigned shift k_c (1..5): k_c <= 2^bits - 1">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect", "::mlir::tosa::TosaDialect"];
+}
+
+def QntCorrectBias : Pass<"qnt-correct-bias", "func::FuncOp"> {
+  let summary = "Analytic bias correction for weight quantization";
+  let description = [{
+    For each layer whose input mean is known per channel, subtracts the
+    expected output shift that weight quantization causes,
+    `(Q(W) - W) E[x]`, from its bias (white paper, section 4.2). `Q(W)` is
+    the symmetric grid `qnt-quantize` uses for the same `weight-bits` and
+    `weight-per-channel` (run this pass right before it, after `qnt-wess`).
+    `E[x]`: the input is a clamp (ReLU, ReLU6, or none) of a layer with a
+    `qnt.batchnorm` prior N(beta, gamma^2), through clips, reshapes, zero
+    padding (border effects ignored), average pooling and `qnt.pow2_scale`;
+    `E[clamp(N(mu, s^2), lo, hi)]` is computed in closed form. Layers whose
+    input has no such prior (the first layer) are left alone.
+  }];
+  let options = [
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
+           "Weight bit width qnt-quantize will use (2..8)">,
+    Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"true",
+           "Whether qnt-quantize will use per-channel weight scales">,
+  ];
+  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+}
+
 def QntPrepareConvolutions : Pass<"qnt-prepare-convolutions", "func::FuncOp"> {
   let summary = "Bring linalg convolutions into the layouts qnt's kernels use";
   let description = [{

@@ -1,0 +1,133 @@
+//===- QntCorrectBias.cpp - analytic bias correction -----------------------===//
+//
+// Weight quantization shifts each output's mean by (Q(W) - W) E[x] (Nagel et
+// al. 2019, section 4.2). With E[x] known per input channel, subtracting it
+// from the bias removes that bias. Q(W) is exactly what qnt-quantize will
+// compute for the same weight-bits / weight-per-channel (shared code). E[x]
+// is analytic: the input is a clamp [lo, hi] (ReLU, ReLU6, none) of the
+// previous layer's output, which its BatchNorm prior says is N(beta,
+// gamma^2); E[clamp(N(mu, s^2), lo, hi)] has a closed form.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/Layers.h"
+
+#include <cmath>
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTCORRECTBIAS
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// Per-channel E[x] of `input` from the BatchNorm prior of the layer that
+/// produces it, through data movement, one clamp and WESS pre-scaling.
+std::optional<SmallVector<double>> inputMeans(Value input) {
+  double lo = -INFINITY, hi = INFINITY;
+  bool clamped = false;
+  SmallVector<int64_t> shifts;
+  Value v = input;
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<ClipOp, tosa::ReshapeOp, tosa::PadOp, tosa::AvgPool2dOp>(def)) {
+      // A calibrated clip is wider than the data (or nearly), zero padding
+      // touches only the borders and average pooling keeps the mean.
+      v = def->getOperand(0);
+      continue;
+    }
+    if (auto clamp = dyn_cast<tosa::ClampOp>(def)) {
+      auto l = dyn_cast<FloatAttr>(clamp.getMinValAttr());
+      auto h = dyn_cast<FloatAttr>(clamp.getMaxValAttr());
+      if (clamped || !l || !h)
+        return std::nullopt;
+      lo = l.getValueAsDouble();
+      hi = h.getValueAsDouble();
+      clamped = true;
+      v = clamp.getInput();
+      continue;
+    }
+    if (auto scale = dyn_cast<Pow2ScaleOp>(def)) {
+      if (!shifts.empty())
+        return std::nullopt;
+      shifts.assign(scale.getShifts().begin(), scale.getShifts().end());
+      v = scale.getInput();
+      continue;
+    }
+    auto layer = LinearLayer::read(def);
+    if (failed(layer))
+      return std::nullopt;
+    int64_t channels = layer->numOutputChannels();
+    auto prior = getBatchnormPrior(def, channels);
+    if (!prior || (!shifts.empty() && int64_t(shifts.size()) != channels))
+      return std::nullopt;
+    SmallVector<double> means(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      double f = shifts.empty() ? 1.0 : std::ldexp(1.0, int(shifts[c]));
+      means[c] = clampedNormalMean(prior->beta[c] * f, prior->gamma[c] * f,
+                                   lo, hi);
+      if (!std::isfinite(means[c]))
+        return std::nullopt;
+    }
+    return means;
+  }
+  return std::nullopt; // a function argument: nothing known
+}
+
+struct QntCorrectBiasPass
+    : public qnt::impl::QntCorrectBiasBase<QntCorrectBiasPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (weightBits < 2 || weightBits > 8) {
+      func.emitError() << "qnt-correct-bias: weight-bits must be in 2..8, got "
+                       << static_cast<unsigned>(weightBits);
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> candidates;
+    func.walk([&](Operation *op) {
+      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
+        candidates.push_back(op);
+    });
+    OpBuilder b(&getContext());
+    for (Operation *op : candidates) {
+      auto layer = LinearLayer::read(op);
+      if (failed(layer))
+        continue;
+      std::optional<SmallVector<double>> means = inputMeans(op->getOperand(0));
+      if (!means || int64_t(means->size()) != layer->numInputChannels())
+        continue;
+      std::optional<std::pair<tosa::AddOp, unsigned>> mmBias;
+      if (layer->layout == WeightLayout::MatmulBKN) {
+        mmBias = matmulBiasAdd(op);
+        if (!mmBias) {
+          op->emitRemark() << "qnt-correct-bias: the matmul has no constant "
+                              "bias add to correct";
+          continue;
+        }
+      }
+      QuantizedWeights q =
+          quantizeWeightsSymmetric(layer->weights, layer->shape, layer->layout,
+                                   weightBits, weightPerChannel);
+      SmallVector<double> delta(layer->numOutputChannels(), 0.0);
+      for (auto [k, w] : llvm::enumerate(layer->weights)) {
+        int64_t o = layer->outputChannelOf(k);
+        double wq = double(q.codes[k]) * q.scales[q.scales.size() == 1 ? 0 : o];
+        delta[o] -= (wq - double(w)) * (*means)[layer->inputChannelOf(k)];
+      }
+      if (mmBias) {
+        addToMatmulBias(b, *mmBias, delta);
+        continue;
+      }
+      for (auto [o, v] : llvm::enumerate(layer->bias))
+        v = float(double(v) + delta[o]);
+      layer->write(b);
+    }
+  }
+};
+} // namespace

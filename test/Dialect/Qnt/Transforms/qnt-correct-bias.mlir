@@ -1,0 +1,29 @@
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{weight-per-channel=false}))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias))" | FileCheck %s --check-prefix=PERCH
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{weight-bits=1}))" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: qnt-correct-bias: weight-bits must be in 2..8, got 1
+
+// Layer 2 weights [[0.3, 1.0], [0.3, 0.0]], 8-bit per tensor: scale 1/127,
+// Q(0.3) = round(38.1) / 127 = 0.2992126, error -7.874e-4; Q(1.0) and Q(0)
+// exact. Its input is ReLU(N(0, 1)) per channel: E[x] = phi(0) = 0.3989423.
+// Each bias moves by -(Q(W) - W) E[x] = +3.1413254e-4. Per channel, output
+// 1 has scale 0.3 / 127 and 0.3 is exact: only output 0 moves. The first
+// layer's input is a function argument: nothing known, left alone.
+// CHECK-LABEL: func @relu_prior
+// CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<3.14132543E-4> : tensor<2xf32>}>
+// CHECK: tosa.conv2d %{{.*}}, %{{.*}}, %[[B]],
+// PERCH-LABEL: func @relu_prior
+// PERCH: %[[B:.*]] = "tosa.const"() <{values = dense<[3.14132543E-4, 0.000000e+00]> : tensor<2xf32>}>
+// PERCH: tosa.conv2d %{{.*}}, %{{.*}}, %[[B]],
+func.func @relu_prior(%x: tensor<1x4x4x1xf32>) -> tensor<1x4x4x2xf32> {
+  %w1 = "tosa.const"() {values = dense<0.3> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %b1 = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w2 = "tosa.const"() {values = dense<[[[[0.3, 1.0]]], [[[0.3, 0.0]]]]> : tensor<2x1x1x2xf32>} : () -> tensor<2x1x1x2xf32>
+  %b2 = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c1 = tosa.conv2d %x, %w1, %b1, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, qnt.batchnorm = {beta = array<f32: 0.0, 0.0>, gamma = array<f32: 1.0, 1.0>}} : (tensor<1x4x4x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %r = tosa.clamp %c1 {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %c2 = tosa.conv2d %r, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  return %c2 : tensor<1x4x4x2xf32>
+}
