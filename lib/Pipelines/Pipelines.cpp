@@ -101,32 +101,66 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
   QntInsertClipsOptions clips;
   QntQuantizeOptions quantize;
   quantize.rounding = options.rounding;
+  bool wess = false, biasCorrection = false;
   switch (options.recipe) {
   case Recipe::W8A8PerChannel:
   case Recipe::W8A8PerTensor:
+  case Recipe::W8A8PerTensorWess:
+  case Recipe::W8A8PerTensorCle:
     clips.method = "mse";
     clips.bits = 8;
     quantize.weightBits = 8;
     quantize.weightPerChannel = options.recipe == Recipe::W8A8PerChannel;
+    wess = options.recipe == Recipe::W8A8PerTensorWess;
     break;
   case Recipe::W4A4MinMax:
   case Recipe::W4A4Aciq:
+  case Recipe::W4A4AciqBc:
     clips.method =
-        options.recipe == Recipe::W4A4Aciq ? "aciq_laplace" : "minmax";
+        options.recipe == Recipe::W4A4MinMax ? "minmax" : "aciq_laplace";
     clips.bits = 4;
     quantize.weightBits = 4;
     quantize.weightPerChannel = true;
+    biasCorrection = options.recipe == Recipe::W4A4AciqBc;
     break;
   }
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createQntInsertClips(clips));
+  if (wess)
+    fpm.addPass(createQntWess());
+  if (biasCorrection) {
+    // Corrects for exactly the weights qnt-quantize will produce.
+    QntCorrectBiasOptions correct;
+    correct.weightBits = quantize.weightBits;
+    correct.weightPerChannel = quantize.weightPerChannel;
+    fpm.addPass(createQntCorrectBias(correct));
+  }
   fpm.addPass(createQntQuantize(quantize));
   if (options.checkIntegerOnly)
     fpm.addPass(createQntCheckIntegerOnly());
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::qnt::buildEqualizePipeline(OpPassManager &pm,
+                                      const QuantizeOptions &options) {
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createQntFoldBatchnorm());
+  if (options.recipe == Recipe::W8A8PerTensorCle) {
+    QntEqualizeOptions equalize;
+    equalize.relu6ToRelu = true;
+    fpm.addPass(createQntEqualize(equalize));
+    fpm.addPass(createQntAbsorbHighBias());
+  }
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::qnt::registerQntPipelines() {
+  PassPipelineRegistration<QuantizeOptions>(
+      "qnt-equalize-recipe",
+      "Stage 1 of a named recipe, before calibration: BatchNorm folding and "
+      "the recipe's weight equalization (changes the float model's "
+      "activations)",
+      buildEqualizePipeline);
   PassPipelineRegistration<QuantizeOptions>(
       "qnt-quantize-recipe",
       "Float model with calibration statistics -> integer-only TOSA + qnt, "

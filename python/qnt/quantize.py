@@ -2,10 +2,12 @@
 + accuracy report (``python3 -m qnt quantize``, docs/quantization.md).
 
 Steps, each one of qnt's own passes or compiled code:
-import (ONNX -> TOSA) -> calibrate (the float model compiled by qnt) ->
-qnt-attach-stats -> ``qnt-quantize-recipe{recipe=R}`` (qnt-insert-clips,
-qnt-quantize, qnt-check-integer-only; defined in C++,
-lib/Pipelines/Pipelines.cpp) -> qnt-float-to-llvm -> shared library.
+import (ONNX -> TOSA) -> ``qnt-equalize-recipe{recipe=R}`` (BatchNorm
+folding, cross-layer equalization, high-bias absorption) -> calibrate (the
+equalized float model compiled by qnt) -> qnt-attach-stats ->
+``qnt-quantize-recipe{recipe=R}`` (qnt-insert-clips, qnt-wess,
+qnt-correct-bias, qnt-quantize, qnt-check-integer-only; both stages defined
+in C++, lib/Pipelines/Pipelines.cpp) -> qnt-float-to-llvm -> shared library.
 The report compares the quantized library with the float library compiled
 by the same pipeline, on the evaluation data, side by side.
 """
@@ -33,6 +35,14 @@ RECIPES = {
                    "weights (the naive baseline)",
     "w4a4-aciq": "4-bit activations with ACIQ Laplace clips, 4-bit "
                  "per-channel weights",
+    "w8a8-per-tensor-wess": "w8a8-per-tensor with WESS: per-channel "
+                            "power-of-two weight shifts, one multiplier per "
+                            "layer",
+    "w8a8-per-tensor-cle": "w8a8-per-tensor after ReLU6 -> ReLU, cross-layer "
+                           "equalization and high-bias absorption (equalize "
+                           "stage)",
+    "w4a4-aciq-bc": "w4a4-aciq with analytic bias correction from the "
+                    "BatchNorm priors",
 }
 
 
@@ -40,17 +50,35 @@ class QuantizeError(Exception):
     pass
 
 
-def quantize_text(text_with_stats: str, recipe: str,
-                  rounding: str = "tflite") -> str:
-    """The integer program of a model that carries calibration statistics."""
-    if recipe not in RECIPES:
-        raise QuantizeError(f"unknown recipe '{recipe}' (known: "
-                            f"{', '.join(RECIPES)})")
+def equalize_text(text: str, recipe: str = "w8a8-per-channel",
+                  pipeline: Optional[str] = None) -> str:
+    """Stage 1 (before calibration): ``qnt-equalize-recipe{recipe=R}``, or
+    ``pipeline`` (a textual pass pipeline) instead when given."""
+    if pipeline is None:
+        if recipe not in RECIPES:
+            raise QuantizeError(f"unknown recipe '{recipe}' (known: "
+                                f"{', '.join(RECIPES)})")
+        pipeline = f"builtin.module(qnt-equalize-recipe{{recipe={recipe}}})"
     try:
-        res = capi.run_pipeline(
-            text_with_stats,
-            f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
-            f"rounding={rounding}}})")
+        return capi.run_pipeline(text, pipeline).output
+    except capi.QntError as exc:
+        raise QuantizeError("equalization failed:\n" +
+                            _errors_only(str(exc))) from None
+
+
+def quantize_text(text_with_stats: str, recipe: str,
+                  rounding: str = "tflite",
+                  pipeline: Optional[str] = None) -> str:
+    """The integer program of a model that carries calibration statistics
+    (stage 2 of ``recipe``, or ``pipeline`` instead when given)."""
+    if pipeline is None:
+        if recipe not in RECIPES:
+            raise QuantizeError(f"unknown recipe '{recipe}' (known: "
+                                f"{', '.join(RECIPES)})")
+        pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
+                    f"rounding={rounding}}})")
+    try:
+        res = capi.run_pipeline(text_with_stats, pipeline)
     except capi.QntError as exc:
         raise QuantizeError("quantization failed:\n" + _errors_only(str(exc))) from None
     return res.output
@@ -120,13 +148,16 @@ def _latency(fn_a, fn_b, x, repeats=200):
 def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    calib: Optional[str] = None, samples: int = 1000,
                    batch: int = 1, rounding: str = "tflite",
-                   limit: Optional[int] = None, quiet: bool = False) -> dict:
+                   limit: Optional[int] = None, quiet: bool = False,
+                   pipelines: Optional[tuple] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
-    Returns the report."""
+    Returns the report. ``pipelines``: (equalize, quantize) textual pass
+    pipelines replacing the recipe's two stages (experiments; ``recipe`` is
+    then only the report's label)."""
     from .importer import import_onnx
     model = Path(model)
-    if recipe not in RECIPES:
+    if pipelines is None and recipe not in RECIPES:
         raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                             f"{', '.join(RECIPES)})")
     if not model.exists():
@@ -159,8 +190,10 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         labels = labels[:limit] if labels is not None else None
 
     t0 = time.perf_counter()
+    prepared = equalize_text(text, recipe,
+                             pipelines[0] if pipelines else None)
     try:
-        stats = calibration.calibrate(text, xc, batch=batch, quiet=quiet,
+        stats = calibration.calibrate(prepared, xc, batch=batch, quiet=quiet,
                                       model_name=str(model))
     except calibration.CalibrationError as exc:
         raise QuantizeError(str(exc)) from None
@@ -169,8 +202,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         tmp = Path(tmp)
         stats_path = tmp / "stats.json"
         stats_path.write_text(json.dumps(stats))
-        with_stats = calibration.attach(text, stats_path)
-        quant = quantize_text(with_stats, recipe, rounding)
+        with_stats = calibration.attach(prepared, stats_path)
+        quant = quantize_text(with_stats, recipe, rounding,
+                              pipelines[1] if pipelines else None)
         t2 = time.perf_counter()
         float_so = compiler.compile_mlir(text, tmp / "float.so")
         # Build everything in the temporary directory first: a failure
@@ -186,7 +220,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         lat_f, lat_q = _latency(fmodel.forward, qmodel.forward, one)
         report = {
             "model": str(model), "recipe": recipe,
-            "recipe_description": RECIPES[recipe], "rounding": rounding,
+            "recipe_description": RECIPES.get(recipe, " -> ".join(pipelines or ())),
+            "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
             "outputs": {

@@ -37,6 +37,9 @@ enum class Recipe {
   W8A8PerTensor,  // clips: MSE, 8 bits; weights 8-bit per tensor
   W4A4MinMax,     // naive: min-max clips, 4-bit per-channel weights
   W4A4Aciq,       // ACIQ Laplace clips, 4-bit per-channel weights
+  W8A8PerTensorWess, // W8A8 per-tensor + WESS shifts (folded into requant)
+  W8A8PerTensorCle,  // ReLU6 -> ReLU, CLE, high-bias absorption; per-tensor
+  W4A4AciqBc,        // W4A4 ACIQ + analytic bias correction
 };
 
 struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
@@ -55,7 +58,17 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
                      "per-channel weights (the naive baseline)"),
           clEnumValN(Recipe::W4A4Aciq, "w4a4-aciq",
                      "4-bit activations with ACIQ Laplace clips, 4-bit "
-                     "per-channel weights"))};
+                     "per-channel weights"),
+          clEnumValN(Recipe::W8A8PerTensorWess, "w8a8-per-tensor-wess",
+                     "w8a8-per-tensor with WESS: per-channel power-of-two "
+                     "weight shifts, one multiplier per layer"),
+          clEnumValN(Recipe::W8A8PerTensorCle, "w8a8-per-tensor-cle",
+                     "w8a8-per-tensor after ReLU6 -> ReLU, cross-layer "
+                     "equalization and high-bias absorption (equalize "
+                     "stage)"),
+          clEnumValN(Recipe::W4A4AciqBc, "w4a4-aciq-bc",
+                     "w4a4-aciq with analytic bias correction from the "
+                     "BatchNorm priors"))};
   PassOptions::Option<std::string> rounding{
       *this, "rounding",
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
@@ -70,7 +83,14 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
 /// A float model with calibration statistics (qnt.stats) -> integer TOSA +
 /// qnt: qnt-insert-clips, qnt-quantize and qnt-check-integer-only with the
 /// recipe's settings.
+/// Stage 2 of a recipe, after calibration: clips, WESS, bias correction,
+/// quantization, the integer-only check.
 void buildQuantizePipeline(OpPassManager &pm, const QuantizeOptions &options);
+
+/// Stage 1 of a recipe, before calibration (it changes the float model's
+/// activations): BatchNorm folding and, for the recipes that use them,
+/// cross-layer equalization and high-bias absorption. Only `recipe` is read.
+void buildEqualizePipeline(OpPassManager &pm, const QuantizeOptions &options);
 
 /// Registers every named qnt pipeline with the global pipeline registry.
 void registerQntPipelines();

@@ -110,6 +110,8 @@ struct QntEqualizePass : public qnt::impl::QntEqualizeBase<QntEqualizePass> {
                         << static_cast<unsigned>(maxIterations) << " sweeps (tolerance "
                         << static_cast<double>(tolerance) << ")";
 
+    if (maxIterations == 0)
+      return; // only the relu6-to-relu replacement was asked for
     OpBuilder b(&getContext());
     for (auto &[op, layer] : layers)
       layer.write(b);
