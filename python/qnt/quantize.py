@@ -60,10 +60,12 @@ def equalize_text(text: str, recipe: str = "w8a8-per-channel",
                                 f"{', '.join(RECIPES)})")
         pipeline = f"builtin.module(qnt-equalize-recipe{{recipe={recipe}}})"
     try:
-        return capi.run_pipeline(text, pipeline).output
+        res = capi.run_pipeline(text, pipeline)
     except capi.QntError as exc:
         raise QuantizeError("equalization failed:\n" +
                             _errors_only(str(exc))) from None
+    _REMARKS.extend(remarks(res.diagnostics))
+    return res.output
 
 
 def quantize_text(text_with_stats: str, recipe: str,
@@ -81,7 +83,58 @@ def quantize_text(text_with_stats: str, recipe: str,
         res = capi.run_pipeline(text_with_stats, pipeline)
     except capi.QntError as exc:
         raise QuantizeError("quantization failed:\n" + _errors_only(str(exc))) from None
+    _REMARKS.extend(remarks(res.diagnostics))
     return res.output
+
+
+def correct_bias_empirical(text: str, xc: np.ndarray, *, bits: int,
+                           per_channel: bool, batch: int = 1,
+                           quiet: bool = True):
+    """Empirical bias correction (``qnt-correct-bias{source=stats}``): calibrate
+    ``text`` per channel on ``xc``, subtract (Q(W) - W) E[x] with E[x] the
+    measured per-channel means of each layer's input, for the weights
+    ``qnt-quantize{weight-bits=bits weight-per-channel=per_channel}`` will
+    produce. Returns (corrected text without statistics, per-tensor
+    statistics of the same calibration run, to attach to it)."""
+    try:
+        stats = calibration.calibrate(text, xc, batch=batch, quiet=quiet,
+                                      per_channel=True)
+    except calibration.CalibrationError as exc:
+        raise QuantizeError(str(exc)) from None
+    pc = "true" if per_channel else "false"
+    with tempfile.TemporaryDirectory(prefix="qnt-bc-") as tmp:
+        path = Path(tmp) / "stats.json"
+        path.write_text(json.dumps(stats))
+        try:
+            res = capi.run_pipeline(
+                text, f"builtin.module(qnt-attach-stats{{stats-file={path} "
+                      f"per-channel=true}}, func.func(qnt-correct-bias{{"
+                      f"source=stats weight-bits={bits} weight-per-channel={pc}"
+                      f"}}), qnt-strip-stats)")
+        except capi.QntError as exc:
+            raise QuantizeError("bias correction failed:\n" +
+                                _errors_only(str(exc))) from None
+    _REMARKS.extend(remarks(res.diagnostics))
+    per_tensor = dict(stats)
+    per_tensor["activations"] = [
+        {k: v for k, v in e.items() if k not in ("axis", "channels")}
+        for e in stats["activations"]]
+    return res.output, per_tensor
+
+
+# Remarks of the last equalize_text / quantize_text calls (quantize_model
+# resets it and puts them in its report).
+_REMARKS: list = []
+
+
+def remarks(diagnostics: str) -> list:
+    """The remark lines of MLIR diagnostics ("<loc>: remark: text"), without
+    the operation dumps that follow them, in order, without repeats."""
+    out = []
+    for line in diagnostics.splitlines():
+        if ": remark: " in line and line not in out:
+            out.append(line.strip())
+    return out
 
 
 def _errors_only(diagnostics: str, width: int = 160) -> str:
@@ -149,12 +202,16 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    calib: Optional[str] = None, samples: int = 1000,
                    batch: int = 1, rounding: str = "tflite",
                    limit: Optional[int] = None, quiet: bool = False,
-                   pipelines: Optional[tuple] = None) -> dict:
+                   pipelines: Optional[tuple] = None,
+                   empirical_bias_correction: Optional[tuple] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
     pipelines replacing the recipe's two stages (experiments; ``recipe`` is
-    then only the report's label)."""
+    then only the report's label). ``empirical_bias_correction``: (bits,
+    per_channel) of the weights stage 2 will quantize: correct the biases
+    with measured input means (``correct_bias_empirical``) between the two
+    stages."""
     from .importer import import_onnx
     model = Path(model)
     if pipelines is None and recipe not in RECIPES:
@@ -190,13 +247,20 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         labels = labels[:limit] if labels is not None else None
 
     t0 = time.perf_counter()
+    _REMARKS.clear()
     prepared = equalize_text(text, recipe,
                              pipelines[0] if pipelines else None)
-    try:
-        stats = calibration.calibrate(prepared, xc, batch=batch, quiet=quiet,
-                                      model_name=str(model))
-    except calibration.CalibrationError as exc:
-        raise QuantizeError(str(exc)) from None
+    if empirical_bias_correction:
+        bits, per_channel = empirical_bias_correction
+        prepared, stats = correct_bias_empirical(
+            prepared, xc, bits=bits, per_channel=per_channel, batch=batch,
+            quiet=quiet)
+    else:
+        try:
+            stats = calibration.calibrate(prepared, xc, batch=batch,
+                                          quiet=quiet, model_name=str(model))
+        except calibration.CalibrationError as exc:
+            raise QuantizeError(str(exc)) from None
     t1 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="qnt-quantize-") as tmp:
         tmp = Path(tmp)
@@ -232,6 +296,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
             "weight_bytes": {"fp32": weight_bytes(text),
                              "quantized": weight_bytes(quant)},
             "latency_ms": {"fp32": lat_f * 1e3, "quantized": lat_q * 1e3},
+            "remarks": list(_REMARKS),
             "seconds": {"calibrate": round(t1 - t0, 2),
                         "quantize": round(t2 - t1, 2),
                         "compile": round(t3 - t2, 2)},
@@ -277,4 +342,7 @@ def format_report(r: dict) -> str:
     lines.append("|---|---:|---:|")
     for n, o in r["outputs"].items():
         lines.append(f"| {n} | {o['sqnr_db']:.2f} | {o['max_abs_diff']:.4g} |")
+    if r.get("remarks"):
+        lines += ["", f"Compiler remarks ({len(r['remarks'])}):", ""]
+        lines += [f"- {m}" for m in r["remarks"]]
     return "\n".join(lines) + "\n"

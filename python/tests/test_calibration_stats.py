@@ -109,3 +109,29 @@ def test_channel_stats_attr():
     assert "#qnt.channel_stats<axis = 1" in _parses(attr)
     with pytest.raises(CalibrationError):
         ChannelStats(4, axis=1).update(x)
+
+
+@pytest.mark.parametrize("first,later", [
+    (np.zeros(10), np.array([-5.0, -4.0])),       # constant, then wholly below
+    (np.zeros(10), np.array([-1e6, -1e5])),
+    (np.array([0.0, 1e-6]), np.array([-3.0, -2.5])),
+    (np.array([10.0, 10.5]), np.array([-7.0, -6.0, -6.5])),
+])
+def test_growth_toward_lower_values_keeps_both_ranges(first, later):
+    """Regression: a batch wholly below a narrow current range grew the grid
+    to cover the new values only, and old bins landed past the end."""
+    s = RunningStats(bins=2048)
+    s.update(first.astype(np.float32))
+    s.update(later.astype(np.float32))
+    values = np.concatenate([first, later]).astype(np.float32)
+    assert s.hist.sum() == len(values)
+    assert s.lo <= values.min() and s.hi >= values.max()
+    # Every value is counted in the bin that contains it or the one below
+    # (a batch's maximum sits in its own grid's last bin, whose centre is
+    # just under it): the cumulative counts lag by at most one bin.
+    idx = np.floor((values - s.lo) / s.width).astype(np.int64)
+    expected = np.zeros(s.bins + 1, np.int64)
+    np.add.at(expected, idx, 1)
+    got, full = np.cumsum(s.hist), np.cumsum(expected)
+    assert (got >= full[:s.bins]).all()
+    assert (got <= full[1:]).all()

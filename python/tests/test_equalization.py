@@ -71,3 +71,25 @@ def test_wess_is_exact_in_float(modules, outputs):
     assert modules["wess"].count("qnt.pow2_scale") >= 10
     # Power-of-two scaling of every product and partial sum is exact.
     assert np.array_equal(outputs["wess"], outputs["folded"])
+
+
+def test_empirical_bias_correction_round_trip(modules, tmp_path):
+    """correct_bias_empirical: per-channel calibration, qnt-correct-bias
+    {source=stats}, statistics stripped; its per-tensor statistics attach to
+    the corrected model (same ops, only biases moved). The arithmetic of the
+    correction is checked with exact constants in
+    test/Dialect/Qnt/Transforms/qnt-correct-bias.mlir."""
+    import json
+    from qnt import calibration
+    from qnt.quantize import correct_bias_empirical
+    folded = modules["folded"]
+    xc, _ = datasets.calibration_set(200)
+    corrected, stats = correct_bias_empirical(folded, xc, bits=4,
+                                              per_channel=False, batch=100)
+    assert "qnt.stats" not in corrected
+    assert corrected != folded
+    assert all("channels" not in e for e in stats["activations"])
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps(stats))
+    attached = calibration.attach(corrected, path)
+    assert attached.count("qnt.stats = #qnt.stats<") == len(stats["activations"])

@@ -137,6 +137,25 @@ def test_cli_quantize_writes_library_and_report(tmp_path):
     assert "| top-1 (%) |" in p.stdout
 
 
+def test_cli_equalizing_recipe_reports_remarks(tmp_path):
+    """The CLE recipe equalizes before calibrating; what the passes skipped
+    (absorption into a layer that reads zero padding) is in the report."""
+    out = tmp_path / "out"
+    p = _cli("quantize", str(MODEL), "-o", str(out), "--limit", "300",
+             "--samples", "200", "--quiet", "--recipe", "w8a8-per-tensor-cle")
+    assert p.returncode == 0, p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["recipe"] == "w8a8-per-tensor-cle"
+    skipped = [m for m in rep["remarks"] if "qnt-absorb-high-bias: not absorbing: "
+               "the next layer reads zero padding" in m]
+    # The five pointwise -> depthwise (3x3, padded) pairs.
+    assert len(skipped) == 5, rep["remarks"]
+    assert "Compiler remarks (5):" in (out / "report.md").read_text()
+    # ReLU6 became ReLU in the equalized model; the integer program's clamps
+    # are the calibrated clips, not 6.
+    assert rep["top1"]["quantized"] > 0.85
+
+
 def test_cli_unknown_recipe(tmp_path):
     p = _cli("quantize", str(MODEL), "-o", str(tmp_path / "o"), "--recipe", "w1a1")
     assert p.returncode != 0

@@ -115,6 +115,10 @@ class RunningStats:
         return np.clip(idx, 0, self.bins - 1)
 
     def _grow_to(self, lo: float, hi: float):
+        # The grown grid must hold the current range too, not only [lo, hi]:
+        # a batch wholly below a narrow range used to map old bins past the
+        # end.
+        lo, hi = min(lo, self.lo), max(hi, self.hi)
         factor = 1
         width, new_lo = self.width, self.lo
         while new_lo > lo or new_lo + width * self.bins < hi:

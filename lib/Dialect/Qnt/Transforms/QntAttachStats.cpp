@@ -117,7 +117,7 @@ struct QntAttachStatsPass
       return signalPassFailure();
     }
     // Check and build everything first: a failure attaches nothing.
-    SmallVector<StatsAttr> stats;
+    SmallVector<Attribute> stats;
     for (auto [i, entry] : llvm::enumerate(*entries)) {
       Operation *op = activations[i].getOwner();
       const llvm::json::Object *e = entry.getAsObject();
@@ -139,6 +139,41 @@ struct QntAttachStatsPass
         op->emitError() << "qnt-attach-stats: activation " << i
                         << " was calibrated at " << *loc;
         return signalPassFailure();
+      }
+      if (perChannel) {
+        // One #qnt.stats per channel along 'axis' (calibrate --per-channel).
+        const llvm::json::Array *channels = e->getArray("channels");
+        auto axis = e->getInteger("axis");
+        if (!channels || !axis) {
+          op->emitError() << "qnt-attach-stats: activation " << i
+                          << " has no per-channel statistics ('axis' and "
+                             "'channels'); calibrate per channel";
+          return signalPassFailure();
+        }
+        SmallVector<StatsAttr> perChannelStats;
+        for (const llvm::json::Value &c : *channels) {
+          const llvm::json::Object *co = c.getAsObject();
+          StatsAttr attr = co ? parseStats(op, *co, i) : StatsAttr();
+          if (!attr) {
+            if (!co)
+              op->emitError() << "qnt-attach-stats: activation " << i
+                              << ": a channel entry is not an object";
+            return signalPassFailure();
+          }
+          perChannelStats.push_back(attr);
+        }
+        auto type = cast<ShapedType>(activations[i].getType());
+        if (*axis < 0 || *axis >= type.getRank() ||
+            type.getDimSize(*axis) != int64_t(perChannelStats.size())) {
+          op->emitError() << "qnt-attach-stats: activation " << i << ": "
+                          << perChannelStats.size()
+                          << " channels along axis " << *axis
+                          << " do not match its type " << type;
+          return signalPassFailure();
+        }
+        stats.push_back(ChannelStatsAttr::get(&getContext(), *axis,
+                                              perChannelStats));
+        continue;
       }
       StatsAttr attr = parseStats(op, *s, i);
       if (!attr)

@@ -78,12 +78,54 @@ std::optional<SmallVector<double>> inputMeans(Value input) {
   return std::nullopt; // a function argument: nothing known
 }
 
+/// Per-channel E[x] of `input` measured on calibration data: the
+/// #qnt.channel_stats means of the value it comes from (through clips,
+/// reshapes, zero padding and average pooling), or the #qnt.stats mean when
+/// there is one channel.
+std::optional<SmallVector<double>> measuredMeans(Value input,
+                                                 int64_t channels) {
+  Value v = input;
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<ClipOp, tosa::ReshapeOp, tosa::PadOp, tosa::AvgPool2dOp>(def) ||
+        def->hasAttr(QntDialect::getStatsAttrName()))
+      break;
+    v = def->getOperand(0);
+  }
+  Attribute attr;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    if (auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+      attr = func.getArgAttr(arg.getArgNumber(), QntDialect::getStatsAttrName());
+  } else {
+    attr = v.getDefiningOp()->getAttr(QntDialect::getStatsAttrName());
+  }
+  SmallVector<double> means;
+  auto rank = cast<RankedTensorType>(v.getType()).getRank();
+  if (auto cs = dyn_cast_or_null<ChannelStatsAttr>(attr)) {
+    if (cs.getAxis() != rank - 1 ||
+        int64_t(cs.getChannels().size()) != channels)
+      return std::nullopt;
+    for (StatsAttr s : cs.getChannels())
+      means.push_back(s.getMeanValue());
+    return means;
+  }
+  if (auto s = dyn_cast_or_null<StatsAttr>(attr); s && channels == 1)
+    return SmallVector<double>{s.getMeanValue()};
+  return std::nullopt;
+}
+
 struct QntCorrectBiasPass
     : public qnt::impl::QntCorrectBiasBase<QntCorrectBiasPass> {
   using Base::Base;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    bool fromStats = source == "stats";
+    if (!fromStats && source != "prior") {
+      func.emitError() << "qnt-correct-bias: unknown source '"
+                       << static_cast<std::string>(source)
+                       << "' (expected prior or stats)";
+      return signalPassFailure();
+    }
     if (weightBits < 2 || weightBits > 8) {
       func.emitError() << "qnt-correct-bias: weight-bits must be in 2..8, got "
                        << static_cast<unsigned>(weightBits);
@@ -99,7 +141,10 @@ struct QntCorrectBiasPass
       auto layer = LinearLayer::read(op);
       if (failed(layer))
         continue;
-      std::optional<SmallVector<double>> means = inputMeans(op->getOperand(0));
+      std::optional<SmallVector<double>> means =
+          fromStats ? measuredMeans(op->getOperand(0),
+                                    layer->numInputChannels())
+                    : inputMeans(op->getOperand(0));
       if (!means || int64_t(means->size()) != layer->numInputChannels())
         continue;
       std::optional<std::pair<tosa::AddOp, unsigned>> mmBias;

@@ -147,13 +147,102 @@ struct FoldAffineIntoConv : OpRewritePattern<ConvOp> {
   }
 };
 
+/// BatchNorm after a fully connected layer: `tosa.mul(x, f)` where x comes
+/// from a tosa.matmul with constant weights through single-use reshapes
+/// (keeping the last dimension) and bias adds of per-channel constants.
+/// The weights' columns and those biases are scaled by f and the multiply
+/// disappears; a following shift add stays as one more bias add.
+struct FoldScaleIntoMatmul : OpRewritePattern<tosa::MulOp> {
+  using OpRewritePattern<tosa::MulOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tosa::MulOp mul,
+                                PatternRewriter &rewriter) const override {
+    APInt shiftValue;
+    if (!matchPattern(mul.getShift(), m_ConstantInt(&shiftValue)) ||
+        !shiftValue.isZero())
+      return rewriter.notifyMatchFailure(mul, "multiply with a shift");
+    auto type = dyn_cast<RankedTensorType>(mul.getType());
+    if (!type || !type.hasStaticShape() || !type.getElementType().isF32() ||
+        type.getRank() == 0)
+      return rewriter.notifyMatchFailure(mul, "not a static f32 tensor");
+    int64_t channels = type.getShape().back();
+    for (Value x : {mul.getInput1(), mul.getInput2()}) {
+      auto f = channelValues(otherOperand(mul, x), channels);
+      if (failed(f) || x.getType() != type)
+        continue;
+      // Walk up to the matmul.
+      SmallVector<tosa::AddOp> biases;
+      Value v = x;
+      Operation *matmul = nullptr;
+      while (Operation *def = v.getDefiningOp()) {
+        if (!v.hasOneUse())
+          break;
+        if (auto reshape = dyn_cast<tosa::ReshapeOp>(def)) {
+          if (cast<RankedTensorType>(reshape.getInput1().getType())
+                  .getShape()
+                  .back() != channels)
+            break;
+          v = reshape.getInput1();
+          continue;
+        }
+        if (auto add = dyn_cast<tosa::AddOp>(def)) {
+          Value in = add.getInput1(), other = add.getInput2();
+          if (succeeded(getConstantFloats(in)))
+            std::swap(in, other);
+          if (failed(channelValues(other, channels)) ||
+              add.getType() != in.getType())
+            break;
+          biases.push_back(add);
+          v = in;
+          continue;
+        }
+        if (isa<tosa::MatMulOp>(def))
+          matmul = def;
+        break;
+      }
+      if (!matmul)
+        continue;
+      auto layer = LinearLayer::read(matmul);
+      if (failed(layer) || layer->numOutputChannels() != channels)
+        continue;
+      SmallVector<double> factors(f->begin(), f->end());
+      layer->scaleOutputChannels(factors);
+      layer->write(rewriter);
+      for (tosa::AddOp add : biases) {
+        unsigned index = succeeded(getConstantFloats(add.getInput2())) ? 1 : 0;
+        auto constant = getConstantFloats(add->getOperand(index));
+        auto values = channelValues(add->getOperand(index), channels);
+        SmallVector<float> scaled(*values);
+        for (auto [c, b] : llvm::enumerate(scaled))
+          b *= (*f)[c];
+        // Keep the constant's rank (broadcasting) with one value per channel.
+        SmallVector<int64_t> shape(constant->second.size(), 1);
+        if (shape.empty())
+          shape.push_back(1);
+        shape.back() = channels;
+        auto ctype = RankedTensorType::get(shape, rewriter.getF32Type());
+        rewriter.setInsertionPoint(add);
+        Value c = tosa::ConstOp::create(
+            rewriter, add.getLoc(), ctype,
+            DenseElementsAttr::get(ctype, ArrayRef<float>(scaled)));
+        rewriter.modifyOpInPlace(add, [&] { add->setOperand(index, c); });
+      }
+      rewriter.replaceOp(mul, x);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(mul, "not a per-channel scale of a "
+                                            "matmul's output");
+  }
+};
+
 struct QntFoldBatchnormPass
     : public qnt::impl::QntFoldBatchnormBase<QntFoldBatchnormPass> {
   using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldAffineIntoConv<tosa::Conv2DOp>,
-                 FoldAffineIntoConv<tosa::DepthwiseConv2DOp>>(&getContext());
+                 FoldAffineIntoConv<tosa::DepthwiseConv2DOp>,
+                 FoldScaleIntoMatmul>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

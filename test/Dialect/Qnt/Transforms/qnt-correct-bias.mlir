@@ -1,6 +1,10 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{weight-per-channel=false}))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias))" | FileCheck %s --check-prefix=PERCH
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{weight-bits=1}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{source=stats weight-per-channel=false}))" | FileCheck %s --check-prefix=STATS
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-correct-bias{source=data}))" 2>&1 | FileCheck %s --check-prefix=SRC
+
+// SRC: qnt-correct-bias: unknown source 'data' (expected prior or stats)
 
 // BAD: qnt-correct-bias: weight-bits must be in 2..8, got 1
 
@@ -26,4 +30,30 @@ func.func @relu_prior(%x: tensor<1x4x4x1xf32>) -> tensor<1x4x4x2xf32> {
   %r = tosa.clamp %c1 {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
   %c2 = tosa.conv2d %r, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
   return %c2 : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// source=stats: E[x] measured. The model input has #qnt.stats mean 0.25 and
+// one channel: layer 1 (weights [1.0], [0.3] per tensor; Q(0.3) error
+// -7.874e-4) moves output 1 by +7.874e-4 * 0.25 = 1.9685e-4. Layer 2 reads a
+// clamp with per-channel means [0.5, 2.0]: weights [0.3, 1.0] move its bias
+// by +7.874e-4 * 0.5 = 3.937e-4. The BatchNorm prior is not used.
+// STATS-LABEL: func @measured
+// STATS: %[[B1:.*]] = "tosa.const"() <{values = dense<[0.000000e+00, 1.96853376E-4]> : tensor<2xf32>}>
+// STATS: tosa.conv2d %{{.*}}, %{{.*}}, %[[B1]],
+// STATS: %[[B2:.*]] = "tosa.const"() <{values = dense<3.93706752E-4> : tensor<1xf32>}>
+// STATS: tosa.conv2d %{{.*}}, %{{.*}}, %[[B2]],
+// CHECK-LABEL: func @measured
+// PERCH-LABEL: func @measured
+func.func @measured(%x: tensor<1x4x4x1xf32> {qnt.stats = #qnt.stats<count = 16, min = 0.0, max = 1.0, mean = 0.25, std = 0.25, mad = 0.25>}) -> tensor<1x4x4x1xf32> {
+  %w1 = "tosa.const"() {values = dense<[[[[1.0]]], [[[0.3]]]]> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %b1 = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w2 = "tosa.const"() {values = dense<[[[[0.3, 1.0]]]]> : tensor<1x1x1x2xf32>} : () -> tensor<1x1x1x2xf32>
+  %b2 = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c1 = tosa.conv2d %x, %w1, %b1, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, qnt.batchnorm = {beta = array<f32: 0.0, 0.0>, gamma = array<f32: 1.0, 1.0>}} : (tensor<1x4x4x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %r = tosa.clamp %c1 {min_val = 0.0 : f32, max_val = 6.0 : f32, qnt.stats = #qnt.channel_stats<axis = 3, channels = [#qnt.stats<count = 16, min = 0.0, max = 1.0, mean = 0.5, std = 0.5, mad = 0.5>, #qnt.stats<count = 16, min = 0.0, max = 4.0, mean = 2.0, std = 1.0, mad = 1.0>]>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %c2 = tosa.conv2d %r, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  return %c2 : tensor<1x4x4x1xf32>
 }

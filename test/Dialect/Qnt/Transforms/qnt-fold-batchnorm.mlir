@@ -60,3 +60,35 @@ func.func @two_users(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x
   %m = tosa.mul %c, %f, %sh : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1xi8>) -> tensor<1x4x4x2xf32>
   return %m, %c : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// BatchNorm after a fully connected layer (Gemm -> BatchNormalization):
+// matmul -> reshape -> bias add -> mul f -> add s. Columns of B and the bias
+// are scaled by f = [2, -1]; the multiply disappears and the shift add
+// stays as a second bias add. B = [[1, 2], [3, 4]] -> [[2, -2], [6, -4]],
+// bias [0.5, 1] -> [1, -1].
+// CHECK-LABEL: func @matmul_mul_add
+// CHECK-DAG: %[[B:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}2.000000e+00, -2.000000e+00], [6.000000e+00, -4.000000e+00]]]> : tensor<1x2x2xf32>}>
+// CHECK-DAG: %[[C:.*]] = "tosa.const"() <{values = dense<{{\[\[}}1.000000e+00, -1.000000e+00]]> : tensor<1x2xf32>}>
+// CHECK: %[[M:.*]] = tosa.matmul %{{.*}}, %[[B]],
+// CHECK: %[[R:.*]] = tosa.reshape %[[M]]
+// CHECK: %[[A:.*]] = tosa.add %[[R]], %[[C]]
+// CHECK-NOT: tosa.mul
+// CHECK: %[[Y:.*]] = tosa.add %[[A]], %{{.*}} : (tensor<1x2xf32>, tensor<1x2xf32>)
+// CHECK: return %[[Y]]
+func.func @matmul_mul_add(%x: tensor<1x1x2xf32>) -> tensor<1x2xf32> {
+  %w = "tosa.const"() {values = dense<[[[1.0, 2.0], [3.0, 4.0]]]> : tensor<1x2x2xf32>} : () -> tensor<1x2x2xf32>
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %m = tosa.matmul %x, %w, %z, %z : (tensor<1x1x2xf32>, tensor<1x2x2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x2xf32>
+  %s2 = tosa.const_shape {values = dense<[1, 2]> : tensor<2xindex>} : () -> !tosa.shape<2>
+  %r = tosa.reshape %m, %s2 : (tensor<1x1x2xf32>, !tosa.shape<2>) -> tensor<1x2xf32>
+  %c = "tosa.const"() {values = dense<[[0.5, 1.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %a = tosa.add %r, %c : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  %f = "tosa.const"() {values = dense<[[2.0, -1.0]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %sh = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
+  %mm = tosa.mul %a, %f, %sh : (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1xi8>) -> tensor<1x2xf32>
+  %s = "tosa.const"() {values = dense<[[0.25, 0.5]]> : tensor<1x2xf32>} : () -> tensor<1x2xf32>
+  %y = tosa.add %mm, %s : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}

@@ -84,6 +84,10 @@ def QntAttachStats : Pass<"qnt-attach-stats", "ModuleOp"> {
            "JSON file with the statistics">,
     Option<"funcName", "func-name", "std::string", /*default=*/"\"forward\"",
            "Function whose activations the file describes">,
+    Option<"perChannel", "per-channel", "bool", /*default=*/"false",
+           "Attach each activation's per-channel statistics (its 'axis' and "
+           "'channels', from calibrate --per-channel) as #qnt.channel_stats "
+           "instead of the per-tensor 'stats'">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
@@ -255,7 +259,13 @@ def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
     (white paper, section 5). This is how an inference BatchNormalization
     arrives from the ONNX importer (`qnt import --no-fold-bn`) or from other
     TOSA producers. A lone multiply or add is folded the same way. The
-    convolution and the multiply must have no other users.
+    convolution and the multiply must have no other users. A `qnt.batchnorm`
+    prior on the add (set by the importer) moves onto the convolution.
+
+    After a fully connected layer (ONNX Gemm -> BatchNormalization), the
+    multiply of `tosa.matmul` (constant weights) -> reshapes -> bias adds ->
+    `tosa.mul` by a per-channel constant is folded into the weights'
+    columns and the bias constants; the shift add stays as a bias add.
 
     ```mlir
     %c = tosa.conv2d %x, %w, %b, ...
@@ -358,7 +368,7 @@ def QntWess : Pass<"qnt-wess", "func::FuncOp"> {
 }
 
 def QntCorrectBias : Pass<"qnt-correct-bias", "func::FuncOp"> {
-  let summary = "Analytic bias correction for weight quantization";
+  let summary = "Bias correction for weight quantization (analytic or empirical)";
   let description = [{
     For each layer whose input mean is known per channel, subtracts the
     expected output shift that weight quantization causes,
@@ -370,8 +380,17 @@ def QntCorrectBias : Pass<"qnt-correct-bias", "func::FuncOp"> {
     padding (border effects ignored), average pooling and `qnt.pow2_scale`;
     `E[clamp(N(mu, s^2), lo, hi)]` is computed in closed form. Layers whose
     input has no such prior (the first layer) are left alone.
+
+    With `source=stats` (empirical), `E[x]` is measured instead: the means
+    of the `#qnt.channel_stats` on the value the layer reads (through clips,
+    reshapes, zero padding, average pooling), from calibration data
+    (`qnt-attach-stats per-channel=true`); a `#qnt.stats` mean serves a
+    layer with one input channel (the model input).
   }];
   let options = [
+    Option<"source", "source", "std::string", /*default=*/"\"prior\"",
+           "Where E[x] comes from: prior (analytic, BatchNorm priors) or "
+           "stats (measured per-channel calibration means)">,
     Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
            "Weight bit width qnt-quantize will use (2..8)">,
     Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"true",
