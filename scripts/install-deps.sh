@@ -11,6 +11,8 @@ packages=(
   libgtest-dev
   # Python front end and its tests
   python3 python3-numpy python3-onnx python3-pytest
+  # plots of the equalization report (docs/equalization-results.md)
+  python3-matplotlib
   # real data: Fashion-MNIST and ONNX's operator conformance tests
   dataset-fashion-mnist libonnx-testdata
   # real photos for BlazeFace

@@ -116,8 +116,11 @@ def correct_bias_empirical(text: str, xc: np.ndarray, *, bits: int,
                                 _errors_only(str(exc))) from None
     _REMARKS.extend(remarks(res.diagnostics))
     per_tensor = dict(stats)
+    # The corrected module has the same ops in the same order (only bias
+    # constants changed) but, reprinted, other source locations: the
+    # entries keep their op names for qnt-attach-stats to check, not "loc".
     per_tensor["activations"] = [
-        {k: v for k, v in e.items() if k not in ("axis", "channels")}
+        {k: v for k, v in e.items() if k not in ("axis", "channels", "loc")}
         for e in stats["activations"]]
     return res.output, per_tensor
 

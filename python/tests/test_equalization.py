@@ -92,4 +92,5 @@ def test_empirical_bias_correction_round_trip(modules, tmp_path):
     path = tmp_path / "stats.json"
     path.write_text(json.dumps(stats))
     attached = calibration.attach(corrected, path)
-    assert attached.count("qnt.stats = #qnt.stats<") == len(stats["activations"])
+    assert attached.count("qnt.stats = #qnt.stats<") == (
+        len(stats["activations"]) + len(stats["arguments"]))

@@ -42,3 +42,27 @@ def test_folding_preserves_the_function(modules, tmp_path):
     print(f"max relative difference over {len(x)} images: {rel.max():.2e}")
     assert rel.max() <= 1e-5
     assert (got.argmax(1) == ref.argmax(1)).all()
+
+
+def test_folding_in_linalg_form_preserves_the_function(modules, tmp_path):
+    """The same model lowered to linalg on tensors first (as another
+    compiler would hand it over): the BatchNorm multiplies that directly
+    follow a convolution fold into its filter and bias."""
+    unfolded, _ = modules
+    lower = ("builtin.module(func.func(tosa-to-linalg-named, tosa-to-linalg, "
+             "tosa-to-arith), canonicalize)")
+    linalg = capi.run_pipeline(unfolded, lower).output
+    folded = capi.run_pipeline(
+        linalg, "builtin.module(func.func(qnt-fold-batchnorm), canonicalize)").output
+    before, after = linalg.count("arith.mulf"), folded.count("arith.mulf")
+    print(f"arith.mulf: {before} before, {after} after")
+    assert before == 11 and after == 0  # every BatchNorm follows a convolution
+    x, _ = datasets.evaluation_set()
+    outs = []
+    for name, text in (("linalg", linalg), ("folded", folded)):
+        model = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / f"{name}.so"))
+        out = model.run_dataset(x)
+        outs.append(out[0] if isinstance(out, (list, tuple)) else out)
+    ref, got = outs
+    rel = np.abs(got - ref).max(axis=1) / np.abs(ref).max(axis=1)
+    assert rel.max() <= 1e-5

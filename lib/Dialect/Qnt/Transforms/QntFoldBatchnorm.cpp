@@ -4,7 +4,11 @@
 #include "qnt/Dialect/Qnt/Utils/ConstantUtils.h"
 #include "qnt/Dialect/Qnt/Utils/Layers.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -235,6 +239,248 @@ struct FoldScaleIntoMatmul : OpRewritePattern<tosa::MulOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// linalg on tensors
+//===----------------------------------------------------------------------===//
+
+/// The f32 values of an arith.constant (dense or resource), or failure.
+FailureOr<std::pair<SmallVector<float>, RankedTensorType>>
+arithConstantFloats(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!cst || !type || !type.getElementType().isF32() ||
+      !type.hasStaticShape())
+    return failure();
+  auto values = floatValues(v);
+  if (failed(values))
+    return failure();
+  return std::make_pair(std::move(*values), type);
+}
+
+/// Per-channel values of a generic's input that reads only the last loop
+/// dimension: indexing map results all constant 0 except a final d_last.
+FailureOr<SmallVector<float>> channelOperand(linalg::GenericOp g,
+                                             OpOperand *operand,
+                                             int64_t channels) {
+  AffineMap map = g.getMatchingIndexingMap(operand);
+  unsigned last = map.getNumDims() - 1;
+  auto type = dyn_cast<RankedTensorType>(operand->get().getType());
+  if (!type || map.getNumResults() == 0)
+    return failure();
+  // Every operand dimension but the last has size 1 (whatever indexes it,
+  // e.g. (d0, 0, 0, d3) with a batch of 1); the last is read by d_last.
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (i + 1 < map.getNumResults()) {
+      if (type.getDimSize(i) != 1)
+        return failure();
+      continue;
+    }
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim || dim.getPosition() != last)
+      return failure();
+  }
+  auto values = arithConstantFloats(operand->get());
+  if (failed(values) || int64_t(values->first.size()) != channels)
+    return failure();
+  return values->first;
+}
+
+/// Whether `g` adds a per-channel constant to another value (identity
+/// map, same type as the result): the index of the constant input, or -1.
+int channelBiasAddIndex(linalg::GenericOp g, int64_t channels) {
+  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
+      g.getNumParallelLoops() != g.getNumLoops())
+    return -1;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getNumOperands() == 1
+                 ? yield.getOperand(0).getDefiningOp<arith::AddFOp>()
+                 : arith::AddFOp();
+  if (!add || body.getOperations().size() != 2 ||
+      !isa<BlockArgument>(add.getLhs()) || !isa<BlockArgument>(add.getRhs()) ||
+      add.getLhs() == add.getRhs() ||
+      cast<BlockArgument>(add.getLhs()).getArgNumber() >= 2 ||
+      cast<BlockArgument>(add.getRhs()).getArgNumber() >= 2)
+    return -1;
+  for (int k : {0, 1}) {
+    OpOperand *value = g.getDpsInputOperand(1 - k);
+    if (g.getMatchingIndexingMap(value).isIdentity() &&
+        value->get().getType() == g.getResult(0).getType() &&
+        succeeded(channelOperand(g, g.getDpsInputOperand(k), channels)))
+      return k;
+  }
+  return -1;
+}
+
+/// Whether `c` only merges trailing dimensions into its last one (HWCM
+/// depthwise output [N, H, W, C, M] -> [N, H, W, C*M]).
+bool mergesTrailingOnly(tensor::CollapseShapeOp c) {
+  auto groups = c.getReassociationIndices();
+  for (size_t i = 0; i + 1 < groups.size(); ++i)
+    if (groups[i].size() != 1)
+      return false;
+  return true;
+}
+
+/// BatchNorm's multiply in linalg form (TOSA lowered by another compiler):
+/// a linalg.generic computing conv * f[c] (f an arith.constant read along
+/// the channel dimension) where conv is a linalg 2-D or depthwise
+/// convolution with a constant filter whose init is a zero fill or a
+/// broadcast bias constant. Folds f into the filter and the bias; the
+/// multiply disappears (a following add stays a bias add).
+struct FoldScaleIntoLinalgConv : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp mul,
+                                PatternRewriter &rewriter) const override {
+    if (mul.getNumDpsInputs() != 2 || mul.getNumDpsInits() != 1 ||
+        mul.getNumParallelLoops() != mul.getNumLoops())
+      return rewriter.notifyMatchFailure(mul, "not an elementwise binary op");
+    Block &body = mul.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    auto mulf = yield.getNumOperands() == 1
+                    ? yield.getOperand(0).getDefiningOp<arith::MulFOp>()
+                    : arith::MulFOp();
+    if (!mulf || body.getOperations().size() != 2 ||
+        !isa<BlockArgument>(mulf.getLhs()) || !isa<BlockArgument>(mulf.getRhs()) ||
+        mulf.getLhs() == mulf.getRhs() ||
+        cast<BlockArgument>(mulf.getLhs()).getArgNumber() >= 2 ||
+        cast<BlockArgument>(mulf.getRhs()).getArgNumber() >= 2)
+      return rewriter.notifyMatchFailure(mul, "body is not in0 * in1");
+    auto resultType = cast<RankedTensorType>(mul.getResult(0).getType());
+    int64_t channels = resultType.getShape().back();
+    for (unsigned k : {0u, 1u}) {
+      OpOperand *convOperand = mul.getDpsInputOperand(k);
+      OpOperand *scaleOperand = mul.getDpsInputOperand(1 - k);
+      if (!mul.getMatchingIndexingMap(convOperand).isIdentity() ||
+          convOperand->get().getType() != resultType)
+        continue;
+      // Between the convolution and the multiply: bias adds of per-channel
+      // constants (scaled too) and a collapse of HWCM's [C, M] dimensions.
+      SmallVector<Operation *> chain;
+      Value v = convOperand->get();
+      while (Operation *def = v.getDefiningOp()) {
+        if (!v.hasOneUse())
+          break;
+        if (auto g = dyn_cast<linalg::GenericOp>(def)) {
+          int index = channelBiasAddIndex(g, channels);
+          if (index < 0)
+            break;
+          chain.push_back(g);
+          v = g.getDpsInputOperand(1 - index)->get();
+          continue;
+        }
+        if (auto c = dyn_cast<tensor::CollapseShapeOp>(def);
+            c && mergesTrailingOnly(c)) {
+          chain.push_back(c);
+          v = c.getSrc();
+          continue;
+        }
+        break;
+      }
+      Operation *conv = v.getDefiningOp();
+      if (!conv || !v.hasOneUse())
+        continue;
+      // Output channel of each filter element.
+      std::function<int64_t(int64_t, ArrayRef<int64_t>)> channelOf;
+      if (isa<linalg::Conv2DNhwcFhwcOp>(conv))
+        channelOf = [](int64_t i, ArrayRef<int64_t> s) {
+          return i / (s[1] * s[2] * s[3]);
+        };
+      else if (isa<linalg::Conv2DNhwcHwcfOp>(conv))
+        channelOf = [](int64_t i, ArrayRef<int64_t> s) { return i % s[3]; };
+      else if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(conv))
+        channelOf = [](int64_t i, ArrayRef<int64_t> s) { return i % s[2]; };
+      else if (isa<linalg::DepthwiseConv2DNhwcHwcmOp>(conv))
+        channelOf = [](int64_t i, ArrayRef<int64_t> s) {
+          return i % (s[2] * s[3]);
+        };
+      else
+        continue;
+      auto f = channelOperand(mul, scaleOperand, channels);
+      auto linalgConv = cast<linalg::LinalgOp>(conv);
+      Value filterValue = linalgConv.getDpsInputOperand(1)->get();
+      auto filter = arithConstantFloats(filterValue);
+      if (failed(f) || failed(filter))
+        continue;
+      // The init: a zero fill, or a broadcast of a per-channel constant.
+      Value init = linalgConv.getDpsInitOperand(0)->get();
+      Value newInit = init;
+      if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+        FloatAttr value;
+        if (!matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
+            !value.getValue().isZero())
+          continue;
+      } else if (auto bcast = init.getDefiningOp<linalg::GenericOp>()) {
+        Block &bb = bcast.getRegion().front();
+        if (bcast.getNumDpsInputs() != 1 || bb.getOperations().size() != 1 ||
+            cast<linalg::YieldOp>(bb.getTerminator()).getOperand(0) !=
+                bb.getArgument(0) ||
+            !init.hasOneUse())
+          continue;
+        auto bias = channelOperand(bcast, bcast.getDpsInputOperand(0), channels);
+        if (failed(bias))
+          continue;
+        auto biasType =
+            cast<RankedTensorType>(bcast.getDpsInputOperand(0)->get().getType());
+        SmallVector<float> scaled(*bias);
+        for (auto [c, b] : llvm::enumerate(scaled))
+          b *= (*f)[c];
+        rewriter.setInsertionPoint(bcast);
+        Value newBias = arith::ConstantOp::create(
+            rewriter, bcast.getLoc(), biasType,
+            DenseElementsAttr::get(biasType, ArrayRef<float>(scaled)));
+        IRMapping map;
+        map.map(bcast.getDpsInputOperand(0)->get(), newBias);
+        newInit = rewriter.clone(*bcast, map)->getResult(0);
+      } else {
+        continue;
+      }
+      auto &[w, wType] = *filter;
+      for (auto [i, v] : llvm::enumerate(w))
+        v *= (*f)[channelOf(i, wType.getShape())];
+      rewriter.setInsertionPoint(conv);
+      Value newFilter = arith::ConstantOp::create(
+          rewriter, conv->getLoc(), wType,
+          DenseElementsAttr::get(wType, ArrayRef<float>(w)));
+      IRMapping map;
+      map.map(filterValue, newFilter);
+      map.map(init, newInit);
+      Operation *folded = rewriter.clone(*conv, map);
+      folded->setLoc(FusedLoc::get(rewriter.getContext(),
+                                   {conv->getLoc(), mul.getLoc()}));
+      // Rebuild the path to the multiply on the new convolution.
+      Value current = folded->getResult(0);
+      for (Operation *op : llvm::reverse(chain)) {
+        rewriter.setInsertionPoint(op);
+        IRMapping step;
+        if (auto c = dyn_cast<tensor::CollapseShapeOp>(op)) {
+          step.map(c.getSrc(), current);
+        } else {
+          auto g = cast<linalg::GenericOp>(op);
+          int index = channelBiasAddIndex(g, channels);
+          OpOperand *constOperand = g.getDpsInputOperand(index);
+          auto bias = channelOperand(g, constOperand, channels);
+          SmallVector<float> scaled(*bias);
+          for (auto [c, b] : llvm::enumerate(scaled))
+            b *= (*f)[c];
+          auto type = cast<RankedTensorType>(constOperand->get().getType());
+          Value newBias = arith::ConstantOp::create(
+              rewriter, g.getLoc(), type,
+              DenseElementsAttr::get(type, ArrayRef<float>(scaled)));
+          step.map(g.getDpsInputOperand(1 - index)->get(), current);
+          step.map(constOperand->get(), newBias);
+        }
+        current = rewriter.clone(*op, step)->getResult(0);
+      }
+      rewriter.replaceOp(mul, current);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(mul, "not a per-channel scale of a "
+                                            "constant-filter convolution");
+  }
+};
+
 struct QntFoldBatchnormPass
     : public qnt::impl::QntFoldBatchnormBase<QntFoldBatchnormPass> {
   using Base::Base;
@@ -242,7 +488,7 @@ struct QntFoldBatchnormPass
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldAffineIntoConv<tosa::Conv2DOp>,
                  FoldAffineIntoConv<tosa::DepthwiseConv2DOp>,
-                 FoldScaleIntoMatmul>(&getContext());
+                 FoldScaleIntoMatmul, FoldScaleIntoLinalgConv>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

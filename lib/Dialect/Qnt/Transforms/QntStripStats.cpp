@@ -3,6 +3,8 @@
 #include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTSTRIPSTATS
 #include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
@@ -18,6 +20,10 @@ struct QntStripStatsPass
   void runOnOperation() override {
     getOperation()->walk([](Operation *op) {
       op->removeDiscardableAttr(QntDialect::getStatsAttrName());
+      // Model inputs carry theirs as an argument attribute.
+      if (auto func = dyn_cast<FunctionOpInterface>(op))
+        for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+          func.removeArgAttr(i, QntDialect::getStatsAttrName());
     });
   }
 };

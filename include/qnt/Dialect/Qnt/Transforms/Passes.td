@@ -46,8 +46,9 @@ def QntExportQuant : Pass<"qnt-export-quant"> {
 def QntStripStats : Pass<"qnt-strip-stats"> {
   let summary = "Remove calibration statistics attributes";
   let description = [{
-    Removes every `qnt.stats` attribute, e.g. before handing a quantized
-    module to a compiler that does not know the qnt dialect.
+    Removes every `qnt.stats` attribute (on ops and on function
+    arguments), e.g. before handing a quantized module to a compiler that
+    does not know the qnt dialect.
   }];
 }
 
@@ -267,6 +268,13 @@ def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
     `tosa.mul` by a per-channel constant is folded into the weights'
     columns and the bias constants; the shift add stays as a bias add.
 
+    In linalg on tensors (TOSA lowered by another compiler): a
+    `linalg.generic` multiplying the result of `linalg.conv_2d_nhwc_fhwc`,
+    `conv_2d_nhwc_hwcf`, `depthwise_conv_2d_nhwc_hwc` or
+    `depthwise_conv_2d_nhwc_hwcm` (constant filter; init a zero
+    `linalg.fill` or a broadcast bias constant) by an `arith.constant` read
+    along the channel dimension is folded into the filter and the bias.
+
     ```mlir
     %c = tosa.conv2d %x, %w, %b, ...
     %m = tosa.mul %c, %f, %shift : (..., tensor<1x1x1x16xf32>, ...)
@@ -275,7 +283,8 @@ def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {
     %y = tosa.conv2d %x, %w_folded, %b_folded, ...
     ```
   }];
-  let dependentDialects = ["::mlir::tosa::TosaDialect"];
+  let dependentDialects = ["::mlir::tosa::TosaDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
 }
 
 def QntEqualize : Pass<"qnt-equalize", "func::FuncOp"> {
@@ -385,7 +394,8 @@ def QntCorrectBias : Pass<"qnt-correct-bias", "func::FuncOp"> {
     of the `#qnt.channel_stats` on the value the layer reads (through clips,
     reshapes, zero padding, average pooling), from calibration data
     (`qnt-attach-stats per-channel=true`); a `#qnt.stats` mean serves a
-    layer with one input channel (the model input).
+    one-channel input. Layers that read the model input are left alone in
+    both modes (an image's mean is not stationary across positions).
   }];
   let options = [
     Option<"source", "source", "std::string", /*default=*/"\"prior\"",
