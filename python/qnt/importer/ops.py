@@ -350,9 +350,12 @@ def _batch_norm(n: Node):
     factor = _channel_param(n, factor, x.rank)
     shift = _channel_param(n, shift, x.rank)
     scaled = e.mul(x, factor)
+    # Only when the channel (logical axis 1) is the physical last dimension,
+    # as after a convolution (NHWC) or a Gemm ([N, C]).
+    perm = e._layout_for([scaled, shift], x.rank)
     if all(v.is_const for v in (scale, bias)) and not scaled.is_const and \
-            x.rank >= 2 and np.isfinite(scale.const).all() and \
-            np.isfinite(bias.const).all():
+            x.rank >= 2 and perm[-1] == 1 and \
+            np.isfinite(scale.const).all() and np.isfinite(bias.const).all():
         # The output is N(beta, gamma^2) per channel: qnt-fold-batchnorm
         # moves this prior onto the convolution it folds into.
         return [e.elementwise("tosa.add", [scaled, shift],
