@@ -41,13 +41,10 @@ struct QntAbsorbHighBiasPass
                        << sigmas;
       return signalPassFailure();
     }
-    SmallVector<Operation *> candidates;
-    func.walk([&](Operation *op) {
-      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op))
-        candidates.push_back(op);
-    });
     OpBuilder builder(&getContext());
-    for (Operation *op : candidates) {
+    for (Operation *op : collectLayerOps(func)) {
+      if (isa<tosa::MatMulOp>(op))
+        continue; // its bias is a separate add: never the first of a pair
       auto first = LinearLayer::read(op);
       if (failed(first))
         continue;

@@ -130,13 +130,8 @@ struct QntCorrectBiasPass
                        << static_cast<unsigned>(weightBits);
       return signalPassFailure();
     }
-    SmallVector<Operation *> candidates;
-    func.walk([&](Operation *op) {
-      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
-        candidates.push_back(op);
-    });
     OpBuilder b(&getContext());
-    for (Operation *op : candidates) {
+    for (Operation *op : collectLayerOps(func)) {
       auto layer = LinearLayer::read(op);
       if (failed(layer))
         continue;

@@ -285,22 +285,30 @@ FailureOr<SmallVector<float>> channelOperand(linalg::GenericOp g,
   return values->first;
 }
 
+/// Whether `g` is an all-parallel generic with two inputs and one init
+/// whose body is `yield BinOp(in0, in1)` (either order).
+template <typename BinOp>
+bool isElementwiseBinary(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
+      g.getNumParallelLoops() != g.getNumLoops())
+    return false;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto op = yield.getNumOperands() == 1
+                ? yield.getOperand(0).getDefiningOp<BinOp>()
+                : BinOp();
+  if (!op || body.getOperations().size() != 2)
+    return false;
+  auto lhs = dyn_cast<BlockArgument>(op.getLhs());
+  auto rhs = dyn_cast<BlockArgument>(op.getRhs());
+  return lhs && rhs && lhs != rhs && lhs.getArgNumber() < 2 &&
+         rhs.getArgNumber() < 2;
+}
+
 /// Whether `g` adds a per-channel constant to another value (identity
 /// map, same type as the result): the index of the constant input, or -1.
 int channelBiasAddIndex(linalg::GenericOp g, int64_t channels) {
-  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
-      g.getNumParallelLoops() != g.getNumLoops())
-    return -1;
-  Block &body = g.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getNumOperands() == 1
-                 ? yield.getOperand(0).getDefiningOp<arith::AddFOp>()
-                 : arith::AddFOp();
-  if (!add || body.getOperations().size() != 2 ||
-      !isa<BlockArgument>(add.getLhs()) || !isa<BlockArgument>(add.getRhs()) ||
-      add.getLhs() == add.getRhs() ||
-      cast<BlockArgument>(add.getLhs()).getArgNumber() >= 2 ||
-      cast<BlockArgument>(add.getRhs()).getArgNumber() >= 2)
+  if (!isElementwiseBinary<arith::AddFOp>(g))
     return -1;
   for (int k : {0, 1}) {
     OpOperand *value = g.getDpsInputOperand(1 - k);
@@ -333,20 +341,8 @@ struct FoldScaleIntoLinalgConv : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp mul,
                                 PatternRewriter &rewriter) const override {
-    if (mul.getNumDpsInputs() != 2 || mul.getNumDpsInits() != 1 ||
-        mul.getNumParallelLoops() != mul.getNumLoops())
-      return rewriter.notifyMatchFailure(mul, "not an elementwise binary op");
-    Block &body = mul.getRegion().front();
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    auto mulf = yield.getNumOperands() == 1
-                    ? yield.getOperand(0).getDefiningOp<arith::MulFOp>()
-                    : arith::MulFOp();
-    if (!mulf || body.getOperations().size() != 2 ||
-        !isa<BlockArgument>(mulf.getLhs()) || !isa<BlockArgument>(mulf.getRhs()) ||
-        mulf.getLhs() == mulf.getRhs() ||
-        cast<BlockArgument>(mulf.getLhs()).getArgNumber() >= 2 ||
-        cast<BlockArgument>(mulf.getRhs()).getArgNumber() >= 2)
-      return rewriter.notifyMatchFailure(mul, "body is not in0 * in1");
+    if (!isElementwiseBinary<arith::MulFOp>(mul))
+      return rewriter.notifyMatchFailure(mul, "not an elementwise in0 * in1");
     auto resultType = cast<RankedTensorType>(mul.getResult(0).getType());
     int64_t channels = resultType.getShape().back();
     for (unsigned k : {0u, 1u}) {

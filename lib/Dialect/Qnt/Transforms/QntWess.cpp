@@ -39,13 +39,8 @@ struct QntWessPass : public qnt::impl::QntWessBase<QntWessPass> {
       return signalPassFailure();
     }
     const int64_t maxShift = (int64_t(1) << bits) - 1;
-    SmallVector<Operation *> candidates;
-    func.walk([&](Operation *op) {
-      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
-        candidates.push_back(op);
-    });
     OpBuilder b(&getContext());
-    for (Operation *op : candidates) {
+    for (Operation *op : collectLayerOps(func)) {
       auto layer = LinearLayer::read(op);
       if (failed(layer))
         continue;

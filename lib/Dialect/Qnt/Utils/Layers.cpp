@@ -127,6 +127,15 @@ void LinearLayer::write(OpBuilder &b) const {
   op->setOperand(2, bc);
 }
 
+SmallVector<Operation *> mlir::qnt::collectLayerOps(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk([&](Operation *op) {
+    if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op))
+      ops.push_back(op);
+  });
+  return ops;
+}
+
 static bool isZeroPad(tosa::PadOp pad) {
   auto type = cast<RankedTensorType>(pad.getType());
   int64_t rank = type.getRank();

@@ -56,6 +56,10 @@ struct LinearLayer {
   void write(OpBuilder &b) const;
 };
 
+/// The tosa.conv2d, tosa.depthwise_conv2d and tosa.matmul ops under `root`,
+/// in program order (candidates for `LinearLayer::read`).
+SmallVector<Operation *> collectLayerOps(Operation *root);
+
 /// How a layer's output reaches the next layer.
 struct LayerLink {
   Operation *from = nullptr;
