@@ -430,6 +430,35 @@ def _normalize(text, func):
     return p.stdout
 
 
+def alias_table(lines) -> dict:
+    """Alias definitions (``#loc3 = loc(...)``) of generic text: name ->
+    value, location aliases reduced to what is inside ``loc(...)``."""
+    aliases = {}
+    for line in lines:
+        m = _ALIAS_DEF.match(line)
+        if m:
+            value = m.group(2).strip()
+            # Location aliases are used as loc(#loc3): keep the inside.
+            lm = re.fullmatch(r"loc\((.*)\)", value)
+            aliases[m.group(1)] = lm.group(1) if lm else value
+    return aliases
+
+
+def function_start(lines, func, error=None) -> int:
+    """Index of the line opening ``"func.func"()`` @func in generic text;
+    raises ``error`` (IntrefError by default) naming the functions there."""
+    for n, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith('"func.func"()'):
+            m = re.search(r'sym_name\s*=\s*"((?:[^"\\]|\\.)*)"', s)
+            if m and m.group(1) == func:
+                return n
+    names = re.findall(r'"func\.func"\(\).*?sym_name\s*=\s*"([^"]*)"',
+                       "\n".join(lines))
+    raise (error or IntrefError)(f"no function @{func} in the module "
+                                 f"(functions: {names})")
+
+
 def load(text: str, func: str = "forward") -> "Program":
     """Parse function ``func`` of an MLIR module (pretty or generic text)."""
     return Program(_normalize(text, func), func)
@@ -445,27 +474,8 @@ class Program:
         lines = generic_text.splitlines()
         # Aliases (#loc3 = loc(...)): --mlir-print-local-scope would inline
         # them but also drops the dialect_resources section.
-        self._aliases = {}
-        for line in lines:
-            m = _ALIAS_DEF.match(line)
-            if m:
-                value = m.group(2).strip()
-                # Location aliases are used as loc(#loc3): keep the inside.
-                lm = re.fullmatch(r"loc\((.*)\)", value)
-                self._aliases[m.group(1)] = lm.group(1) if lm else value
-        start = None
-        for n, line in enumerate(lines):
-            s = line.strip()
-            if s.startswith('"func.func"()'):
-                m = re.search(r'sym_name\s*=\s*"((?:[^"\\]|\\.)*)"', s)
-                if m and m.group(1) == func:
-                    start = n
-                    break
-        if start is None:
-            names = re.findall(r'"func\.func"\(\).*?sym_name\s*=\s*"([^"]*)"',
-                               generic_text)
-            raise IntrefError(f"no function @{func} in the module "
-                              f"(functions: {names})")
+        self._aliases = alias_table(lines)
+        start = function_start(lines, func)
         header = lines[start].strip()
         m = re.search(r"function_type\s*=\s*\(", header)
         j = _close(header, m.end() - 1)

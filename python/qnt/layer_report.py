@@ -93,26 +93,8 @@ class Layer:
 def _function_lines(generic, func):
     """The op lines of ``func``'s body (top level only) and the aliases."""
     lines = generic.splitlines()
-    aliases = {}
-    for line in lines:
-        m = intref._ALIAS_DEF.match(line)
-        if m:
-            value = m.group(2).strip()
-            lm = re.fullmatch(r"loc\((.*)\)", value)
-            aliases[m.group(1)] = lm.group(1) if lm else value
-    start = None
-    for n, line in enumerate(lines):
-        s = line.strip()
-        if s.startswith('"func.func"()'):
-            m = re.search(r'sym_name\s*=\s*"((?:[^"\\]|\\.)*)"', s)
-            if m and m.group(1) == func:
-                start = n
-                break
-    if start is None:
-        names = re.findall(r'"func\.func"\(\).*?sym_name\s*=\s*"([^"]*)"',
-                           generic)
-        raise ValueError(f"no function @{func} in the module "
-                         f"(functions: {names})")
+    aliases = intref.alias_table(lines)
+    start = intref.function_start(lines, func, error=ValueError)
     indent = len(lines[start]) - len(lines[start].lstrip())
     body, op_indent = [], None
     for n in range(start + 1, len(lines)):

@@ -81,20 +81,27 @@ int64_t LinearLayer::inputChannelOf(int64_t flatIndex) const {
   llvm_unreachable("unknown weight layout");
 }
 
-SmallVector<double> LinearLayer::outputRanges() const {
-  SmallVector<double> r(numOutputChannels(), 0.0);
-  for (auto [i, w] : llvm::enumerate(weights))
-    r[outputChannelOf(i)] = std::max(r[outputChannelOf(i)],
-                                     double(std::fabs(w)));
+/// max |w| per channel, with `channelOf` mapping a flat index to one.
+template <typename ChannelOf>
+static SmallVector<double> maxAbsPerChannel(ArrayRef<float> weights,
+                                            int64_t channels,
+                                            ChannelOf channelOf) {
+  SmallVector<double> r(channels, 0.0);
+  for (auto [i, w] : llvm::enumerate(weights)) {
+    double &m = r[channelOf(i)];
+    m = std::max(m, double(std::fabs(w)));
+  }
   return r;
 }
 
+SmallVector<double> LinearLayer::outputRanges() const {
+  return maxAbsPerChannel(weights, numOutputChannels(),
+                          [&](int64_t i) { return outputChannelOf(i); });
+}
+
 SmallVector<double> LinearLayer::inputRanges() const {
-  SmallVector<double> r(numInputChannels(), 0.0);
-  for (auto [i, w] : llvm::enumerate(weights))
-    r[inputChannelOf(i)] = std::max(r[inputChannelOf(i)],
-                                    double(std::fabs(w)));
-  return r;
+  return maxAbsPerChannel(weights, numInputChannels(),
+                          [&](int64_t i) { return inputChannelOf(i); });
 }
 
 void LinearLayer::scaleOutputChannels(ArrayRef<double> factors) {
