@@ -650,3 +650,27 @@ func.func @case82(%x: tensor<2x3xf32>) {
   %0:2 = "test.two"() {qnt.stats = #qnt.stats<count = 1, min = 0.0, max = 0.0, mean = 0.0, std = 0.0, mad = 0.0>} : () -> (tensor<2xf32>, tensor<2xf32>)
   return
 }
+
+// -----
+
+func.func @case83(%x: tensor<1x2xf32>) {
+  // expected-error @+1 {{'qnt.clip' op channel_bits needs 'axis' and 'bits'}}
+  %0 = qnt.clip %x min [0.0] max [1.0] method aciq_laplace bits 4 channel_bits [4] : tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @case84(%x: tensor<1x2xf32>) {
+  // expected-error @+1 {{'qnt.clip' op has 3 channel_bits for 2 channels}}
+  %0 = qnt.clip %x axis 1 min [0.0, 0.0] max [1.0, 1.0] method aciq_laplace bits 4 channel_bits [4, 4, 4] : tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @case85(%x: tensor<1x2xf32>) {
+  // expected-error @+1 {{'qnt.clip' op channel_bits of channel 1 must be in 1..16, got 0}}
+  %0 = qnt.clip %x axis 1 min [0.0, 0.0] max [1.0, 1.0] method aciq_laplace bits 4 channel_bits [8, 0] : tensor<1x2xf32>
+  return
+}

@@ -7,7 +7,9 @@ func.func @clip(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2
   %0 = qnt.clip %x min [0.0] max [6.0] method pact : tensor<1x4x4x2xf32>
   // CHECK: qnt.clip %{{.*}} axis 3 min [-1.000000e+00, -2.500000e-01] max [1.000000e+00, 2.000000e+00] method aciq_laplace bits 4 : tensor<1x4x4x2xf32>
   %1 = qnt.clip %x axis 3 min [-1.0, -0.25] max [1.0, 2.0] method aciq_laplace bits 4 : tensor<1x4x4x2xf32>
-  return %0, %1 : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
+  // CHECK: qnt.clip %{{.*}} axis 3 min [0.000000e+00, 0.000000e+00] max [5.000000e-01, 2.000000e+00] method aciq_laplace bits 4 channel_bits [3, 5] : tensor<1x4x4x2xf32>
+  %2 = qnt.clip %x axis 3 min [0.0, 0.0] max [0.5, 2.0] method aciq_laplace bits 4 channel_bits [3, 5] : tensor<1x4x4x2xf32>
+  return %0, %2 : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
 }
 
 // CHECK-LABEL: func @quantize_uniform

@@ -92,17 +92,19 @@ struct ClipOfClip : OpRewritePattern<ClipOp> {
     }
     ClipMethodAttr method = op.getMethodAttr();
     IntegerAttr bits = op.getBitsAttr();
+    DenseI64ArrayAttr channelBits = op.getChannelBitsAttr();
     if (!sameAsOuter) {
       method = sameAsInner ? inner.getMethodAttr()
                            : ClipMethodAttr::get(getContext(),
                                                  ClipMethod::manual);
       bits = sameAsInner ? inner.getBitsAttr() : IntegerAttr();
+      channelBits = sameAsInner ? inner.getChannelBitsAttr() : nullptr;
     }
     IntegerAttr axis = op.getAxisAttr() ? op.getAxisAttr() : inner.getAxisAttr();
     rewriter.replaceOpWithNewOp<ClipOp>(
         op, op.getType(), inner.getInput(), rewriter.getDenseF64ArrayAttr(lo),
         rewriter.getDenseF64ArrayAttr(hi), n == 1 ? IntegerAttr() : axis,
-        method, bits);
+        method, bits, n == 1 ? DenseI64ArrayAttr() : channelBits);
     return success();
   }
 };

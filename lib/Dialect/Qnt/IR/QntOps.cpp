@@ -121,6 +121,17 @@ LogicalResult ClipOp::verify() {
   }
   if (auto bits = getBits(); bits && (*bits < 1 || *bits > 16))
     return emitOpError() << "bits must be in 1..16, got " << *bits;
+  if (auto channelBits = getChannelBits()) {
+    if (!getAxis() || !getBits())
+      return emitOpError() << "channel_bits needs 'axis' and 'bits'";
+    if (channelBits->size() != lo.size())
+      return emitOpError() << "has " << channelBits->size()
+                           << " channel_bits for " << lo.size() << " channels";
+    for (auto [i, b] : llvm::enumerate(*channelBits))
+      if (b < 1 || b > 16)
+        return emitOpError() << "channel_bits of channel " << i
+                             << " must be in 1..16, got " << b;
+  }
   return success();
 }
 

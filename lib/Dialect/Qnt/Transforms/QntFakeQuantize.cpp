@@ -82,8 +82,14 @@ struct QntFakeQuantizePass
       std::optional<int64_t> axis;
       if (clip.getAxis())
         axis = *clip.getAxis();
-      UniformAttr params = activationParams(ctx, *bits > 8 ? 16 : *bits,
-                                            clip.getMin(), clip.getMax(), axis,
+      // The clip's bit width (above 8: a 16-bit grid); per-channel widths
+      // (ACIQ bit allocation) give each channel its own grid.
+      SmallVector<int64_t> widths(clip.getMin().size(), *bits > 8 ? 16 : *bits);
+      if (auto channelBits = clip.getChannelBits())
+        for (auto [w, c] : llvm::zip(widths, *channelBits))
+          w = c > 8 ? 16 : c;
+      UniformAttr params = activationParams(ctx, widths, clip.getMin(),
+                                            clip.getMax(), axis,
                                             /*signedStorage=*/false);
       b.setInsertionPointAfter(clip);
       auto fq = FakeQuantOp::create(b, clip.getLoc(), clip.getType(),

@@ -2,6 +2,7 @@
 
 #include "qnt/Dialect/Qnt/IR/QntOps.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/Aciq.h"
 #include "qnt/Dialect/Qnt/Utils/ClipMethods.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -70,6 +71,10 @@ struct QntInsertClipsPass
   /// The range for one tensor (or channel), or failure with an error on op.
   FailureOr<Choice> choose(Operation *op, const TensorStats &s,
                            ClipMethod m) {
+    return choose(op, s, m, bits);
+  }
+  FailureOr<Choice> choose(Operation *op, const TensorStats &s, ClipMethod m,
+                           unsigned bits) {
     auto clamp = clampBounds(op);
     bool oneSided = s.min >= 0.0 || (clamp && clamp->lo >= 0.0);
     auto needHist = [&]() -> LogicalResult {
@@ -150,6 +155,17 @@ struct QntInsertClipsPass
           << ", percentile = " << static_cast<double>(percentile);
       return signalPassFailure();
     }
+    bool allocating = allocateBits;
+    if (allocating && (!perChannel || !m ||
+                       (*m != ClipMethod::aciq_laplace &&
+                        *m != ClipMethod::aciq_gaussian) ||
+                       bits < 2 || bits > 8)) {
+      getOperation()->emitError()
+          << "qnt-insert-clips: allocate-bits needs per-channel=true, method "
+             "aciq_laplace or aciq_gaussian and bits (the mean) in 2..8; "
+             "channels get 1..8 bits";
+      return signalPassFailure();
+    }
     // (value, statistics, the op that reports on it): op results carry
     // qnt.stats on their producer, function arguments as an argument
     // attribute (diagnostics and the report then point at the function).
@@ -193,9 +209,15 @@ struct QntInsertClipsPass
         return isAuto ? chooseAuto(op, s) : choose(op, s, *m);
       };
       SmallVector<double> lo, hi;
+      SmallVector<int64_t> channelBits;
       IntegerAttr axis;
       ClipMethod recorded = ClipMethod::minmax;
-      if (perChannel) {
+      // Model inputs are calibrated per tensor (docs/calibration.md): in
+      // per-channel mode an argument with per-tensor statistics gets a
+      // per-tensor clip.
+      bool tensorArgument =
+          isa<BlockArgument>(value) && isa<StatsAttr>(attr);
+      if (perChannel && !tensorArgument) {
         auto channels = dyn_cast<ChannelStatsAttr>(attr);
         if (!channels) {
           op->emitError() << "qnt-insert-clips: per-channel clips need "
@@ -211,6 +233,24 @@ struct QntInsertClipsPass
           recorded = choice->method;
         }
         axis = b.getI64IntegerAttr(channels.getAxis());
+        if (allocating) {
+          // ACIQ bit allocation: 2^M_c proportional to alpha_c^(2/3), the
+          // alphas being the ranges just chosen for the mean width; then
+          // each channel's range is chosen again for its own M_c.
+          SmallVector<double> alphas;
+          for (auto [l, h] : llvm::zip(lo, hi))
+            alphas.push_back(h - l);
+          SmallVector<unsigned> alloc =
+              aciqAllocateBits(alphas, bits, /*minBits=*/1, /*maxBits=*/8);
+          for (auto [i, c] : llvm::enumerate(channels.getChannels())) {
+            auto choice = choose(op, toTensorStats(c), *m, alloc[i]);
+            if (failed(choice))
+              return signalPassFailure();
+            lo[i] = choice->range.lo;
+            hi[i] = choice->range.hi;
+            channelBits.push_back(alloc[i]);
+          }
+        }
       } else {
         auto stats = dyn_cast<StatsAttr>(attr);
         if (!stats) {
@@ -236,10 +276,17 @@ struct QntInsertClipsPass
           b, loc, value.getType(), value, b.getDenseF64ArrayAttr(lo),
           b.getDenseF64ArrayAttr(hi), axis,
           ClipMethodAttr::get(&getContext(), recorded),
-          b.getI64IntegerAttr(bits));
+          b.getI64IntegerAttr(bits),
+          channelBits.empty() ? DenseI64ArrayAttr()
+                              : b.getDenseI64ArrayAttr(channelBits));
       value.replaceAllUsesExcept(clip.getResult(), clip);
-      if (!reportFile.empty())
-        report.push_back(reportEntry(op, value, attr, recorded, lo, hi));
+      if (!reportFile.empty()) {
+        llvm::json::Object entry =
+            reportEntry(op, value, attr, recorded, lo, hi);
+        if (!channelBits.empty())
+          entry["channel_bits"] = llvm::json::Array(channelBits);
+        report.push_back(std::move(entry));
+      }
     }
     if (!reportFile.empty() && failed(writeReport(std::move(report))))
       return signalPassFailure();

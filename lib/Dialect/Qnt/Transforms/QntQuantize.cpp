@@ -180,6 +180,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (*bits < 2 || *bits > 8)
       return clip.emitError() << "qnt-quantize: activation bits " << *bits
                               << " outside 2..8";
+    if (clip.getChannelBits())
+      return clip.emitError()
+             << "qnt-quantize: per-channel bit widths (channel_bits, ACIQ bit "
+                "allocation) are simulated only (qnt-fake-quantize); the "
+                "integer program takes one width per tensor";
     if (clip.getAxis())
       return clip.emitError()
              << "qnt-quantize: per-channel activation clips cannot feed an "

@@ -3,6 +3,7 @@
 #include "qnt/Dialect/Qnt/Utils/ClipMethods.h"
 #include "qnt/Dialect/Qnt/Utils/Aciq.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
 #include <algorithm>
@@ -114,6 +115,15 @@ ClipRange mlir::qnt::clipKl(const TensorStats &s, unsigned bits,
     double x = std::fabs(s.histLo + w * (double(i) + 0.5) - centre);
     p[std::min(n - 1, size_t(x / aw))] += double(s.bins[i]);
   }
+  // One-sided: the lower bound (0 after a ReLU) is a grid point, so the
+  // values at it (the exact zeros of a ReLU, often a third or more of the
+  // tensor) are represented exactly whatever T is. Left in, that spike
+  // dominates the divergence (Q spreads it over its group, and the wider T
+  // the wider the group), and the smallest thresholds win; it is left out.
+  if (oneSided)
+    p[0] = 0.0;
+  if (llvm::all_of(p, [](double v) { return v <= 0.0; }))
+    return clipMinMax(s); // nothing but the bound itself
   size_t levels = size_t(1) << (oneSided ? bits : bits - 1);
   if (levels >= n)
     return clipMinMax(s);

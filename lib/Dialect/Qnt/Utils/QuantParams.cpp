@@ -6,22 +6,29 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::qnt;
 
-UniformAttr mlir::qnt::activationParams(MLIRContext *ctx, unsigned bits,
+UniformAttr mlir::qnt::activationParams(MLIRContext *ctx,
+                                        ArrayRef<int64_t> bits,
                                         ArrayRef<double> lo,
                                         ArrayRef<double> hi,
                                         std::optional<int64_t> axis,
                                         bool signedStorage) {
-  double levels = std::ldexp(1.0, bits) - 1.0;
-  int64_t offset = signedStorage ? -(int64_t(1) << (bits - 1)) : 0;
+  assert(bits.size() == lo.size() && lo.size() == hi.size() &&
+         "one bit width and one range per entry");
+  int64_t storageBits = *llvm::max_element(bits);
+  int64_t offset = signedStorage ? -(int64_t(1) << (storageBits - 1)) : 0;
   SmallVector<double> scales;
   SmallVector<int64_t> zps;
-  for (auto [l, h] : llvm::zip(lo, hi)) {
+  for (auto [m, l, h] : llvm::zip(bits, lo, hi)) {
+    double levels = std::ldexp(1.0, m) - 1.0;
     // Keep 0 representable: the grid must contain the zero point.
     double a = std::min(l, 0.0), b = std::max(h, 0.0);
     double scale = (b - a) / levels;
@@ -32,10 +39,20 @@ UniformAttr mlir::qnt::activationParams(MLIRContext *ctx, unsigned bits,
                                       int64_t(levels)) +
                   offset);
   }
-  auto storage = IntegerType::get(
-      ctx, bits, signedStorage ? IntegerType::Signed : IntegerType::Unsigned);
+  auto storage = IntegerType::get(ctx, storageBits,
+                                  signedStorage ? IntegerType::Signed
+                                                : IntegerType::Unsigned);
   return UniformAttr::get(ctx, storage, false,
                           DenseF64ArrayAttr::get(ctx, scales), zps, axis);
+}
+
+UniformAttr mlir::qnt::activationParams(MLIRContext *ctx, unsigned bits,
+                                        ArrayRef<double> lo,
+                                        ArrayRef<double> hi,
+                                        std::optional<int64_t> axis,
+                                        bool signedStorage) {
+  SmallVector<int64_t> perEntry(lo.size(), bits);
+  return activationParams(ctx, perEntry, lo, hi, axis, signedStorage);
 }
 
 FailureOr<std::pair<SmallVector<float>, SmallVector<int64_t>>>

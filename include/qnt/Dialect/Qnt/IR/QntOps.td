@@ -29,17 +29,23 @@ def Qnt_ClipOp : Qnt_Op<"clip", [SameOperandsAndResultType]> {
     slice `c` along `axis`. `method` records how the range was chosen
     (`manual`, `minmax`, `percentile`, `mse`, `kl`, `aciq_laplace`,
     `aciq_gaussian`, `pact`) and the optional `bits` the bit width it was
-    chosen for; the quantizer takes the clip as its range.
+    chosen for; the quantizer takes the clip as its range. A per-channel
+    clip may carry `channel_bits`, one bit width per slice (ACIQ's
+    per-channel bit allocation; `bits` is then their mean, the budget): each
+    slice is quantized on its own `channel_bits[c]`-bit grid.
 
     Verified:
     * `min` and `max` have the same, non-zero length: 1 without `axis`, the
       size of dimension `axis` with it (that dimension must be static);
     * every bound is finite and `min[c] <= max[c]`;
-    * `axis` is within the rank; `bits`, if given, is in 1..16.
+    * `axis` is within the rank; `bits`, if given, is in 1..16;
+    * `channel_bits` needs `axis` and `bits`, has one entry per slice, each
+      in 1..16.
 
     ```mlir
     %y = qnt.clip %x min [0.0] max [6.0] method pact : tensor<1x8x8x16xf32>
     %z = qnt.clip %x axis 3 min [-1.0, -2.0] max [1.0, 2.0] method aciq_laplace bits 4 : tensor<1x4x4x2xf32>
+    %w = qnt.clip %x axis 3 min [0.0, 0.0] max [0.5, 2.0] method aciq_laplace bits 4 channel_bits [3, 5] : tensor<1x4x4x2xf32>
     ```
   }];
   let arguments = (ins Qnt_FloatTensor:$input,
@@ -47,11 +53,12 @@ def Qnt_ClipOp : Qnt_Op<"clip", [SameOperandsAndResultType]> {
                        DenseF64ArrayAttr:$max,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$axis,
                        Qnt_ClipMethodAttr:$method,
-                       OptionalAttr<I64Attr>:$bits);
+                       OptionalAttr<I64Attr>:$bits,
+                       OptionalAttr<DenseI64ArrayAttr>:$channel_bits);
   let results = (outs Qnt_FloatTensor:$output);
   let assemblyFormat = [{
     $input (`axis` $axis^)? `min` $min `max` $max `method` `` $method
-    (`bits` $bits^)? attr-dict `:` type($input)
+    (`bits` $bits^)? (`channel_bits` $channel_bits^)? attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

@@ -115,7 +115,10 @@ def QntInsertClips : Pass<"qnt-insert-clips"> {
     A tensor is one-sided when its producer is a clamp with a non-negative
     lower bound or its minimum is >= 0; ACIQ then uses the entry for one more
     bit and keeps the minimum as the lower bound. With `per-channel`,
-    `#qnt.channel_stats` give one range per channel (`axis`).
+    `#qnt.channel_stats` give one range per channel (`axis`). With
+    `allocate-bits` (ACIQ methods, per channel) the `bits` budget is spread
+    over the channels by ACIQ's rule and each channel's range is chosen for
+    its own width (`channel_bits` on the clip).
 
     ```mlir
     %r = tosa.clamp %x {..., qnt.stats = #qnt.stats<...>}
@@ -133,6 +136,11 @@ def QntInsertClips : Pass<"qnt-insert-clips"> {
            "Percentile for method=percentile, in (50, 100]">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"false",
            "One range per channel from #qnt.channel_stats">,
+    Option<"allocateBits", "allocate-bits", "bool", /*default=*/"false",
+           "ACIQ per-channel bit allocation (needs per-channel and an ACIQ "
+           "method): channel c gets M_c bits, 2^M_c proportional to "
+           "alpha_c^(2/3), in 1..8 with mean `bits`; recorded as the clip's "
+           "channel_bits">,
     Option<"reportFile", "report-file", "std::string", /*default=*/"",
            "Write a per-layer JSON report (function, op, location, method, "
            "bits, range, calibrated min/max, estimated quantization MSE of "

@@ -27,6 +27,15 @@ UniformAttr activationParams(MLIRContext *ctx, unsigned bits,
                              ArrayRef<double> lo, ArrayRef<double> hi,
                              std::optional<int64_t> axis, bool signedStorage);
 
+/// The same per entry with its own bit width `bits[c]` (ACIQ's per-channel
+/// bit allocation): scale and zero point of entry c are those of a
+/// `bits[c]`-bit grid, stored in the widest of them. Values clipped to
+/// [lo[c], hi[c]] then quantize to codes in [0, 2^bits[c] - 1] (shifted when
+/// signed).
+UniformAttr activationParams(MLIRContext *ctx, ArrayRef<int64_t> bits,
+                             ArrayRef<double> lo, ArrayRef<double> hi,
+                             std::optional<int64_t> axis, bool signedStorage);
+
 /// The f32 data of a constant tensor, also through tosa.reshape of a
 /// constant, with its (result) shape; failure if not a constant f32 tensor.
 FailureOr<std::pair<SmallVector<float>, SmallVector<int64_t>>>
