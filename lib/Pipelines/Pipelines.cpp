@@ -136,6 +136,8 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
     fpm.addPass(createQntCorrectBias(correct));
   }
   fpm.addPass(createQntQuantize(quantize));
+  if (options.packWeights)
+    fpm.addPass(createQntPackWeights());
   if (options.checkIntegerOnly)
     fpm.addPass(createQntCheckIntegerOnly());
   pm.addPass(createCanonicalizerPass());

@@ -974,6 +974,29 @@ def _const(prog, op):
     return lambda ins: value
 
 
+@_op("qnt.unpack")
+def _unpack(prog, op):
+    """Element i: bits [(i mod k) b, (i mod k) b + b) of byte i // k
+    (k = 8 // b), a signed b-bit integer."""
+    _nargs(op, 1)
+    b = _attr_int(op, "bits")
+    if b not in (1, 2, 4):
+        raise op.error(f"bits must be 1, 2 or 4, got {b}")
+    t = _result(op)
+    n = int(np.prod(t.shape, dtype=np.int64))
+    k = 8 // b
+
+    def run(ins):
+        packed = np.asarray(ins[0]).astype(np.uint8).ravel()
+        if packed.size != -(-n * b // 8):
+            raise op.error(f"{packed.size} bytes for {n} {b}-bit values")
+        i = np.arange(n)
+        field = (packed[i // k] >> ((i % k) * b).astype(np.uint8)) & ((1 << b) - 1)
+        value = field.astype(np.int16) - ((field >> (b - 1)) << b).astype(np.int16)
+        return value.astype(t.dtype).reshape(t.shape)
+    return run
+
+
 @_op("tosa.const_shape")
 def _const_shape(prog, op):
     _nargs(op, 0)

@@ -157,19 +157,57 @@ _CONST_RE = re.compile(
     r'"?tosa\.const"?\(?\)?.*?:\s*\(\)\s*->\s*tensor<([0-9x]*)x?([if][0-9]+)>')
 
 
-def weight_bytes(text: str) -> int:
-    """Bytes of every tosa.const tensor in a module (weights, biases)."""
-    total = 0
+_DEF_RE = re.compile(r'^\s*(%[\w.#]+)\s*=\s*"?([\w.]+)"?(.*)$')
+_CONTRACTIONS = ("tosa.conv2d", "tosa.depthwise_conv2d", "tosa.matmul")
+
+
+def _const_bytes(line):
+    m = _CONST_RE.search(line)
+    if not m:
+        return None
+    dims = [int(d) for d in m.group(1).split("x") if d]
+    bits = int(m.group(2)[1:])
+    return int(np.prod(dims, dtype=np.int64)) * max(bits, 8) // 8
+
+
+def constant_bytes(text: str) -> dict:
+    """Bytes of the module's tosa.const tensors: ``weights`` (the weight
+    operand of convolutions and matmuls, through reshapes and qnt.unpack:
+    packed sub-byte weights count their packed bytes) and ``other``
+    (biases, zero points, shapes' companions)."""
+    consts, source = {}, {}
+    contraction_weights = []
     for line in text.splitlines():
-        if "tosa.const" not in line or "tosa.const_shape" in line:
-            continue
-        m = _CONST_RE.search(line)
+        m = _DEF_RE.match(line)
         if not m:
             continue
-        dims = [int(d) for d in m.group(1).split("x") if d]
-        bits = int(m.group(2)[1:])
-        total += int(np.prod(dims, dtype=np.int64)) * max(bits, 8) // 8
-    return total
+        name, op, rest = m.groups()
+        if op == "tosa.const":
+            b = _const_bytes(line)
+            if b is not None:
+                consts[name] = b
+        elif op in ("tosa.reshape", "qnt.unpack"):
+            operands = re.findall(r"%[\w.#]+", rest)
+            if operands:
+                source[name] = operands[0]
+        elif op in _CONTRACTIONS:
+            operands = re.findall(r"%[\w.#]+", rest.split("{")[0].split(":")[0])
+            if len(operands) > 1:
+                contraction_weights.append(operands[1])
+    weights = set()
+    for w in contraction_weights:
+        while w in source:
+            w = source[w]
+        if w in consts:
+            weights.add(w)
+    wbytes = sum(consts[w] for w in weights)
+    return {"weights": wbytes, "other": sum(consts.values()) - wbytes}
+
+
+def weight_bytes(text: str) -> int:
+    """Bytes of every tosa.const tensor in a module (weights, biases)."""
+    b = constant_bytes(text)
+    return b["weights"] + b["other"]
 
 
 def _outputs(model, x):
@@ -298,6 +336,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                 for n, r, g in zip(names, ref, got)},
             "weight_bytes": {"fp32": weight_bytes(text),
                              "quantized": weight_bytes(quant)},
+            "constant_bytes": {"fp32": constant_bytes(text),
+                               "quantized": constant_bytes(quant)},
             "latency_ms": {"fp32": lat_f * 1e3, "quantized": lat_q * 1e3},
             "remarks": list(_REMARKS),
             "seconds": {"calibrate": round(t1 - t0, 2),
@@ -331,8 +371,11 @@ def format_report(r: dict) -> str:
     if "top1" in r:
         lines.append(f"| top-1 (%) | {r['top1']['fp32'] * 100:.2f} | "
                      f"{r['top1']['quantized'] * 100:.2f} |")
+    cb = r["constant_bytes"]
+    fw, qw = cb["fp32"]["weights"], cb["quantized"]["weights"]
+    lines.append(f"| weights (bytes) | {fw} | {qw} ({qw / max(fw, 1):.3f}x) |")
     wb = r["weight_bytes"]
-    lines.append(f"| weights (bytes) | {wb['fp32']} | {wb['quantized']} "
+    lines.append(f"| all constants (bytes) | {wb['fp32']} | {wb['quantized']} "
                  f"({wb['quantized'] / max(wb['fp32'], 1):.3f}x) |")
     lat = r["latency_ms"]
     lines.append(f"| latency, median (ms) | {lat['fp32']:.3f} | "

@@ -157,3 +157,32 @@ func.func @t(%x: tensor<16x2x2x3xf32>) -> tensor<16x2x2x3xf32> {
         call(m, "p", x), x * np.array([1, 2.0**-3, 2.0**7], np.float32))
     codes = np.where(np.abs(x) > 1.5, np.sign(x), 0).astype(np.float32)
     np.testing.assert_array_equal(call(m, "t", x), codes * scales)
+
+
+def _pack_reference(codes, bits):
+    """Packs signed ``bits``-bit codes, first element in the low bits of each
+    byte (the qnt.unpack definition), one element at a time."""
+    per = 8 // bits
+    out = [0] * (-(-len(codes) * bits // 8))
+    for i, c in enumerate(codes):
+        out[i // per] |= (int(c) & ((1 << bits) - 1)) << ((i % per) * bits)
+    return np.array([v - 256 if v > 127 else v for v in out], np.int8)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4])
+def test_unpack_native_and_intref(tmp_path, bits):
+    from qnt import intref
+    rng = np.random.default_rng(bits)
+    shape = (3, 7, 5)  # 105 values: the last byte is partly padding
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    codes = rng.integers(lo, hi, shape, endpoint=True).astype(np.int8)
+    codes.flat[:2] = [lo, hi]
+    packed = _pack_reference(codes.ravel(), bits)
+    t = "x".join(map(str, shape))
+    text = f"""func.func @forward(%p: tensor<{packed.size}xi8>) -> tensor<{t}xi8> {{
+  %0 = qnt.unpack %p bits {bits} : tensor<{packed.size}xi8> -> tensor<{t}xi8>
+  return %0 : tensor<{t}xi8>
+}}"""
+    model = compile_funcs(tmp_path, f"unpack{bits}", text)
+    np.testing.assert_array_equal(call(model, "forward", packed), codes)
+    np.testing.assert_array_equal(intref.load(text).run(packed)[0], codes)

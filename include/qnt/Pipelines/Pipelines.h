@@ -74,6 +74,11 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
                      "double_round"),
       llvm::cl::init("tflite")};
+  PassOptions::Option<bool> packWeights{
+      *this, "pack-weights",
+      llvm::cl::desc("Store weights whose codes fit 4 bits or fewer several "
+                     "per byte (qnt-pack-weights)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> checkIntegerOnly{
       *this, "check-integer-only",
       llvm::cl::desc("Fail unless the result is integer-only"),
@@ -84,7 +89,7 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
 /// qnt: qnt-insert-clips, qnt-quantize and qnt-check-integer-only with the
 /// recipe's settings.
 /// Stage 2 of a recipe, after calibration: clips, WESS, bias correction,
-/// quantization, the integer-only check.
+/// quantization, weight packing, the integer-only check.
 void buildQuantizePipeline(OpPassManager &pm, const QuantizeOptions &options);
 
 /// Stage 1 of a recipe, before calibration (it changes the float model's

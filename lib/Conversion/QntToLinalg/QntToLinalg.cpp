@@ -467,6 +467,57 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
   }
 };
 
+/// Sub-byte codes: one linalg.generic over the result computes each
+/// element's row-major index i, reads byte i / k of the packed tensor and
+/// sign-extends its bits [(i mod k) b, (i mod k) b + b) (k = 8 / b).
+struct LowerUnpack : OpRewritePattern<UnpackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(UnpackOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = op.getOutput().getType();
+    int64_t rank = resultType.getRank();
+    int64_t bits = static_cast<int64_t>(op.getBits());
+    int64_t perByte = 8 / bits;
+    Value packed = op.getPacked();
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         rewriter.getI8Type());
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    ArrayRef<int64_t> shape = resultType.getShape();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{}, ValueRange{init},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange) {
+          auto index = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, l, v).getResult();
+          };
+          // Row-major flat index of this element.
+          Value flat = index(0);
+          for (int64_t d = 0; d < rank; ++d) {
+            Value i = linalg::IndexOp::create(b, l, d);
+            flat = arith::AddIOp::create(
+                b, l, arith::MulIOp::create(b, l, flat, index(shape[d])), i);
+          }
+          Value byteIndex =
+              arith::DivUIOp::create(b, l, flat, index(perByte));
+          Value slot = arith::RemUIOp::create(b, l, flat, index(perByte));
+          Value byte = tensor::ExtractOp::create(b, l, packed, byteIndex);
+          // (byte << (8 - b - slot b)) >>s (8 - b): the field, sign-extended.
+          Value slotBits = arith::MulIOp::create(b, l, slot, index(bits));
+          Value left = arith::SubIOp::create(b, l, index(8 - bits), slotBits);
+          Type i8 = b.getI8Type();
+          Value left8 = arith::IndexCastOp::create(b, l, i8, left);
+          Value shifted = arith::ShLIOp::create(b, l, byte, left8);
+          Value right = arith::ConstantIntOp::create(b, l, i8, 8 - bits);
+          Value v = arith::ShRSIOp::create(b, l, shifted, right);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 struct ConvertQntToLinalgPass
     : public qnt::impl::ConvertQntToLinalgBase<ConvertQntToLinalgPass> {
   using Base::Base;
@@ -491,5 +542,6 @@ struct ConvertQntToLinalgPass
 void mlir::qnt::populateQntToLinalgConversionPatterns(
     RewritePatternSet &patterns) {
   patterns.add<LowerClip, LowerQuantize, LowerDequantize, LowerFakeQuant,
-               LowerPow2Scale, LowerRequantize>(patterns.getContext());
+               LowerPow2Scale, LowerRequantize, LowerUnpack>(
+      patterns.getContext());
 }

@@ -674,3 +674,19 @@ func.func @case85(%x: tensor<1x2xf32>) {
   %0 = qnt.clip %x axis 1 min [0.0, 0.0] max [1.0, 1.0] method aciq_laplace bits 4 channel_bits [8, 0] : tensor<1x2xf32>
   return
 }
+
+// -----
+
+func.func @case86(%p: tensor<2xi8>) {
+  // expected-error @+1 {{'qnt.unpack' op bits must be 1, 2 or 4, got 3}}
+  %0 = qnt.unpack %p bits 3 : tensor<2xi8> -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @case87(%p: tensor<2xi8>) {
+  // expected-error @+1 {{'qnt.unpack' op packs 5 4-bit values in 3 bytes, got 2}}
+  %0 = qnt.unpack %p bits 4 : tensor<2xi8> -> tensor<5xi8>
+  return
+}

@@ -83,3 +83,10 @@ func.func @stats_multi_result(%x: tensor<4xf32>) -> (tensor<2xf32>, tensor<2xf32
   %b:2 = "test.two"() {qnt.stats = [unit, #qnt.stats<count = 2, min = 0.0, max = 1.0, mean = 0.5, std = 0.5, mad = 0.5>]} : () -> (tensor<2xf32>, tensor<2xf32>)
   return %b#0, %b#1 : tensor<2xf32>, tensor<2xf32>
 }
+
+// CHECK-LABEL: func @unpack
+func.func @unpack(%p: tensor<3xi8>) -> tensor<1x5x1xi8> {
+  // CHECK: qnt.unpack %{{.*}} bits 4 : tensor<3xi8> -> tensor<1x5x1xi8>
+  %0 = qnt.unpack %p bits 4 : tensor<3xi8> -> tensor<1x5x1xi8>
+  return %0 : tensor<1x5x1xi8>
+}

@@ -270,3 +270,23 @@ LogicalResult RequantizeOp::verify() {
 
 #define GET_OP_CLASSES
 #include "qnt/Dialect/Qnt/IR/QntOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// UnpackOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult UnpackOp::verify() {
+  int64_t bits = static_cast<int64_t>(getBits());
+  if (bits != 1 && bits != 2 && bits != 4)
+    return emitOpError() << "bits must be 1, 2 or 4, got " << bits;
+  auto packed = getPacked().getType();
+  auto result = getOutput().getType();
+  if (!packed.hasStaticShape() || !result.hasStaticShape())
+    return emitOpError() << "needs static shapes";
+  int64_t n = result.getNumElements();
+  int64_t bytes = (n * bits + 7) / 8;
+  if (packed.getNumElements() != bytes)
+    return emitOpError() << "packs " << n << " " << bits << "-bit values in "
+                         << bytes << " bytes, got " << packed.getNumElements();
+  return success();
+}

@@ -34,6 +34,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
 
@@ -119,6 +121,10 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   /// Original ops whose results now live in `codes`/`accumulators`.
   SetVector<Operation *> replaced;
   RoundingMode roundingMode = RoundingMode::tflite;
+  std::optional<SyqMode> syqMode;
+  SyqGroup syqGroupKind = SyqGroup::Pixel;
+  /// Layers that keep uniform weights under a codebook (first and last).
+  llvm::SmallPtrSet<Operation *, 2> uniformLayers;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -135,8 +141,45 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return signalPassFailure();
     }
     roundingMode = *mode;
+    if (weightCodebook != "none") {
+      if (weightCodebook == "binary")
+        syqMode = SyqMode::Binary;
+      else if (weightCodebook == "ternary")
+        syqMode = SyqMode::Ternary;
+      else {
+        func.emitError() << "qnt-quantize: unknown weight-codebook '"
+                         << static_cast<std::string>(weightCodebook)
+                         << "' (expected none, binary or ternary)";
+        return signalPassFailure();
+      }
+      auto group = llvm::StringSwitch<std::optional<SyqGroup>>(syqGroup)
+                       .Case("pixel", SyqGroup::Pixel)
+                       .Case("row", SyqGroup::Row)
+                       .Case("channel", SyqGroup::Channel)
+                       .Case("layer", SyqGroup::Layer)
+                       .Default(std::nullopt);
+      if (!group || !(syqEta >= 0.0 && syqEta < 1.0)) {
+        func.emitError() << "qnt-quantize: syq-group must be pixel, row, "
+                            "channel or layer and syq-eta in [0, 1), got '"
+                         << static_cast<std::string>(syqGroup) << "', "
+                         << static_cast<double>(syqEta);
+        return signalPassFailure();
+      }
+      syqGroupKind = *group;
+    }
     if (func.isExternal())
       return;
+    // SYQ keeps the first and last weighted layers uniform.
+    SmallVector<Operation *> layers;
+    func.walk([&](Operation *op) {
+      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MatMulOp>(op) &&
+          succeeded(getConstantFloats(op->getOperand(1))))
+        layers.push_back(op);
+    });
+    if (syqMode && syqKeepFirstLast && !layers.empty()) {
+      uniformLayers.insert(layers.front());
+      uniformLayers.insert(layers.back());
+    }
     SmallVector<Operation *> ops;
     for (Operation &op : func.getBody().getOps())
       ops.push_back(&op);
@@ -271,9 +314,14 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
                               ? WeightLayout::DepthwiseHWCM
                               : WeightLayout::MatmulBKN;
     auto &[w, shape] = *weights;
-    QuantizedWeights qw = quantizeWeightsSymmetric(w, shape, layout,
-                                                   weightBits,
-                                                   weightPerChannel);
+    std::optional<SyqWeights> syq;
+    if (syqMode && !uniformLayers.contains(op))
+      syq = quantizeWeightsSyq(w, shape, layout, *syqMode, syqGroupKind,
+                               syqEta);
+    QuantizedWeights qw = syq ? syq->weights
+                              : quantizeWeightsSymmetric(w, shape, layout,
+                                                         weightBits,
+                                                         weightPerChannel);
     int64_t channels = numOutputChannels(layout, shape);
     // Accumulator scales and the zero-point term -zx * sum_k w_q[c].
     SmallVector<double> accScales;
@@ -307,8 +355,23 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     Location loc = op->getLoc();
     auto weightType = withElementType(op->getOperand(1).getType(),
                                       b.getI8Type());
-    SmallVector<int64_t> codes64(qw.codes.begin(), qw.codes.end());
-    Value wq = intConst(b, loc, weightType, codes64);
+    Value wq;
+    if (syq && !syq->multipliers.empty()) {
+      // SYQ codes t (stored packed later) times the subgroups' multipliers
+      // m_g, at run time: t m_g in i32, narrowed to the i8 weight.
+      SmallVector<int64_t> t(syq->codes.begin(), syq->codes.end());
+      Value codesConst = intConst(b, loc, weightType, t);
+      auto groupType = RankedTensorType::get(syq->groupShape, b.getI8Type());
+      Value mult = intConst(b, loc, groupType, syq->multipliers);
+      Value product = tosa::MulOp::create(
+          b, loc, withElementType(weightType, b.getI32Type()), codesConst,
+          mult, intConst(b, loc, RankedTensorType::get({1}, b.getI8Type()),
+                         {0}));
+      wq = tosa::CastOp::create(b, loc, weightType, product);
+    } else {
+      SmallVector<int64_t> codes64(qw.codes.begin(), qw.codes.end());
+      wq = intConst(b, loc, weightType, codes64);
+    }
     Value zero = zeroPoint(b, loc, 0);
     auto accType = withElementType(op->getResult(0).getType(), b.getI32Type());
     Value input = x.codes;

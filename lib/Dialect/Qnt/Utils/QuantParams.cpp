@@ -130,3 +130,85 @@ QuantizedWeights mlir::qnt::quantizeWeightsSymmetric(ArrayRef<float> w,
   }
   return out;
 }
+
+SyqWeights mlir::qnt::quantizeWeightsSyq(ArrayRef<float> w,
+                                         ArrayRef<int64_t> shape,
+                                         WeightLayout layout, SyqMode mode,
+                                         SyqGroup group, double eta) {
+  int64_t rank = shape.size();
+  // Per-channel groups use the per-channel scale machinery directly.
+  bool channelGroups =
+      group == SyqGroup::Channel ||
+      (layout == WeightLayout::MatmulBKN && group == SyqGroup::Row);
+  // The kernel's spatial dimensions: OHWI -> 1, 2; HWCM -> 0, 1.
+  SmallVector<int64_t> groupShape(rank, 1);
+  if (!channelGroups && layout != WeightLayout::MatmulBKN) {
+    int64_t h = layout == WeightLayout::ConvOHWI ? 1 : 0;
+    if (group == SyqGroup::Pixel || group == SyqGroup::Row)
+      groupShape[h] = shape[h];
+    if (group == SyqGroup::Pixel)
+      groupShape[h + 1] = shape[h + 1];
+  }
+  int64_t numGroups = channelGroups ? numOutputChannels(layout, shape) : 1;
+  if (!channelGroups)
+    for (int64_t d : groupShape)
+      numGroups *= d;
+  auto groupOf = [&](int64_t flat) -> int64_t {
+    if (channelGroups)
+      return outputChannelOf(layout, shape, flat);
+    int64_t g = 0;
+    for (int64_t d = rank - 1, stride = 1, gstride = 1; d >= 0; --d) {
+      int64_t idx = (flat / stride) % shape[d];
+      if (groupShape[d] > 1) {
+        g += idx * gstride;
+        gstride *= groupShape[d];
+      }
+      stride *= shape[d];
+    }
+    return g;
+  };
+
+  double maxAbs = 0.0;
+  for (float v : w)
+    if (std::isfinite(v))
+      maxAbs = std::max(maxAbs, double(std::fabs(v)));
+  double threshold = mode == SyqMode::Ternary ? eta * maxAbs : -1.0;
+  SyqWeights out;
+  out.groupShape = groupShape;
+  out.codes.reserve(w.size());
+  SmallVector<double> sum(numGroups, 0.0);
+  SmallVector<int64_t> count(numGroups, 0);
+  for (auto [i, v] : llvm::enumerate(w)) {
+    double a = std::isfinite(v) ? std::fabs(double(v)) : 0.0;
+    int8_t t = 0;
+    if (a > threshold && (mode == SyqMode::Binary || a > 0.0))
+      t = v < 0 ? -1 : 1;
+    out.codes.push_back(t);
+    if (t != 0) {
+      sum[groupOf(i)] += a;
+      ++count[groupOf(i)];
+    }
+  }
+  for (int64_t g = 0; g < numGroups; ++g)
+    out.groupScales.push_back(count[g] ? sum[g] / double(count[g]) : 0.0);
+
+  if (channelGroups || numGroups == 1) {
+    // The group scales are the quantization scales: no multipliers.
+    out.groupShape.clear();
+    for (double a : out.groupScales)
+      out.weights.scales.push_back(a > 0.0 ? a : 1.0);
+    out.weights.codes = out.codes;
+    return out;
+  }
+  double amax = *llvm::max_element(out.groupScales);
+  double s = amax > 0.0 ? amax / 127.0 : 1.0;
+  out.weights.scales = {s};
+  for (double a : out.groupScales)
+    out.multipliers.push_back(
+        std::clamp<int64_t>(std::llround(a / s), 1, 127));
+  out.weights.codes.reserve(w.size());
+  for (auto [i, t] : llvm::enumerate(out.codes))
+    out.weights.codes.push_back(
+        static_cast<int8_t>(t * out.multipliers[groupOf(i)]));
+  return out;
+}

@@ -36,3 +36,22 @@ func.func @relu(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32> {
     #qnt.stats<count = 4, min = 0.0, max = 100.0, mean = 0.0, std = 12.0, mad = 6.0>]>} : (tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
   return %r : tensor<1x2x2x4xf32>
 }
+
+// -----
+
+// Model inputs are calibrated per tensor: in per-channel mode their clip is
+// per tensor (no axis, no channel_bits); the activation still gets its
+// per-channel clip. Input: r_L(3) = 3.8972 (one-sided), mad 0.25 around
+// mean 0.5 -> 0.5 + 0.974307 = 1.474307, within [0, 1] -> 1.
+// CHAN-LABEL: func @input
+// CHAN: qnt.clip %arg0 min [0.000000e+00] max [1.000000e+00] method aciq_laplace bits 2 : tensor<1x2xf32>
+// CHAN: qnt.clip %{{.*}} axis 1 min
+// ALLOC-LABEL: func @input
+// ALLOC: qnt.clip %arg0 min [0.000000e+00] max [1.000000e+00] method aciq_laplace bits 2 : tensor<1x2xf32>
+// ALLOC: qnt.clip %{{.*}} axis 1 min {{.*}} channel_bits [2, 2]
+func.func @input(%x: tensor<1x2xf32> {qnt.stats = #qnt.stats<count = 8, min = 0.0, max = 1.0, mean = 0.5, std = 0.3, mad = 0.25>}) -> tensor<1x2xf32> {
+  %a = tosa.add %x, %x {qnt.stats = #qnt.channel_stats<axis = 1, channels = [
+    #qnt.stats<count = 4, min = -1.0, max = 1.0, mean = 0.0, std = 0.5, mad = 0.4>,
+    #qnt.stats<count = 4, min = -1.0, max = 1.0, mean = 0.0, std = 0.5, mad = 0.4>]>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %a : tensor<1x2xf32>
+}

@@ -246,4 +246,36 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// qnt.unpack
+//===----------------------------------------------------------------------===//
+
+def Qnt_UnpackOp : Qnt_Op<"unpack"> {
+  let summary = "Sub-byte integer codes, stored several per byte, as i8";
+  let description = [{
+    `packed` holds the result's elements in row-major order, `k = 8 / bits`
+    per byte: element `i` is bits `[(i mod k) bits, (i mod k) bits + bits)` of
+    byte `i / k` (the first element in the low bits), a signed `bits`-bit
+    integer, sign-extended to i8. The bytes after the last element's are 0.
+    `qnt-pack-weights` stores constant 4-bit (2-bit, 1-bit) weights this way,
+    so the library holds `bits / 8` of a byte per weight; the unpacking runs
+    where the weights are used.
+
+    Verified: `bits` is 1, 2 or 4; `packed` is a static 1-D i8 tensor of
+    `ceil(N bits / 8)` bytes for a static i8 result of `N` elements.
+
+    ```mlir
+    // [-3, 5, -8, 7] in two bytes: 0x5D, 0x78.
+    %w = qnt.unpack %p bits 4 : tensor<2xi8> -> tensor<2x2xi8>
+    ```
+  }];
+  let arguments = (ins 1DTensorOf<[I8]>:$packed,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$bits);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat = [{
+    $packed `bits` $bits attr-dict `:` type($packed) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QNT_DIALECT_QNT_IR_QNTOPS_TD

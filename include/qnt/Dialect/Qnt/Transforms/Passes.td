@@ -234,6 +234,18 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            "One weight scale per output channel (false: one per tensor)">,
     Option<"rounding", "rounding", "std::string", /*default=*/"\"tflite\"",
            "Requantization rounding: tflite, single_round or double_round">,
+    Option<"weightCodebook", "weight-codebook", "std::string",
+           /*default=*/"\"none\"",
+           "none (uniform weight-bits), or SYQ binary / ternary weights">,
+    Option<"syqGroup", "syq-group", "std::string", /*default=*/"\"pixel\"",
+           "SYQ subgroups sharing a scale: pixel (one per kernel position), "
+           "row (per kernel row), channel (per output channel) or layer">,
+    Option<"syqEta", "syq-eta", "double", /*default=*/"0.05",
+           "SYQ ternary threshold: codes are 0 where |w| <= eta * max|W|">,
+    Option<"syqKeepFirstLast", "syq-keep-first-last", "bool",
+           /*default=*/"true",
+           "Keep the first and the last weighted layer at weight-bits "
+           "(uniform) with a codebook, as SYQ does">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect",
                            "::mlir::tosa::TosaDialect"];
@@ -256,6 +268,32 @@ def QntCheckIntegerOnly : Pass<"qnt-check-integer-only", "func::FuncOp"> {
     Option<"maxErrors", "max-errors", "unsigned", /*default=*/"10",
            "Report at most this many ops">,
   ];
+}
+
+def QntPackWeights : Pass<"qnt-pack-weights", "func::FuncOp"> {
+  let summary = "Store sub-byte integer weights several per byte";
+  let description = [{
+    After `qnt-quantize`: each constant i8 weight of a `tosa.conv2d`,
+    `tosa.depthwise_conv2d` or `tosa.matmul` whose codes all fit a signed
+    1-, 2- or 4-bit integer (the narrowest that holds them, at most `bits`)
+    becomes a packed constant of `ceil(N b / 8)` bytes and a `qnt.unpack`
+    (row-major, first element in the low bits). 4-bit weights then take half
+    a byte each in the library (1/8 of fp32). Lossless: the unpacked codes
+    are the same. Weights whose codes need more bits stay one per byte.
+
+    ```mlir
+    %w = "tosa.const"() {values = dense<[[-3, 5], [-8, 7]]> : tensor<2x2xi8>} : () -> tensor<2x2xi8>
+    // becomes
+    %p = "tosa.const"() {values = dense<[93, 120]> : tensor<2xi8>} : () -> tensor<2xi8>
+    %w = qnt.unpack %p bits 4 : tensor<2xi8> -> tensor<2x2xi8>
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", /*default=*/"4",
+           "Widest packed width: 1, 2 or 4">,
+  ];
+  let dependentDialects = ["::mlir::qnt::QntDialect",
+                           "::mlir::tosa::TosaDialect"];
 }
 
 def QntFoldBatchnorm : Pass<"qnt-fold-batchnorm", "func::FuncOp"> {

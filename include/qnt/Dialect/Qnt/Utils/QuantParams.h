@@ -62,6 +62,35 @@ QuantizedWeights quantizeWeightsSymmetric(ArrayRef<float> w,
                                           WeightLayout layout, unsigned bits,
                                           bool perChannel);
 
+/// SYQ (Faraone et al.): binary or ternary weights with one scale a_g per
+/// subgroup. Codes t = sign(w) (binary) or sign(w) [|w| > eta max|W|]
+/// (ternary, max over the tensor); a_g = mean |w| over the subgroup's
+/// non-zero codes (the L2-optimal scale for those codes). Subgroups:
+///   pixel   - one per kernel position (h, w), shared by all channels;
+///   row     - one per kernel row h;
+///   channel - one per output channel;
+///   layer   - one for the tensor.
+/// (A matmul has no kernel positions: pixel is layer and row is channel.)
+/// In integers: with `channel` (or a matmul's row) groups, or a single
+/// group, the scales are the quantization scales and the codes t (no
+/// multipliers); otherwise a_g = m_g S with one scale
+/// S = max_g a_g / 127 and 7-bit multipliers m_g = clamp(round(a_g / S), 1,
+/// 127), and the integer weights are t m_g, so one i8 multiply-accumulate
+/// sums every subgroup's partial sum already scaled.
+enum class SyqMode { Binary, Ternary };
+enum class SyqGroup { Pixel, Row, Channel, Layer };
+struct SyqWeights {
+  QuantizedWeights weights; // scales (1 or per channel), codes t m_g
+  SmallVector<int8_t> codes;         // t in {-1, 0, 1}, same order
+  SmallVector<int64_t> multipliers;  // m_g, row-major over groupShape
+  SmallVector<int64_t> groupShape;   // broadcast shape of m_g (rank of w)
+  SmallVector<double> groupScales;   // a_g
+  bool perChannel() const { return weights.scales.size() > 1; }
+};
+SyqWeights quantizeWeightsSyq(ArrayRef<float> w, ArrayRef<int64_t> shape,
+                              WeightLayout layout, SyqMode mode, SyqGroup group,
+                              double eta);
+
 } // namespace mlir::qnt
 
 #endif // QNT_DIALECT_QNT_UTILS_QUANTPARAMS_H
