@@ -123,6 +123,15 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
     quantize.weightPerChannel = true;
     biasCorrection = options.recipe == Recipe::W4A4AciqBc;
     break;
+  case Recipe::SyqTernary:
+  case Recipe::SyqBinary:
+    clips.method = "mse";
+    clips.bits = 8;
+    quantize.weightBits = 8; // the first and last layer
+    quantize.weightPerChannel = true;
+    quantize.weightCodebook =
+        options.recipe == Recipe::SyqTernary ? "ternary" : "binary";
+    break;
   }
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createQntInsertClips(clips));

@@ -43,6 +43,11 @@ RECIPES = {
                            "stage)",
     "w4a4-aciq-bc": "w4a4-aciq with analytic bias correction from the "
                     "BatchNorm priors",
+    "syq-ternary": "SYQ ternary weights with pixel-wise scales (eta 0.05), "
+                   "first and last layer 8-bit per-channel; 8-bit "
+                   "activations (MSE clips)",
+    "syq-binary": "SYQ binary weights with pixel-wise scales, first and last "
+                  "layer 8-bit per-channel; 8-bit activations (MSE clips)",
 }
 
 

@@ -40,6 +40,8 @@ enum class Recipe {
   W8A8PerTensorWess, // W8A8 per-tensor + WESS shifts (folded into requant)
   W8A8PerTensorCle,  // ReLU6 -> ReLU, CLE, high-bias absorption; per-tensor
   W4A4AciqBc,        // W4A4 ACIQ + analytic bias correction
+  SyqTernary,        // SYQ ternary weights (pixel-wise scales), A8 MSE clips
+  SyqBinary,         // SYQ binary weights (pixel-wise scales), A8 MSE clips
 };
 
 struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
@@ -68,7 +70,15 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
                      "stage)"),
           clEnumValN(Recipe::W4A4AciqBc, "w4a4-aciq-bc",
                      "w4a4-aciq with analytic bias correction from the "
-                     "BatchNorm priors"))};
+                     "BatchNorm priors"),
+          clEnumValN(Recipe::SyqTernary, "syq-ternary",
+                     "SYQ ternary weights with pixel-wise scales (eta 0.05), "
+                     "first and last layer 8-bit per-channel; 8-bit "
+                     "activations (MSE clips)"),
+          clEnumValN(Recipe::SyqBinary, "syq-binary",
+                     "SYQ binary weights with pixel-wise scales, first and "
+                     "last layer 8-bit per-channel; 8-bit activations (MSE "
+                     "clips)"))};
   PassOptions::Option<std::string> rounding{
       *this, "rounding",
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
