@@ -133,6 +133,9 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
         options.recipe == Recipe::SyqTernary ? "ternary" : "binary";
     break;
   }
+  clips.layerBits = llvm::to_vector(ArrayRef<std::string>(options.layerBits));
+  quantize.layerWeightBits =
+      llvm::to_vector(ArrayRef<std::string>(options.layerWeightBits));
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createQntInsertClips(clips));
   if (wess)

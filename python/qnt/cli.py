@@ -202,7 +202,9 @@ def cmd_quantize(args):
         rep = quantize_model(Path(args.model), args.recipe, Path(args.output),
                              calib=args.calib, samples=args.samples,
                              batch=args.batch, rounding=args.rounding,
-                             limit=args.limit, quiet=args.quiet)
+                             limit=args.limit, quiet=args.quiet,
+                             layer_bits=args.layer_bits or (),
+                             layer_weight_bits=args.layer_weight_bits or ())
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
     print(format_report(rep), end="")
@@ -307,6 +309,15 @@ def build_parser():
                    help="requantization rounding (default tflite)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="evaluate only the first N samples")
+    p.add_argument("--layer-bits", action="append", metavar="KEY=BITS",
+                   help="mixed precision: activation width for the layers "
+                        "whose ONNX node name (location) contains KEY, or "
+                        "KEY=input for the model input (repeatable; the last "
+                        "match wins)")
+    p.add_argument("--layer-weight-bits", action="append", metavar="KEY=BITS",
+                   help="mixed precision: weight width (2..8) for the layers "
+                        "whose node name contains KEY, or KEY=first / last "
+                        "(repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)
     return ap

@@ -73,17 +73,38 @@ def equalize_text(text: str, recipe: str = "w8a8-per-channel",
     return res.output
 
 
+def _layer_option(name: str, specs) -> str:
+    """` name=k1=b1,k2=b2` for the recipe pipeline, or '' (checked: the
+    pipeline syntax cannot carry every character)."""
+    if not specs:
+        return ""
+    for spec in specs:
+        key, sep, bits = spec.rpartition("=")
+        if not sep or not key or not bits.isdigit():
+            raise QuantizeError(f"--{name}: expected KEY=BITS, got '{spec}'")
+        if re.search(r"[\s,{}\"']", key):
+            raise QuantizeError(f"--{name}: '{key}' has a character a pass "
+                                "option cannot carry (space, comma, brace, "
+                                "quote): use a shorter piece of the name")
+    return f" {name}={','.join(specs)}"
+
+
 def quantize_text(text_with_stats: str, recipe: str,
                   rounding: str = "tflite",
-                  pipeline: Optional[str] = None) -> str:
+                  pipeline: Optional[str] = None,
+                  layer_bits=(), layer_weight_bits=()) -> str:
     """The integer program of a model that carries calibration statistics
-    (stage 2 of ``recipe``, or ``pipeline`` instead when given)."""
+    (stage 2 of ``recipe``, or ``pipeline`` instead when given).
+    ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
+    widths, ``KEY=BITS`` (docs/quantization.md, mixed precision)."""
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                                 f"{', '.join(RECIPES)})")
         pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
-                    f"rounding={rounding}}})")
+                    f"rounding={rounding}"
+                    f"{_layer_option('layer-bits', layer_bits)}"
+                    f"{_layer_option('layer-weight-bits', layer_weight_bits)}}})")
     try:
         res = capi.run_pipeline(text_with_stats, pipeline)
     except capi.QntError as exc:
@@ -249,7 +270,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    batch: int = 1, rounding: str = "tflite",
                    limit: Optional[int] = None, quiet: bool = False,
                    pipelines: Optional[tuple] = None,
-                   empirical_bias_correction: Optional[tuple] = None) -> dict:
+                   empirical_bias_correction: Optional[tuple] = None,
+                   layer_bits=(), layer_weight_bits=()) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
@@ -257,7 +279,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     then only the report's label). ``empirical_bias_correction``: (bits,
     per_channel) of the weights stage 2 will quantize: correct the biases
     with measured input means (``correct_bias_empirical``) between the two
-    stages."""
+    stages. ``layer_bits`` / ``layer_weight_bits``: mixed precision,
+    ``KEY=BITS`` entries (see ``quantize_text``)."""
     from .importer import import_onnx
     model = Path(model)
     if pipelines is None and recipe not in RECIPES:
@@ -314,7 +337,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         stats_path.write_text(json.dumps(stats))
         with_stats = calibration.attach(prepared, stats_path)
         quant = quantize_text(with_stats, recipe, rounding,
-                              pipelines[1] if pipelines else None)
+                              pipelines[1] if pipelines else None,
+                              layer_bits, layer_weight_bits)
         t2 = time.perf_counter()
         float_so = compiler.compile_mlir(text, tmp / "float.so")
         # Build everything in the temporary directory first: a failure
@@ -331,6 +355,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         report = {
             "model": str(model), "recipe": recipe,
             "recipe_description": RECIPES.get(recipe, " -> ".join(pipelines or ())),
+            "layer_bits": list(layer_bits),
+            "layer_weight_bits": list(layer_weight_bits),
             "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
@@ -371,8 +397,15 @@ def format_report(r: dict) -> str:
              "", f"{r['recipe_description']}; rounding {r['rounding']}; "
              f"batch {r['batch']}.", f"Data: {r['data']}; "
              f"{r['calibration_samples']} calibration samples, "
-             f"{r['evaluated']} evaluated.", "",
-             "| | fp32 | quantized |", "|---|---:|---:|"]
+             f"{r['evaluated']} evaluated.", ""]
+    mixed = [f"activations {', '.join(r['layer_bits'])}"
+             if r.get("layer_bits") else "",
+             f"weights {', '.join(r['layer_weight_bits'])}"
+             if r.get("layer_weight_bits") else ""]
+    if any(mixed):
+        lines += ["Per-layer widths: " + "; ".join(m for m in mixed if m) +
+                  ".", ""]
+    lines += ["| | fp32 | quantized |", "|---|---:|---:|"]
     if "top1" in r:
         lines.append(f"| top-1 (%) | {r['top1']['fp32'] * 100:.2f} | "
                      f"{r['top1']['quantized'] * 100:.2f} |")

@@ -185,3 +185,27 @@ def test_cli_float_op_left_is_an_error(tmp_path):
     assert "qnt-check-integer-only: 'tosa.exp' has a floating-point result" in p.stderr
     assert "Traceback" not in p.stderr
     assert not out.exists()
+
+
+def test_mixed_precision_widths_reach_the_program(fmnist_stats):
+    """--layer-bits / --layer-weight-bits: the named layers get their own
+    widths in the integer program (first and last layer 8-bit weights and an
+    8-bit input in an otherwise 4-bit recipe)."""
+    _, with_stats = fmnist_stats
+    plain = quantize_text(with_stats, "w4a4-aciq")
+    mixed = quantize_text(with_stats, "w4a4-aciq", layer_bits=["input=8"],
+                          layer_weight_bits=["first=8", "last=8"])
+    assert re.search(r"qnt.quantize %arg0 uniform<si4", plain)
+    assert re.search(r"qnt.quantize %arg0 uniform<si8", mixed)
+    # Two layers' weights are no longer packed 4-bit.
+    assert mixed.count("qnt.unpack") == plain.count("qnt.unpack") - 2
+
+
+def test_cli_bad_layer_width_is_an_error(tmp_path):
+    out = tmp_path / "o"
+    p = _cli("quantize", str(MODEL), "-o", str(out), "--limit", "64",
+             "--samples", "64", "--quiet", "--layer-weight-bits", "/nosuch/=4")
+    assert p.returncode == 1, p.stderr
+    assert "layer-weight-bits: '/nosuch/=4' matches no layer" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert not out.exists()

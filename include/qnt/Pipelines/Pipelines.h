@@ -84,6 +84,16 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
                      "double_round"),
       llvm::cl::init("tflite")};
+  PassOptions::ListOption<std::string> layerBits{
+      *this, "layer-bits",
+      llvm::cl::desc("Per-activation widths KEY=BITS (qnt-insert-clips "
+                     "layer-bits): KEY is input or text in the producer's "
+                     "location, e.g. an ONNX node name")};
+  PassOptions::ListOption<std::string> layerWeightBits{
+      *this, "layer-weight-bits",
+      llvm::cl::desc("Per-layer weight widths KEY=BITS (qnt-quantize "
+                     "layer-weight-bits): KEY is first, last or text in the "
+                     "layer's location")};
   PassOptions::Option<bool> packWeights{
       *this, "pack-weights",
       llvm::cl::desc("Store weights whose codes fit 4 bits or fewer several "

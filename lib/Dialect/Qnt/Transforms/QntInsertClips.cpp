@@ -4,6 +4,7 @@
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/Aciq.h"
 #include "qnt/Dialect/Qnt/Utils/ClipMethods.h"
+#include "qnt/Dialect/Qnt/Utils/LayerOverrides.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -69,10 +70,6 @@ struct QntInsertClipsPass
   using Base::Base;
 
   /// The range for one tensor (or channel), or failure with an error on op.
-  FailureOr<Choice> choose(Operation *op, const TensorStats &s,
-                           ClipMethod m) {
-    return choose(op, s, m, bits);
-  }
   FailureOr<Choice> choose(Operation *op, const TensorStats &s, ClipMethod m,
                            unsigned bits) {
     auto clamp = clampBounds(op);
@@ -116,14 +113,15 @@ struct QntInsertClipsPass
     llvm_unreachable("unknown clip method");
   }
 
-  FailureOr<Choice> chooseAuto(Operation *op, const TensorStats &s) {
+  FailureOr<Choice> chooseAuto(Operation *op, const TensorStats &s,
+                               unsigned bits) {
     if (s.bins.empty())
       return op->emitError()
              << "qnt-insert-clips: method 'auto' needs a histogram in qnt.stats";
     std::optional<Choice> best;
     double bestMse = 0.0;
     for (ClipMethod m : kCandidateMethods) {
-      auto c = choose(op, s, m);
+      auto c = choose(op, s, m, bits);
       if (failed(c))
         return failure();
       double mse = estimateQuantMse(s, c->range, bits);
@@ -196,6 +194,10 @@ struct QntInsertClipsPass
         work.push_back({op->getResult(0), attr, op});
       }
     });
+    auto overrides = LayerOverrides::parse(
+        getOperation(), "qnt-insert-clips: layer-bits", layerBits, 1, 16);
+    if (failed(overrides))
+      return signalPassFailure();
     OpBuilder b(&getContext());
     llvm::json::Array report;
     for (const Item &item : work) {
@@ -205,8 +207,12 @@ struct QntInsertClipsPass
       // Already clipped (the pass ran before): leave it.
       if (value.hasOneUse() && isa<ClipOp>(*value.getUsers().begin()))
         continue;
+      bool isArgument = isa<BlockArgument>(value);
+      unsigned bits = overrides->lookup(value.getLoc(), false, false,
+                                        isArgument)
+                          .value_or(this->bits);
       auto pick = [&](const TensorStats &s) {
-        return isAuto ? chooseAuto(op, s) : choose(op, s, *m);
+        return isAuto ? chooseAuto(op, s, bits) : choose(op, s, *m, bits);
       };
       SmallVector<double> lo, hi;
       SmallVector<int64_t> channelBits;
@@ -237,6 +243,12 @@ struct QntInsertClipsPass
           // ACIQ bit allocation: 2^M_c proportional to alpha_c^(2/3), the
           // alphas being the ranges just chosen for the mean width; then
           // each channel's range is chosen again for its own M_c.
+          if (bits < 2 || bits > 8) {
+            op->emitError() << "qnt-insert-clips: allocate-bits needs a mean "
+                               "of 2..8 bits, got "
+                            << bits << " (layer-bits)";
+            return signalPassFailure();
+          }
           SmallVector<double> alphas;
           for (auto [l, h] : llvm::zip(lo, hi))
             alphas.push_back(h - l);
@@ -282,12 +294,14 @@ struct QntInsertClipsPass
       value.replaceAllUsesExcept(clip.getResult(), clip);
       if (!reportFile.empty()) {
         llvm::json::Object entry =
-            reportEntry(op, value, attr, recorded, lo, hi);
+            reportEntry(op, value, attr, recorded, lo, hi, bits);
         if (!channelBits.empty())
           entry["channel_bits"] = llvm::json::Array(channelBits);
         report.push_back(std::move(entry));
       }
     }
+    if (failed(overrides->checkAllUsed(getOperation())))
+      return signalPassFailure();
     if (!reportFile.empty() && failed(writeReport(std::move(report))))
       return signalPassFailure();
   }
@@ -296,7 +310,7 @@ struct QntInsertClipsPass
   /// a histogram) the estimated MSE of every method for comparison.
   llvm::json::Object reportEntry(Operation *op, Value value, Attribute attr,
                                  ClipMethod method, ArrayRef<double> lo,
-                                 ArrayRef<double> hi) {
+                                 ArrayRef<double> hi, unsigned bits) {
     std::string loc;
     llvm::raw_string_ostream os(loc);
     value.getLoc().print(os);
@@ -321,7 +335,7 @@ struct QntInsertClipsPass
       return entry;
     llvm::json::Object mse;
     for (ClipMethod m : kCandidateMethods) {
-      auto c = choose(op, s, m);
+      auto c = choose(op, s, m, bits);
       if (succeeded(c))
         mse[stringifyClipMethod(m)] = estimateQuantMse(s, c->range, bits);
     }

@@ -24,6 +24,7 @@
 #include "qnt/Dialect/Qnt/IR/QntOps.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
+#include "qnt/Dialect/Qnt/Utils/LayerOverrides.h"
 #include "qnt/Dialect/Qnt/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -123,8 +124,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   RoundingMode roundingMode = RoundingMode::tflite;
   std::optional<SyqMode> syqMode;
   SyqGroup syqGroupKind = SyqGroup::Pixel;
-  /// Layers that keep uniform weights under a codebook (first and last).
+  /// Layers that keep uniform weights under a codebook (first and last,
+  /// and those with a per-layer width).
   llvm::SmallPtrSet<Operation *, 2> uniformLayers;
+  /// Per-layer weight widths (layer-weight-bits).
+  DenseMap<Operation *, unsigned> layerBits;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -180,6 +184,19 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       uniformLayers.insert(layers.front());
       uniformLayers.insert(layers.back());
     }
+    // Mixed precision: per-layer uniform weight widths.
+    auto overrides = LayerOverrides::parse(func, "qnt-quantize: layer-weight-bits",
+                                           layerWeightBits, 2, 8);
+    if (failed(overrides))
+      return signalPassFailure();
+    for (Operation *op : layers)
+      if (auto b = overrides->lookup(op->getLoc(), op == layers.front(),
+                                     op == layers.back(), false)) {
+        layerBits[op] = *b;
+        uniformLayers.insert(op);
+      }
+    if (failed(overrides->checkAllUsed(func)))
+      return signalPassFailure();
     SmallVector<Operation *> ops;
     for (Operation &op : func.getBody().getOps())
       ops.push_back(&op);
@@ -319,9 +336,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       syq = quantizeWeightsSyq(w, shape, layout, *syqMode, syqGroupKind,
                                syqEta);
     QuantizedWeights qw = syq ? syq->weights
-                              : quantizeWeightsSymmetric(w, shape, layout,
-                                                         weightBits,
-                                                         weightPerChannel);
+                              : quantizeWeightsSymmetric(
+                                    w, shape, layout,
+                                    layerBits.lookup(op) ? layerBits.lookup(op)
+                                                         : unsigned(weightBits),
+                                    weightPerChannel);
     int64_t channels = numOutputChannels(layout, shape);
     // Accumulator scales and the zero-point term -zx * sum_k w_q[c].
     SmallVector<double> accScales;

@@ -136,6 +136,10 @@ def QntInsertClips : Pass<"qnt-insert-clips"> {
            "Percentile for method=percentile, in (50, 100]">,
     Option<"perChannel", "per-channel", "bool", /*default=*/"false",
            "One range per channel from #qnt.channel_stats">,
+    ListOption<"layerBits", "layer-bits", "std::string",
+               "Per-activation widths (1..16), KEY=BITS: KEY is input (the "
+               "function arguments) or text in the producer's location (an "
+               "ONNX node name); the last match wins">,
     Option<"allocateBits", "allocate-bits", "bool", /*default=*/"false",
            "ACIQ per-channel bit allocation (needs per-channel and an ACIQ "
            "method): channel c gets M_c bits, 2^M_c proportional to "
@@ -246,6 +250,10 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            /*default=*/"true",
            "Keep the first and the last weighted layer at weight-bits "
            "(uniform) with a codebook, as SYQ does">,
+    ListOption<"layerWeightBits", "layer-weight-bits", "std::string",
+               "Per-layer uniform weight widths (2..8), KEY=BITS: KEY is "
+               "first, last, or text in the layer's location (an ONNX node "
+               "name); the last match wins, and such a layer is never SYQ">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect",
                            "::mlir::tosa::TosaDialect"];
