@@ -1,9 +1,10 @@
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-keep-first-last=false},qnt-pack-weights),canonicalize)" | FileCheck %s
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=channel syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=CHAN
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=binary syq-group=layer syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=BIN
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary}),canonicalize)" | FileCheck %s --check-prefix=KEEP
-// RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=quaternary}))" 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=diagonal}))" 2>&1 | FileCheck %s --check-prefix=BADG
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-keep-first-last=false},qnt-pack-weights),canonicalize)" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=channel syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=CHAN
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=binary syq-group=layer syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=BIN
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary}),canonicalize)" | FileCheck %s --check-prefix=KEEP
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-eta=0 syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=ETA0
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=quaternary}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=diagonal}))" 2>&1 | FileCheck %s --check-prefix=BADG
 
 // SYQ ternary, pixel-wise (one scale per kernel position). Weights (OHWI,
 // one output channel): (0,0) [0.5, -0.02], (0,1) [1.0, 0.3], (1,0) [-0.1,
@@ -52,4 +53,27 @@ func.func @conv(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x1xf32> {
   %y = tosa.conv2d %c, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1x2x2x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
   %o = qnt.clip %y min [-4.0] max [4.0] method manual bits 8 : tensor<1x4x4x1xf32>
   return %o : tensor<1x4x4x1xf32>
+}
+
+// -----
+
+// A trained SYQ layer: every weight is 0 or +-a_g (pixel (0,0): a = 0.25,
+// pixel (0,1): a = 0.01). With syq-eta=0 the codes are sign(w) where w != 0
+// and the scales the trained a_g: t = [1, -1, 0, 1], m = [127, round(0.01 /
+// 0.25 * 127) = 5]. With the default eta 0.05 the 0.01 weight (below 0.05 *
+// 0.25) would be dropped.
+// ETA0-LABEL: func @trained
+// ETA0-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}127], [5]]]]> : tensor<1x1x2x1xi8>}>
+// ETA0-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}1, -1], [0, 1]]]]> : tensor<1x1x2x2xi8>}>
+// ETA0: tosa.mul
+// CHECK-LABEL: func @trained
+// CHECK: "tosa.const"() <{values = dense<{{\[\[\[\[}}127], [1]]]]> : tensor<1x1x2x1xi8>}>
+func.func @trained(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32> {
+  %c = qnt.clip %x min [0.0] max [2.55] method manual bits 8 : tensor<1x1x2x2xf32>
+  %w = "tosa.const"() {values = dense<[[[[0.25, -0.25], [0.0, 0.01]]]]> : tensor<1x1x2x2xf32>} : () -> tensor<1x1x2x2xf32>
+  %b = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %y = tosa.conv2d %c, %w, %b, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x1x1xf32>
+  %o = qnt.clip %y min [-1.0] max [1.0] method manual bits 8 : tensor<1x1x1x1xf32>
+  return %o : tensor<1x1x1x1xf32>
 }
