@@ -209,3 +209,42 @@ def test_cli_bad_layer_width_is_an_error(tmp_path):
     assert "layer-weight-bits: '/nosuch/=4' matches no layer" in p.stderr
     assert "Traceback" not in p.stderr
     assert not out.exists()
+
+
+def test_blazeface_w8a8_integer_only_bit_exact_and_agrees(tmp_path):
+    """BlazeFace (residual adds of two activations, channel padding by
+    concatenation, max pooling) quantized W8A8 per channel: the recipe's
+    integer-only check passes, the native library is bit-exact with the
+    numpy reference on every photo, and the astronaut's face (docs/models.md)
+    is found again where fp32 finds it."""
+    import os
+    from qnt import photos
+    from qnt.reference import blazeface
+    model = blazeface.model_path()
+    if not model.exists():
+        msg = f"{model} is missing (scripts/fetch_blazeface.sh)"
+        if os.environ.get("QNT_REQUIRE_ORT") == "1":
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    x, names = photos.blazeface_inputs()
+    text = import_onnx(str(model), batch=1).text
+    stats = calibration.calibrate(text, x, batch=1, quiet=True)
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps(stats))
+    quant = quantize_text(calibration.attach(text, path), "w8a8-per-channel")
+    # (The recipe ends with qnt-check-integer-only.) Float only at the
+    # edges: one quantize of the input, a dequantize per output.
+    assert quant.count("tosa.concat") >= 11
+    assert quant.count("qnt.quantize ") == 1 and quant.count("qnt.dequantize ") == 4
+    lib = runtime.CompiledModel(compiler.compile_mlir(quant, tmp_path / "q.so")).forward
+    out_names = [n for n, _, _ in lib.outputs]
+    got = dict(zip(out_names, lib.run_dataset(x)))
+    ref = dict(zip(out_names, intref.load(quant).run_dataset(x)))
+    for k in out_names:
+        assert np.array_equal(got[k], ref[k]), k
+    fp = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "f.so")).forward
+    f = dict(zip(out_names, fp.run_dataset(x)))
+    i = names.index("astronaut")
+    agree = blazeface.detection_agreement(f, got, len(names))[i]
+    assert agree["ref_faces"] == 1 and agree["matched"] == 1
+    assert agree["mean_iou"] > 0.8

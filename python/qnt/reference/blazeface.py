@@ -99,3 +99,30 @@ def max_score(outputs: Dict[str, np.ndarray], i: int = 0) -> float:
     """Highest face probability over all 896 anchors of item ``i``."""
     best = max(float(np.max(outputs[s][i])) for s, _, _, _ in HEADS)
     return float(1.0 / (1.0 + np.exp(-best)))
+
+
+def detection_agreement(ref: Dict[str, np.ndarray], got: Dict[str, np.ndarray],
+                        n: int, match_iou: float = 0.5) -> List[dict]:
+    """Per item of two runs' raw outputs (e.g. fp32 and int8): the faces
+    each finds, how many of ``ref``'s faces ``got`` finds again (the best
+    unused box with IoU >= ``match_iou``), their mean IoU and the largest
+    score difference among the matched faces."""
+    rows = []
+    for i in range(n):
+        dr, dg = decode(ref, i), decode(got, i)
+        used, ious, dscore = set(), [], 0.0
+        for r in dr:
+            best, best_iou = None, match_iou
+            for j, g in enumerate(dg):
+                v = _iou(r["box"], g["box"])
+                if j not in used and v >= best_iou:
+                    best, best_iou = j, v
+            if best is not None:
+                used.add(best)
+                ious.append(best_iou)
+                dscore = max(dscore, abs(r["score"] - dg[best]["score"]))
+        rows.append({"ref_faces": len(dr), "faces": len(dg),
+                     "matched": len(ious),
+                     "mean_iou": float(np.mean(ious)) if ious else None,
+                     "max_score_diff": dscore})
+    return rows

@@ -39,6 +39,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTQUANTIZE
@@ -224,6 +225,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return visitClamp(clamp);
     if (auto add = dyn_cast<tosa::AddOp>(op))
       return visitAdd(add);
+    if (auto concat = dyn_cast<tosa::ConcatOp>(op))
+      return visitConcat(concat);
     if (auto scale = dyn_cast<Pow2ScaleOp>(op))
       return visitPow2Scale(scale);
     return success(); // stays in float; inputs dequantized in finish()
@@ -550,7 +553,104 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     return success();
   }
 
+  /// Codes `x` as i32 values on the finer scale `st`: (x - z_x) * S_x / st
+  /// by an integer requantization (S_x / st is a power of two times at most
+  /// 2^20, so the rounding error is below half a unit of `st`).
+  FailureOr<Value> rescaleToI32(OpBuilder &b, Location loc, QValue x,
+                                double st) {
+    auto m = quantizeMultiplier(x.scale() / st);
+    if (!m || m->shift < (roundingMode == RoundingMode::tflite ? -31 : -29))
+      return failure();
+    auto type = withElementType(x.codes.getType(), b.getI32Type());
+    return RequantizeOp::create(
+               b, loc, type, x.codes, IntegerAttr(),
+               b.getI64IntegerAttr(x.zp()),
+               b.getDenseI64ArrayAttr({m->multiplier}),
+               b.getDenseI64ArrayAttr({m->shift}), DenseI64ArrayAttr(),
+               b.getI64IntegerAttr(0),
+               b.getI64IntegerAttr(std::numeric_limits<int32_t>::min()),
+               b.getI64IntegerAttr(std::numeric_limits<int32_t>::max()),
+               RoundingModeAttr::get(b.getContext(), roundingMode))
+        .getResult();
+  }
+
+  /// A residual add of two quantized activations: both are brought to one
+  /// i32 scale S_t = max(S_a, S_b) / 2^20 (as TFLite does: |values| stay
+  /// below 2^29) and added; the sum is an accumulator at S_t, so the ReLU
+  /// and the clip after it fold into one requantization.
+  LogicalResult visitResidualAdd(tosa::AddOp add, QValue a, QValue b) {
+    auto type = cast<RankedTensorType>(add.getType());
+    if (cast<RankedTensorType>(add.getInput1().getType()).getShape() !=
+            type.getShape() ||
+        cast<RankedTensorType>(add.getInput2().getType()).getShape() !=
+            type.getShape())
+      return success(); // broadcasting adds stay float
+    double st = std::ldexp(std::max(a.scale(), b.scale()), -20);
+    OpBuilder builder(add);
+    Location loc = add.getLoc();
+    auto ra = rescaleToI32(builder, loc, a, st);
+    auto rb = rescaleToI32(builder, loc, b, st);
+    if (failed(ra) || failed(rb))
+      return add.emitError() << "qnt-quantize: the input scales of this add ("
+                             << a.scale() << ", " << b.scale()
+                             << ") differ too much";
+    Accumulator acc;
+    acc.acc = tosa::AddOp::create(builder, loc,
+                                  withElementType(type, builder.getI32Type()),
+                                  *ra, *rb);
+    acc.scales = {st};
+    accumulators[add.getResult()] = acc;
+    replaced.insert(add);
+    return success();
+  }
+
+  /// Concatenation of activations on one grid (and constants, quantized onto
+  /// it: a channel padding of zeros is exact) stays on that grid.
+  LogicalResult visitConcat(tosa::ConcatOp concat) {
+    std::optional<QValue> grid;
+    for (Value in : concat.getInput1()) {
+      auto it = codes.find(in);
+      if (it == codes.end())
+        continue;
+      if (grid && grid->params != it->second.params)
+        return success(); // different grids: stays float (documented)
+      grid = it->second;
+    }
+    if (!grid)
+      return success();
+    OpBuilder b(concat);
+    Location loc = concat.getLoc();
+    SmallVector<Value> inputs;
+    for (Value in : concat.getInput1()) {
+      if (auto it = codes.find(in); it != codes.end()) {
+        inputs.push_back(it->second.codes);
+        continue;
+      }
+      auto constant = getConstantFloats(in);
+      if (failed(constant))
+        return success(); // a float operand: the concat stays float
+      auto [lo, hi] = clampBounds(grid->params, -INFINITY, INFINITY);
+      SmallVector<int64_t> q;
+      for (float v : constant->first)
+        q.push_back(std::clamp<int64_t>(
+            std::llround(std::nearbyint(double(v) / grid->scale())) +
+                grid->zp(),
+            lo, hi));
+      inputs.push_back(intConst(
+          b, loc, withElementType(in.getType(), b.getI8Type()), q));
+    }
+    Value c = tosa::ConcatOp::create(
+        b, loc, withElementType(concat.getType(), b.getI8Type()), inputs,
+        concat.getAxisAttr());
+    codes[concat.getResult()] = {c, grid->params};
+    replaced.insert(concat);
+    return success();
+  }
+
   LogicalResult visitAdd(tosa::AddOp add) {
+    auto ia = codes.find(add.getInput1()), ib = codes.find(add.getInput2());
+    if (ia != codes.end() && ib != codes.end())
+      return visitResidualAdd(add, ia->second, ib->second);
     for (auto [mine, other] : {std::pair(add.getInput1(), add.getInput2()),
                                std::pair(add.getInput2(), add.getInput1())}) {
       auto it = accumulators.find(mine);
