@@ -74,8 +74,13 @@ def cmd_compile(args):
     out = args.output or str(src.with_suffix(".so"))
     if args.emit_mlir:
         write_atomically(args.emit_mlir, text)
-    compiler.compile_mlir(text, out, sigs=sigs,
-                          keep_temps=args.keep_temps or None)
+    try:
+        compiler.compile_mlir(text, out, sigs=sigs,
+                              keep_temps=args.keep_temps or None,
+                              target_cpu=args.target_cpu,
+                              target_triple=args.target_triple)
+    except compiler.CompileError as exc:
+        raise CliError(str(exc)) from None
     if args.verbose:
         print(f"wrote {out}", file=sys.stderr)
 
@@ -204,10 +209,23 @@ def cmd_quantize(args):
                              batch=args.batch, rounding=args.rounding,
                              limit=args.limit, quiet=args.quiet,
                              layer_bits=args.layer_bits or (),
-                             layer_weight_bits=args.layer_weight_bits or ())
+                             layer_weight_bits=args.layer_weight_bits or (),
+                             target_cpu=args.target_cpu,
+                             target_triple=args.target_triple)
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
     print(format_report(rep), end="")
+
+
+def _add_target_args(p):
+    p.add_argument("--target-cpu", metavar="CPU",
+                   help="generate code for this CPU (clang -march: e.g. "
+                        "x86-64-v3, skylake-avx512, znver4) instead of the "
+                        "host; the vector tiles follow its registers")
+    p.add_argument("--target-triple", metavar="TRIPLE",
+                   help="generate code for this target triple (clang "
+                        "--target); a shared library for another OS or "
+                        "architecture needs its sysroot")
 
 
 def build_parser():
@@ -232,6 +250,7 @@ def build_parser():
                    help="also write the imported TOSA module")
     p.add_argument("--keep-temps", action="store_true",
                    help="keep the intermediate files (printed)")
+    _add_target_args(p)
     p.set_defaults(fn=cmd_compile)
 
     p = sub.add_parser("run", help="run a compiled library on .npy inputs")
@@ -318,6 +337,7 @@ def build_parser():
                    help="mixed precision: weight width (2..8) for the layers "
                         "whose node name contains KEY, or KEY=first / last "
                         "(repeatable)")
+    _add_target_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)
     return ap

@@ -46,6 +46,44 @@ def host_vector_width() -> int:
     return 8
 
 
+def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
+    """clang's code-generation flags: ``-march=native`` (the host) unless a
+    CPU (``-march=CPU``, e.g. ``skylake-avx512``, ``x86-64-v3``) or a target
+    triple (``--target=TRIPLE``) is given."""
+    flags = ["-O3"]
+    if target_triple:
+        flags.append(f"--target={target_triple}")
+    if target_cpu:
+        flags.append(f"-march={target_cpu}")
+    elif not target_triple:
+        flags.append("-march=native")
+    return flags
+
+
+def target_vector_width(target_cpu: str = None,
+                        target_triple: str = None) -> int:
+    """f32 lanes for the tiles of a target: asks clang which vector
+    extensions the target CPU has (16 with AVX-512F, 8 with AVX, else 4); the
+    host's when no target is given. Raises CompileError for a CPU or triple
+    clang does not know."""
+    if not target_cpu and not target_triple:
+        return host_vector_width()
+    p = subprocess.run([str(llvm_tool("clang")), *target_flags(
+        target_cpu, target_triple)[1:], "-E", "-dM", "-x", "c", "-"],
+        input="", capture_output=True, text=True)
+    if p.returncode != 0:
+        err = p.stderr.strip().splitlines()
+        raise CompileError(f"unknown target (cpu {target_cpu!r}, triple "
+                           f"{target_triple!r}): "
+                           f"{err[0] if err else 'clang failed'}")
+    macros = p.stdout
+    if "__AVX512F__" in macros:
+        return 16
+    if "__AVX__" in macros:
+        return 8
+    return 4
+
+
 def float_pipeline(vectorize: bool = True, vector_width: int = None) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
@@ -427,10 +465,19 @@ def _run(cmd, what):
 
 
 def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
-                 pipeline=None, opt_tool=None, cflags=None) -> Path:
+                 pipeline=None, opt_tool=None, cflags=None, target_cpu=None,
+                 target_triple=None) -> Path:
     """Compile a tensor-level MLIR module to a shared library at out_path.
 
-    The library is written atomically (temp file + rename)."""
+    ``target_cpu`` / ``target_triple``: generate code for that CPU (clang's
+    ``-march``) or triple instead of the host; the tile width follows the
+    target's vector registers (``target_vector_width``). The library is
+    written atomically (temp file + rename)."""
+    if (target_cpu or target_triple) and cflags is None:
+        cflags = target_flags(target_cpu, target_triple)
+        if pipeline is None:
+            pipeline = float_pipeline(
+                vector_width=target_vector_width(target_cpu, target_triple))
     out_path = Path(out_path)
     sigs = sigs if sigs is not None else parse_signatures(mlir_text)
     keep = keep_temps if keep_temps is not None else bool(

@@ -271,7 +271,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    limit: Optional[int] = None, quiet: bool = False,
                    pipelines: Optional[tuple] = None,
                    empirical_bias_correction: Optional[tuple] = None,
-                   layer_bits=(), layer_weight_bits=()) -> dict:
+                   layer_bits=(), layer_weight_bits=(),
+                   target_cpu: Optional[str] = None,
+                   target_triple: Optional[str] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
@@ -280,7 +282,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     per_channel) of the weights stage 2 will quantize: correct the biases
     with measured input means (``correct_bias_empirical``) between the two
     stages. ``layer_bits`` / ``layer_weight_bits``: mixed precision,
-    ``KEY=BITS`` entries (see ``quantize_text``)."""
+    ``KEY=BITS`` entries (see ``quantize_text``). ``target_cpu`` /
+    ``target_triple``: the written library's target (compiler.compile_mlir);
+    the report's accuracy and latency need it to run here."""
     from .importer import import_onnx
     model = Path(model)
     if pipelines is None and recipe not in RECIPES:
@@ -340,10 +344,14 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                               pipelines[1] if pipelines else None,
                               layer_bits, layer_weight_bits)
         t2 = time.perf_counter()
-        float_so = compiler.compile_mlir(text, tmp / "float.so")
+        target = {"target_cpu": target_cpu, "target_triple": target_triple}
+        try:
+            float_so = compiler.compile_mlir(text, tmp / "float.so", **target)
+        except compiler.CompileError as exc:
+            raise QuantizeError(str(exc)) from None
         # Build everything in the temporary directory first: a failure
         # leaves no partial output.
-        quant_so = compiler.compile_mlir(quant, tmp / "model.so")
+        quant_so = compiler.compile_mlir(quant, tmp / "model.so", **target)
         t3 = time.perf_counter()
         fmodel = runtime.CompiledModel(float_so)
         qmodel = runtime.CompiledModel(quant_so)

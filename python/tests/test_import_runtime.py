@@ -207,3 +207,36 @@ def test_fmnist_matches_onnxruntime(tmp_path):
     (ours,) = lib.run_dataset(x)
     theirs = list(ort.run_onnxruntime(FMNIST, {"input": x}).values())[0]
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+def test_target_cpu_selection(tmp_path):
+    """--target-cpu: the tile width follows the target's registers (asked of
+    clang), an x86-64-v3 (AVX2) library runs here with the host build's
+    results, an AVX-512 one is built with zmm code, and an unknown CPU is a
+    clean error with no output."""
+    assert compiler.target_vector_width("x86-64-v3") == 8
+    assert compiler.target_vector_width("skylake-avx512") == 16
+    assert compiler.target_vector_width("x86-64") == 4
+    with pytest.raises(compiler.CompileError, match="unknown target CPU"):
+        compiler.target_vector_width("no-such-cpu")
+    v3 = tmp_path / "v3.so"
+    p = qnt("compile", FMNIST, "-o", v3, "--batch", "4", "--target-cpu",
+            "x86-64-v3")
+    assert p.returncode == 0, p.stderr
+    host = tmp_path / "host.so"
+    assert qnt("compile", FMNIST, "-o", host, "--batch", "4").returncode == 0
+    x = RNG.rand(4, 1, 28, 28).astype(np.float32)
+    np.testing.assert_allclose(CompiledModel(v3)(x)[0],
+                               CompiledModel(host)(x)[0], rtol=1e-5, atol=1e-5)
+    avx512 = tmp_path / "avx512.so"
+    p = qnt("compile", FMNIST, "-o", avx512, "--batch", "4", "--target-cpu",
+            "skylake-avx512")
+    assert p.returncode == 0, p.stderr
+    dis = subprocess.run([str(compiler.llvm_tool("llvm-objdump")), "-d",
+                          str(avx512)], capture_output=True, text=True).stdout
+    assert "zmm" in dis
+    bad = tmp_path / "bad.so"
+    p = qnt("compile", FMNIST, "-o", bad, "--batch", "4", "--target-cpu",
+            "no-such-cpu")
+    assert p.returncode == 1 and "unknown target CPU 'no-such-cpu'" in p.stderr
+    assert "Traceback" not in p.stderr and not bad.exists()
