@@ -45,6 +45,19 @@ MLIR_CAPI_EXPORTED int qntRunPipeline(const char *source, size_t length,
                                       const char *name, const char *pipeline,
                                       char **output, char **diagnostics);
 
+/// Flags of qntRunPipelineWithFlags.
+enum {
+  /// Print the module with its locations (`loc(...)`, e.g. ONNX node names).
+  QNT_PRINT_LOCATIONS = 1,
+};
+
+/// qntRunPipeline with `flags` (a combination of the QNT_* flags above).
+MLIR_CAPI_EXPORTED int qntRunPipelineWithFlags(const char *source,
+                                               size_t length, const char *name,
+                                               const char *pipeline,
+                                               unsigned flags, char **output,
+                                               char **diagnostics);
+
 /// Frees a string returned by this API. NULL is allowed.
 MLIR_CAPI_EXPORTED void qntFreeString(char *string);
 

@@ -45,6 +45,14 @@ static char *copyString(llvm::StringRef s) {
 
 int qntRunPipeline(const char *source, size_t length, const char *name,
                    const char *pipeline, char **output, char **diagnostics) {
+  return qntRunPipelineWithFlags(source, length, name, pipeline, 0, output,
+                                 diagnostics);
+}
+
+int qntRunPipelineWithFlags(const char *source, size_t length,
+                            const char *name, const char *pipeline,
+                            unsigned flags, char **output,
+                            char **diagnostics) {
   qntRegisterAllPasses();
   *output = nullptr;
   DialectRegistry registry;
@@ -83,7 +91,10 @@ int qntRunPipeline(const char *source, size_t length, const char *name,
   }
   std::string text;
   llvm::raw_string_ostream os(text);
-  module.get()->print(os);
+  OpPrintingFlags printing;
+  if (flags & QNT_PRINT_LOCATIONS)
+    printing.enableDebugInfo();
+  module.get()->print(os, printing);
   *output = copyString(text);
   return finish(0);
 }

@@ -45,6 +45,11 @@ def _load():
             ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
             ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
         lib.qntRunPipeline.restype = ctypes.c_int
+        lib.qntRunPipelineWithFlags.argtypes = [
+            ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
+            ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p),
+            ctypes.POINTER(ctypes.c_void_p)]
+        lib.qntRunPipelineWithFlags.restype = ctypes.c_int
         lib.qntFreeString.argtypes = [ctypes.c_void_p]
         lib.qntFreeString.restype = None
         lib.qntGetVersion.argtypes = []
@@ -60,14 +65,22 @@ def version() -> str:
 _STAGES = {1: "parsing failed", 2: "invalid pass pipeline", 3: "pass pipeline failed"}
 
 
-def run_pipeline(source: str, pipeline: str = "", name: str = "<input>") -> PipelineResult:
+PRINT_LOCATIONS = 1  # QNT_PRINT_LOCATIONS
+
+
+def run_pipeline(source: str, pipeline: str = "", name: str = "<input>",
+                 locations: bool = False) -> PipelineResult:
     """Parses ``source``, runs ``pipeline`` (e.g. "builtin.module(canonicalize)")
-    in-process and returns the printed module. Raises QntError on failure."""
+    in-process and returns the printed module (with ``locations``: with its
+    ``loc(...)`` information, e.g. ONNX node names). Raises QntError on
+    failure."""
     lib = _load()
     data = source.encode()
     out, diag = ctypes.c_void_p(), ctypes.c_void_p()
-    status = lib.qntRunPipeline(data, len(data), name.encode(), pipeline.encode(),
-                                ctypes.byref(out), ctypes.byref(diag))
+    status = lib.qntRunPipelineWithFlags(
+        data, len(data), name.encode(), pipeline.encode(),
+        PRINT_LOCATIONS if locations else 0, ctypes.byref(out),
+        ctypes.byref(diag))
     try:
         text = ctypes.string_at(out.value).decode() if out.value else None
         diagnostics = ctypes.string_at(diag.value).decode() if diag.value else ""

@@ -56,16 +56,18 @@ class QuantizeError(Exception):
 
 
 def equalize_text(text: str, recipe: str = "w8a8-per-channel",
-                  pipeline: Optional[str] = None) -> str:
+                  pipeline: Optional[str] = None,
+                  locations: bool = False) -> str:
     """Stage 1 (before calibration): ``qnt-equalize-recipe{recipe=R}``, or
-    ``pipeline`` (a textual pass pipeline) instead when given."""
+    ``pipeline`` (a textual pass pipeline) instead when given
+    (``locations``: printed with its locations)."""
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                                 f"{', '.join(RECIPES)})")
         pipeline = f"builtin.module(qnt-equalize-recipe{{recipe={recipe}}})"
     try:
-        res = capi.run_pipeline(text, pipeline)
+        res = capi.run_pipeline(text, pipeline, locations=locations)
     except capi.QntError as exc:
         raise QuantizeError("equalization failed:\n" +
                             _errors_only(str(exc))) from None
@@ -92,7 +94,8 @@ def _layer_option(name: str, specs) -> str:
 def quantize_text(text_with_stats: str, recipe: str,
                   rounding: str = "tflite",
                   pipeline: Optional[str] = None,
-                  layer_bits=(), layer_weight_bits=()) -> str:
+                  layer_bits=(), layer_weight_bits=(),
+                  locations: bool = False) -> str:
     """The integer program of a model that carries calibration statistics
     (stage 2 of ``recipe``, or ``pipeline`` instead when given).
     ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
@@ -106,7 +109,7 @@ def quantize_text(text_with_stats: str, recipe: str,
                     f"{_layer_option('layer-bits', layer_bits)}"
                     f"{_layer_option('layer-weight-bits', layer_weight_bits)}}})")
     try:
-        res = capi.run_pipeline(text_with_stats, pipeline)
+        res = capi.run_pipeline(text_with_stats, pipeline, locations=locations)
     except capi.QntError as exc:
         raise QuantizeError("quantization failed:\n" + _errors_only(str(exc))) from None
     _REMARKS.extend(remarks(res.diagnostics))
@@ -236,6 +239,84 @@ def weight_bytes(text: str) -> int:
     return b["weights"] + b["other"]
 
 
+LAYER_SQNR_SAMPLES = 256
+
+
+def _loc_key(loc: str) -> str:
+    """'loc("name")' or '"name"' -> 'name'."""
+    loc = loc.strip()
+    if loc.startswith("loc(") and loc.endswith(")"):
+        loc = loc[4:-1]
+    return loc.strip().strip('"')
+
+
+def layer_sqnr(float_text: str, quant_text: str, x: np.ndarray,
+               batch: int) -> list:
+    """Per-layer SQNR of an integer program against its float model on the
+    inputs ``x``: for every requantization that ``qnt-quantize`` recorded
+    with ``qnt.result_params`` (the grid of its codes), the codes as real
+    values ((q - z) s, computed by qnt.intref from the program) against the
+    float model's activation at the same location (the value the clip was
+    calibrated on, exposed by qnt-expose-activations and run natively), so
+    the error includes the clipping. Both modules need their locations.
+    Returns [{"loc", "op", "sqnr_db", "bits"}] in program order."""
+    from . import intref
+    x = np.asarray(x)
+    n = len(x) - len(x) % batch
+    if n == 0:
+        return []
+    x = x[:n]
+    inst, described = calibration.calibration_build(float_text)
+    with tempfile.TemporaryDirectory(prefix="qnt-layers-") as tmp:
+        lib = runtime.CompiledModel(compiler.compile_mlir(
+            inst, Path(tmp) / "layers.so")).forward
+        outs = lib.run_dataset(x)
+    outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+    acts = outs[len(outs) - len(described):]
+    # Several float values can share a location (an ONNX Gemm is a matmul
+    # and a bias add): the last one is the node's output, the one a kept
+    # clip follows (a clip between a matmul and its bias add is dropped).
+    floats = {}
+    for (op, loc), a in zip(described, acts):
+        floats[_loc_key(loc)] = (op, a)
+    prog = intref.load(quant_text)
+    targets = []
+    for op, _ in prog._steps:
+        attr = op.attrs.get("qnt.result_params")
+        key = _loc_key(op.loc)
+        if attr is None or key not in floats:
+            continue
+        targets.append((key, op.results[0], intref.parse_uniform(attr)))
+    if not targets:
+        return []
+    sums = {k: [0.0, 0.0] for k, _, _ in targets}
+    for start in range(0, n, batch):
+        env = prog.trace(x[start:start + batch])
+        for key, name, u in targets:
+            codes = np.asarray(env[name], np.float64)
+            ref = np.asarray(floats[key][1], np.float64)
+            per_call = len(ref) // (n // batch)
+            ref = ref[start // batch * per_call:(start // batch + 1) * per_call]
+            if ref.size != codes.size:
+                continue
+            scale, zp = np.asarray(u.scales), np.asarray(u.zero_points)
+            if u.axis is not None and len(u.scales) > 1:
+                shape = [1] * codes.ndim
+                shape[u.axis] = -1
+                scale, zp = scale.reshape(shape), zp.reshape(shape)
+            real = (codes - zp) * scale
+            ref = ref.reshape(real.shape)
+            sums[key][0] += float(np.sum(ref ** 2))
+            sums[key][1] += float(np.sum((ref - real) ** 2))
+    rows = []
+    for key, _, u in targets:
+        sig, err = sums[key]
+        rows.append({"loc": key, "op": floats[key][0], "bits": u.bits,
+                     "sqnr_db": float("inf") if err == 0 else
+                     float(10 * np.log10(max(sig, 1e-300) / err))})
+    return rows
+
+
 def _outputs(model, x):
     out = model.run_dataset(x)
     return list(out) if isinstance(out, (list, tuple)) else [out]
@@ -321,8 +402,11 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
 
     t0 = time.perf_counter()
     _REMARKS.clear()
+    # The stages keep their locations (ONNX node names) for the per-layer
+    # SQNR; the library is built from the same program printed without them.
     prepared = equalize_text(text, recipe,
-                             pipelines[0] if pipelines else None)
+                             pipelines[0] if pipelines else None,
+                             locations=True)
     if empirical_bias_correction:
         bits, per_channel = empirical_bias_correction
         prepared, stats = correct_bias_empirical(
@@ -339,10 +423,12 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         tmp = Path(tmp)
         stats_path = tmp / "stats.json"
         stats_path.write_text(json.dumps(stats))
-        with_stats = calibration.attach(prepared, stats_path)
-        quant = quantize_text(with_stats, recipe, rounding,
-                              pipelines[1] if pipelines else None,
-                              layer_bits, layer_weight_bits)
+        with_stats = calibration.attach(prepared, stats_path, locations=True)
+        quant_located = quantize_text(with_stats, recipe, rounding,
+                                      pipelines[1] if pipelines else None,
+                                      layer_bits, layer_weight_bits,
+                                      locations=True)
+        quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple}
         try:
@@ -360,6 +446,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         names = [n for n, _, _ in qmodel.forward.outputs]
         one = x[:batch]
         lat_f, lat_q = _latency(fmodel.forward, qmodel.forward, one)
+        layers = layer_sqnr(prepared, quant_located, x[:LAYER_SQNR_SAMPLES],
+                            batch)
         report = {
             "model": str(model), "recipe": recipe,
             "recipe_description": RECIPES.get(recipe, " -> ".join(pipelines or ())),
@@ -373,6 +461,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                     "max_abs_diff": float(np.abs(np.asarray(r, np.float64) -
                                                  g).max())}
                 for n, r, g in zip(names, ref, got)},
+            "layers": layers,
+            "layer_sqnr_samples": int(min(len(x), LAYER_SQNR_SAMPLES)),
             "weight_bytes": {"fp32": weight_bytes(text),
                              "quantized": weight_bytes(quant)},
             "constant_bytes": {"fp32": constant_bytes(text),
@@ -430,6 +520,17 @@ def format_report(r: dict) -> str:
     if "agreement" in r:
         lines.append(f"Top-1 agreement with fp32: {r['agreement'] * 100:.2f}%.")
     lines.append("")
+    if r.get("layers"):
+        lines.append(f"Per-layer SQNR of the integer program against the "
+                     f"float model ({r['layer_sqnr_samples']} samples; "
+                     f"activations as the clips see them):")
+        lines.append("")
+        lines.append("| layer (location) | op | bits | SQNR (dB) |")
+        lines.append("|---|---|---:|---:|")
+        for layer in r["layers"]:
+            lines.append(f"| `{layer['loc']}` | {layer['op']} | "
+                         f"{layer['bits']} | {layer['sqnr_db']:.1f} |")
+        lines.append("")
     lines.append("| output | SQNR vs fp32 (dB) | max abs diff |")
     lines.append("|---|---:|---:|")
     for n, o in r["outputs"].items():

@@ -248,3 +248,34 @@ def test_blazeface_w8a8_integer_only_bit_exact_and_agrees(tmp_path):
     agree = blazeface.detection_agreement(f, got, len(names))[i]
     assert agree["ref_faces"] == 1 and agree["matched"] == 1
     assert agree["mean_iou"] > 0.8
+
+
+def test_layer_sqnr_last_layer_matches_the_output(tmp_path):
+    """Per-layer SQNR (qnt.intref on the program's recorded grids, against
+    the float activations run natively): the classifier's entry equals the
+    SQNR of the native library's logits on the same images, two independent
+    computations of one quantity; every layer of the bundled model is
+    reported, by ONNX node name."""
+    from qnt.quantize import layer_sqnr, sqnr_db
+    text = import_onnx(str(MODEL), batch=8).text
+    xc, _ = datasets.calibration_set(200)
+    stats = calibration.calibrate(text, xc, batch=8, quiet=True)
+    path = tmp_path / "stats.json"
+    path.write_text(json.dumps(stats))
+    located = quantize_text(calibration.attach(text, path, locations=True),
+                            "w8a8-per-tensor", locations=True)
+    x, _ = datasets.evaluation_set()
+    x = x[:64]
+    rows = layer_sqnr(text, located, x, batch=8)
+    assert [(r["loc"], r["op"]) for r in rows][-2:] == [
+        ("/pool/GlobalAveragePool", "tosa.avg_pool2d"),
+        ("/classifier/Gemm", "tosa.add")]
+    assert len(rows) == 13 and all(r["bits"] == 8 for r in rows)
+    assert all(15 < r["sqnr_db"] < 80 for r in rows), rows
+    fp = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "f.so"))
+    q = runtime.CompiledModel(compiler.compile_mlir(located, tmp_path / "q.so"))
+    f, g = fp.run_dataset(x), q.run_dataset(x)
+    f = f[0] if isinstance(f, (list, tuple)) else f
+    g = g[0] if isinstance(g, (list, tuple)) else g
+    # (The library dequantizes in f32, the reference in f64.)
+    assert rows[-1]["sqnr_db"] == pytest.approx(sqnr_db(f, g), rel=1e-6)

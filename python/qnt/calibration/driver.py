@@ -143,11 +143,13 @@ def _merge_channels(cs: ChannelStats) -> RunningStats:
     return total
 
 
-def attach(mlir_text: str, stats_path, func_name: str = "forward") -> str:
-    """``mlir_text`` with ``qnt.stats`` on every activation's producer."""
+def attach(mlir_text: str, stats_path, func_name: str = "forward",
+           locations: bool = False) -> str:
+    """``mlir_text`` with ``qnt.stats`` on every activation's producer
+    (``locations``: printed with its locations)."""
     return capi.run_pipeline(
         mlir_text, f"builtin.module(qnt-attach-stats{{stats-file={stats_path} "
-                   f"func-name={func_name}}})").output
+                   f"func-name={func_name}}})", locations=locations).output
 
 
 def nonfinite_report(result: dict) -> list:

@@ -690,3 +690,19 @@ func.func @case87(%p: tensor<2xi8>) {
   %0 = qnt.unpack %p bits 4 : tensor<2xi8> -> tensor<5xi8>
   return
 }
+
+// -----
+
+func.func @case88(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'arith.addf' op 'qnt.result_params' needs one integer tensor result}}
+  %0 = arith.addf %x, %x {qnt.result_params = #qnt.uniform<si8, scale = 0.5>} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @case89(%x: tensor<2xi8>) {
+  // expected-error @+1 {{'arith.addi' op 'qnt.result_params' must be a #qnt.uniform}}
+  %0 = arith.addi %x, %x {qnt.result_params = 1 : i64} : tensor<2xi8>
+  return
+}

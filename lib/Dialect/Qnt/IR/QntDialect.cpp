@@ -89,6 +89,20 @@ LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == getBatchnormAttrName())
     return verifyBatchnormAttr(op, attr.getValue());
+  if (attr.getName() == getResultParamsAttrName()) {
+    auto params = dyn_cast<UniformAttr>(attr.getValue());
+    if (!params)
+      return op->emitOpError() << "'" << getResultParamsAttrName()
+                               << "' must be a #qnt.uniform";
+    auto type = op->getNumResults() == 1
+                    ? dyn_cast<RankedTensorType>(op->getResult(0).getType())
+                    : RankedTensorType();
+    if (!type || !type.getElementType().isSignlessInteger())
+      return op->emitOpError() << "'" << getResultParamsAttrName()
+                               << "' needs one integer tensor result";
+    return params.verifyForType(
+        [&]() { return op->emitOpError(); }, type, "the result");
+  }
   if (attr.getName() != getStatsAttrName())
     return op->emitError() << "unknown qnt discardable attribute '"
                            << attr.getName().getValue() << "'";

@@ -272,6 +272,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       FailureOr<Value> q = requantize(b, loc, it->second, params, codeType);
       if (failed(q))
         return clip.emitError() << "qnt-quantize: cannot requantize";
+      recordGrid(*q, params);
       codes[clip.getResult()] = {*q, params};
       replaced.insert(clip);
       return success();
@@ -288,6 +289,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         FailureOr<Value> q = requantize(b, loc, a, params, codeType);
         if (failed(q))
           return clip.emitError() << "qnt-quantize: cannot requantize";
+        recordGrid(*q, params);
         codes[clip.getResult()] = {*q, params};
       }
       replaced.insert(clip);
@@ -297,6 +299,12 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     codes[clip.getResult()] = {q, params};
     replaced.insert(clip);
     return success();
+  }
+
+  /// The grid of a requantization's codes, for reports (per-layer SQNR).
+  static void recordGrid(Value codesValue, UniformAttr params) {
+    if (Operation *def = codesValue.getDefiningOp())
+      def->setAttr(QntDialect::getResultParamsAttrName(), params);
   }
 
   /// Whether `v` reaches, through single-use reshapes, a tosa.add with a

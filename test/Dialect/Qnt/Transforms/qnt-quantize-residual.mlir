@@ -14,7 +14,8 @@
 // CHECK-DAG: %[[RA:.*]] = qnt.requantize %[[A]] input_zp -128 multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
 // CHECK-DAG: %[[RB:.*]] = qnt.requantize %[[B]] multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
 // CHECK: %[[S:.*]] = tosa.add %[[RA]], %[[RB]] : (tensor<1x2x2x3xi32>, tensor<1x2x2x3xi32>) -> tensor<1x2x2x3xi32>
-// CHECK: %[[Y:.*]] = qnt.requantize %[[S]] multiplier [1073741824] shift [20] output_zp -128 clamp [-128, 127] : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
+// The codes' grid is recorded on the requantization (qnt.result_params).
+// CHECK: %[[Y:.*]] = qnt.requantize %[[S]] multiplier [1073741824] shift [20] output_zp -128 clamp [-128, 127] {qnt.result_params = #qnt.uniform<si8, scale = 0.01999999{{[0-9]*}}, zero_point = -128>} : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
 // CHECK: qnt.dequantize %[[Y]]
 func.func @residual(%x: tensor<1x2x2x3xf32>, %y: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
   %a = qnt.clip %x min [0.0] max [2.55] method manual bits 8 : tensor<1x2x2x3xf32>

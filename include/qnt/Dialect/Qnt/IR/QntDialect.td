@@ -48,6 +48,13 @@ def Qnt_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getBatchnormAttrName() {
       return ::llvm::StringLiteral("qnt.batchnorm");
     }
+    /// Name of the discardable attribute that records, on an op producing
+    /// integer codes (a `qnt.requantize` written by `qnt-quantize`), the
+    /// `#qnt.uniform` grid of its single result: what the codes mean. For
+    /// reports and debugging; nothing depends on it.
+    static constexpr ::llvm::StringLiteral getResultParamsAttrName() {
+      return ::llvm::StringLiteral("qnt.result_params");
+    }
   }];
 }
 
