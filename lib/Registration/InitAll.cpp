@@ -5,6 +5,7 @@
 #include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Conversion/Passes.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/TransformOps/QntTransformOps.h"
 #include "qnt/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/Transforms/Passes.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
@@ -63,6 +65,7 @@ using namespace mlir;
 
 void mlir::qnt::registerQntDialect(DialectRegistry &registry) {
   registry.insert<qnt::QntDialect>();
+  qnt::registerTransformDialectExtension(registry);
 }
 
 void mlir::qnt::registerAllDialects(DialectRegistry &registry) {
@@ -121,4 +124,6 @@ void mlir::qnt::registerAllPasses() {
   mlir::tensor::registerTensorPasses();
   mlir::tosa::registerTosaPasses();
   mlir::vector::registerVectorPasses();
+  // transform-interpreter, for scripts using transform.qnt.* ops.
+  mlir::transform::registerTransformPasses();
 }

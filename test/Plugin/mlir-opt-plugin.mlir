@@ -1,5 +1,8 @@
 // Upstream mlir-opt (not qnt-opt) loads qnt's dialect and passes from the
 // plugin, round-trips qnt IR and runs a qnt pass.
+// The transform extension comes with the dialect: a qnt transform script
+// runs under upstream mlir-opt too.
+// RUN: mlir-opt %S/../Dialect/Qnt/Transforms/transform-annotate-precision.mlir --load-dialect-plugin=%qnt_lib_dir/QntPlugin.so --load-pass-plugin=%qnt_lib_dir/QntPlugin.so -transform-interpreter=entry-point=clips_only | FileCheck %S/../Dialect/Qnt/Transforms/transform-annotate-precision.mlir --check-prefix=CLIPS
 // RUN: mlir-opt %s --load-dialect-plugin=%qnt_lib_dir/QntPlugin.so --load-pass-plugin=%qnt_lib_dir/QntPlugin.so | mlir-opt --load-dialect-plugin=%qnt_lib_dir/QntPlugin.so | FileCheck %s --check-prefix=ROUNDTRIP
 // RUN: mlir-opt %s --load-dialect-plugin=%qnt_lib_dir/QntPlugin.so --load-pass-plugin=%qnt_lib_dir/QntPlugin.so --pass-pipeline="builtin.module(qnt-strip-stats,canonicalize)" | FileCheck %s --check-prefix=PASS
 

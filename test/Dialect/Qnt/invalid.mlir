@@ -706,3 +706,29 @@ func.func @case89(%x: tensor<2xi8>) {
   %0 = arith.addi %x, %x {qnt.result_params = 1 : i64} : tensor<2xi8>
   return
 }
+
+// -----
+
+func.func @case90(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'arith.addf' op 'qnt.precision' has an unknown key 'bitz'}}
+  %0 = arith.addf %x, %x {qnt.precision = {bitz = 4 : i64}} : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @case91(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'arith.addf' op 'qnt.precision' weight_bits must be an integer in 2..8}}
+  %0 = arith.addf %x, %x {qnt.precision = {weight_bits = 9 : i64}} : tensor<2xf32>
+  return
+}
+
+// -----
+
+module attributes {transform.with_named_sequence} {
+  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.consumed}) {
+    // expected-error @+1 {{'transform.qnt.annotate_precision' op unknown clip_method 'magic'}}
+    %1 = transform.qnt.annotate_precision %root {clip_method = "magic"} : (!transform.any_op) -> !transform.any_op
+    transform.yield
+  }
+}

@@ -89,6 +89,32 @@ LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == getBatchnormAttrName())
     return verifyBatchnormAttr(op, attr.getValue());
+  if (attr.getName() == getPrecisionAttrName()) {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict)
+      return op->emitOpError() << "'" << getPrecisionAttrName()
+                               << "' must be a dictionary";
+    for (NamedAttribute e : dict) {
+      StringRef key = e.getName().getValue();
+      if (key == "activation_bits" || key == "weight_bits") {
+        auto v = dyn_cast<IntegerAttr>(e.getValue());
+        int64_t lo = key == "weight_bits" ? 2 : 1;
+        int64_t hi = key == "weight_bits" ? 8 : 16;
+        if (!v || v.getInt() < lo || v.getInt() > hi)
+          return op->emitOpError() << "'" << getPrecisionAttrName() << "' "
+                                   << key << " must be an integer in " << lo
+                                   << ".." << hi;
+      } else if (key == "clip_method") {
+        if (!isa<StringAttr>(e.getValue()))
+          return op->emitOpError() << "'" << getPrecisionAttrName()
+                                   << "' clip_method must be a string";
+      } else {
+        return op->emitOpError() << "'" << getPrecisionAttrName()
+                                 << "' has an unknown key '" << key << "'";
+      }
+    }
+    return success();
+  }
   if (attr.getName() == getResultParamsAttrName()) {
     auto params = dyn_cast<UniformAttr>(attr.getValue());
     if (!params)

@@ -211,8 +211,28 @@ struct QntInsertClipsPass
       unsigned bits = overrides->lookup(value.getLoc(), false, false,
                                         isArgument)
                           .value_or(this->bits);
+      // Per-op choices (transform.qnt.annotate_precision) come last.
+      bool itemAuto = isAuto;
+      std::optional<ClipMethod> itemMethod = m;
+      if (auto precision = isArgument ? DictionaryAttr()
+                                      : op->getAttrOfType<DictionaryAttr>(
+                                            QntDialect::getPrecisionAttrName())) {
+        if (auto b = precision.getAs<IntegerAttr>("activation_bits"))
+          bits = b.getInt();
+        if (auto name = precision.getAs<StringAttr>("clip_method")) {
+          itemAuto = name.getValue() == "auto";
+          itemMethod = itemAuto ? std::nullopt
+                                : symbolizeClipMethod(name.getValue());
+          if (!itemAuto && (!itemMethod || *itemMethod == ClipMethod::manual)) {
+            op->emitError() << "qnt-insert-clips: unknown clip_method '"
+                            << name.getValue() << "' in qnt.precision";
+            return signalPassFailure();
+          }
+        }
+      }
       auto pick = [&](const TensorStats &s) {
-        return isAuto ? chooseAuto(op, s, bits) : choose(op, s, *m, bits);
+        return itemAuto ? chooseAuto(op, s, bits)
+                        : choose(op, s, *itemMethod, bits);
       };
       SmallVector<double> lo, hi;
       SmallVector<int64_t> channelBits;
@@ -246,7 +266,13 @@ struct QntInsertClipsPass
           if (bits < 2 || bits > 8) {
             op->emitError() << "qnt-insert-clips: allocate-bits needs a mean "
                                "of 2..8 bits, got "
-                            << bits << " (layer-bits)";
+                            << bits << " (layer-bits or qnt.precision)";
+            return signalPassFailure();
+          }
+          if (itemAuto || (*itemMethod != ClipMethod::aciq_laplace &&
+                           *itemMethod != ClipMethod::aciq_gaussian)) {
+            op->emitError() << "qnt-insert-clips: allocate-bits needs an "
+                               "ACIQ method (qnt.precision clip_method)";
             return signalPassFailure();
           }
           SmallVector<double> alphas;
@@ -255,7 +281,7 @@ struct QntInsertClipsPass
           SmallVector<unsigned> alloc =
               aciqAllocateBits(alphas, bits, /*minBits=*/1, /*maxBits=*/8);
           for (auto [i, c] : llvm::enumerate(channels.getChannels())) {
-            auto choice = choose(op, toTensorStats(c), *m, alloc[i]);
+            auto choice = choose(op, toTensorStats(c), *itemMethod, alloc[i]);
             if (failed(choice))
               return signalPassFailure();
             lo[i] = choice->range.lo;

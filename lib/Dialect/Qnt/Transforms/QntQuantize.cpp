@@ -198,6 +198,14 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       }
     if (failed(overrides->checkAllUsed(func)))
       return signalPassFailure();
+    // Per-op choices (transform.qnt.annotate_precision) come last.
+    for (Operation *op : layers)
+      if (auto precision = op->getAttrOfType<DictionaryAttr>(
+              QntDialect::getPrecisionAttrName()))
+        if (auto b = precision.getAs<IntegerAttr>("weight_bits")) {
+          layerBits[op] = b.getInt();
+          uniformLayers.insert(op);
+        }
     SmallVector<Operation *> ops;
     for (Operation &op : func.getBody().getOps())
       ops.push_back(&op);

@@ -55,6 +55,13 @@ def Qnt_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getResultParamsAttrName() {
       return ::llvm::StringLiteral("qnt.result_params");
     }
+    /// Name of the discardable attribute with per-op quantization choices
+    /// `{activation_bits = i64, weight_bits = i64, clip_method = "..."}`
+    /// (each optional), set by `transform.qnt.annotate_precision` or by
+    /// hand; qnt-insert-clips and qnt-quantize honour it.
+    static constexpr ::llvm::StringLiteral getPrecisionAttrName() {
+      return ::llvm::StringLiteral("qnt.precision");
+    }
   }];
 }
 
