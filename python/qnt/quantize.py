@@ -23,7 +23,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import calibration, capi, compiler, datasets, runtime
+from . import calibration, capi, compiler, datasets, intref, runtime
 from .fileutil import save_atomically, write_atomically
 
 # The recipes of qnt-quantize-recipe (C++ is the definition; a test checks
@@ -446,8 +446,13 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         names = [n for n, _, _ in qmodel.forward.outputs]
         one = x[:batch]
         lat_f, lat_q = _latency(fmodel.forward, qmodel.forward, one)
-        layers = layer_sqnr(prepared, quant_located, x[:LAYER_SQNR_SAMPLES],
-                            batch)
+        try:
+            layers = layer_sqnr(prepared, quant_located,
+                                x[:LAYER_SQNR_SAMPLES], batch)
+        except intref.IntrefError as exc:
+            # The report goes on without it (e.g. an op intref lacks).
+            layers = []
+            _REMARKS.append(f"per-layer SQNR not available: {exc}")
         report = {
             "model": str(model), "recipe": recipe,
             "recipe_description": RECIPES.get(recipe, " -> ".join(pipelines or ())),
