@@ -732,3 +732,11 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 }
+
+// -----
+
+func.func @case92(%x: tensor<2xf32>) {
+  // expected-error @+1 {{'arith.addf' op 'qnt.precision' clip_method must name a method (minmax, percentile, mse, kl, aciq_laplace, aciq_gaussian, pact or auto)}}
+  %0 = arith.addf %x, %x {qnt.precision = {clip_method = "manual"}} : tensor<2xf32>
+  return
+}

@@ -85,6 +85,13 @@ static LogicalResult verifyBatchnormAttr(Operation *op, Attribute value) {
   return success();
 }
 
+bool QntDialect::isClipMethodName(StringRef name) {
+  if (name == "auto")
+    return true;
+  auto method = symbolizeClipMethod(name);
+  return method && *method != ClipMethod::manual;
+}
+
 LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   if (attr.getName() == getBatchnormAttrName())
@@ -105,9 +112,13 @@ LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
                                    << key << " must be an integer in " << lo
                                    << ".." << hi;
       } else if (key == "clip_method") {
-        if (!isa<StringAttr>(e.getValue()))
+        auto name = dyn_cast<StringAttr>(e.getValue());
+        if (!name || !isClipMethodName(name.getValue()))
           return op->emitOpError() << "'" << getPrecisionAttrName()
-                                   << "' clip_method must be a string";
+                                   << "' clip_method must name a method "
+                                      "(minmax, percentile, mse, kl, "
+                                      "aciq_laplace, aciq_gaussian, pact or "
+                                      "auto)";
       } else {
         return op->emitOpError() << "'" << getPrecisionAttrName()
                                  << "' has an unknown key '" << key << "'";

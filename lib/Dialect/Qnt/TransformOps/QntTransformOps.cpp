@@ -12,17 +12,12 @@ using namespace mlir;
 #define GET_OP_CLASSES
 #include "qnt/Dialect/Qnt/TransformOps/QntTransformOps.cpp.inc"
 
-namespace {
-constexpr StringLiteral kMethods[] = {"minmax",       "percentile", "mse",
-                                      "kl",           "aciq_laplace",
-                                      "aciq_gaussian", "pact",      "auto"};
-} // namespace
 
 LogicalResult transform::AnnotatePrecisionOp::verify() {
   if (!getActivationBits() && !getWeightBits() && !getClipMethod())
     return emitOpError() << "sets nothing: give activation_bits, "
                             "weight_bits or clip_method";
-  if (auto m = getClipMethod(); m && !llvm::is_contained(kMethods, *m))
+  if (auto m = getClipMethod(); m && !qnt::QntDialect::isClipMethodName(*m))
     return emitOpError() << "unknown clip_method '" << *m << "'";
   return success();
 }

@@ -649,8 +649,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       SmallVector<int64_t> q;
       for (float v : constant->first)
         q.push_back(std::clamp<int64_t>(
-            std::llround(std::nearbyint(double(v) / grid->scale())) +
-                grid->zp(),
+            int64_t(std::nearbyint(double(v) / grid->scale())) + grid->zp(),
             lo, hi));
       inputs.push_back(intConst(
           b, loc, withElementType(in.getType(), b.getI8Type()), q));

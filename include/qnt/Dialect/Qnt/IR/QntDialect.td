@@ -62,6 +62,9 @@ def Qnt_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getPrecisionAttrName() {
       return ::llvm::StringLiteral("qnt.precision");
     }
+    /// Whether `name` is a method qnt-insert-clips can choose ranges with:
+    /// a `ClipMethod` other than `manual`, or `auto`.
+    static bool isClipMethodName(::llvm::StringRef name);
   }];
 }
 
