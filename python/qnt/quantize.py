@@ -201,9 +201,9 @@ def _const_bytes(line):
 
 def constant_bytes(text: str) -> dict:
     """Bytes of the module's tosa.const tensors: ``weights`` (the weight
-    operand of convolutions and matmuls, through reshapes and qnt.unpack:
-    packed sub-byte weights count their packed bytes) and ``other``
-    (biases, zero points, shapes' companions)."""
+    operand of convolutions and matmuls, through reshapes, qnt.unpack and
+    SYQ's cast of a multiply: packed sub-byte weights count their packed
+    bytes) and ``other`` (biases, zero points, SYQ's subgroup multipliers)."""
     consts, source = {}, {}
     contraction_weights = []
     for line in text.splitlines():
@@ -215,7 +215,8 @@ def constant_bytes(text: str) -> dict:
             b = _const_bytes(line)
             if b is not None:
                 consts[name] = b
-        elif op in ("tosa.reshape", "qnt.unpack"):
+        elif op in ("tosa.reshape", "qnt.unpack", "tosa.cast", "tosa.mul"):
+            # (SYQ: cast(mul(unpack(codes), multipliers)): the codes count.)
             operands = re.findall(r"%[\w.#]+", rest)
             if operands:
                 source[name] = operands[0]

@@ -279,3 +279,22 @@ def test_layer_sqnr_last_layer_matches_the_output(tmp_path):
     g = g[0] if isinstance(g, (list, tuple)) else g
     # (The library dequantizes in f32, the reference in f64.)
     assert rows[-1]["sqnr_db"] == pytest.approx(sqnr_db(f, g), rel=1e-6)
+
+
+def test_constant_bytes_counts_syq_codes_as_weights():
+    """SYQ's weight is cast(mul(unpack(codes), multipliers)): the packed
+    codes (2 bytes for 8 ternary values) are weights, the 4 multipliers,
+    the bias and the zero points other constants."""
+    from qnt import capi
+    from qnt.quantize import constant_bytes
+    src = (REPO / "test" / "Dialect" / "Qnt" / "Transforms" /
+           "qnt-quantize-syq.mlir").read_text().split("// -----")[0]
+    q = capi.run_pipeline(src, "builtin.module(func.func(qnt-quantize{"
+                          "weight-codebook=ternary syq-keep-first-last=false},"
+                          "qnt-pack-weights),canonicalize)").output
+    assert "tosa.mul" in q and "qnt.unpack" in q
+    b = constant_bytes(q)
+    # other: multipliers 4 x i8, bias 1 x i32, zero points (i8, 1 each).
+    assert b["weights"] == 2
+    assert b["other"] == 4 + 4 + q.count("dense<0> : tensor<1xi8>") + \
+        q.count("dense<-128> : tensor<1xi8>")
