@@ -116,12 +116,16 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
   case Recipe::W4A4MinMax:
   case Recipe::W4A4Aciq:
   case Recipe::W4A4AciqBc:
+  case Recipe::W4A4AciqAllocBc:
     clips.method =
         options.recipe == Recipe::W4A4MinMax ? "minmax" : "aciq_laplace";
     clips.bits = 4;
     quantize.weightBits = 4;
     quantize.weightPerChannel = true;
-    biasCorrection = options.recipe == Recipe::W4A4AciqBc;
+    biasCorrection = options.recipe == Recipe::W4A4AciqBc ||
+                     options.recipe == Recipe::W4A4AciqAllocBc;
+    clips.perChannel = clips.allocateBits =
+        options.recipe == Recipe::W4A4AciqAllocBc;
     break;
   case Recipe::SyqTernary:
   case Recipe::SyqBinary:
@@ -133,6 +137,7 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
         options.recipe == Recipe::SyqTernary ? "ternary" : "binary";
     break;
   }
+  quantize.weightAsymmetric = options.weightAsymmetric;
   clips.layerBits = llvm::to_vector(ArrayRef<std::string>(options.layerBits));
   quantize.layerWeightBits =
       llvm::to_vector(ArrayRef<std::string>(options.layerWeightBits));
@@ -145,6 +150,7 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
     QntCorrectBiasOptions correct;
     correct.weightBits = quantize.weightBits;
     correct.weightPerChannel = quantize.weightPerChannel;
+    correct.weightAsymmetric = quantize.weightAsymmetric;
     fpm.addPass(createQntCorrectBias(correct));
   }
   fpm.addPass(createQntQuantize(quantize));

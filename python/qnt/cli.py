@@ -211,7 +211,8 @@ def cmd_quantize(args):
                              layer_bits=args.layer_bits or (),
                              layer_weight_bits=args.layer_weight_bits or (),
                              target_cpu=args.target_cpu,
-                             target_triple=args.target_triple)
+                             target_triple=args.target_triple,
+                             weight_asymmetric=args.weight_asymmetric)
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
     print(format_report(rep), end="")
@@ -337,6 +338,10 @@ def build_parser():
                    help="mixed precision: weight width (2..8) for the layers "
                         "whose node name contains KEY, or KEY=first / last "
                         "(repeatable)")
+    p.add_argument("--weight-asymmetric", action="store_true",
+                   help="asymmetric uniform weights: the full grid over "
+                        "[min(w,0), max(w,0)] with a zero point per tensor "
+                        "or channel (default: symmetric)")
     _add_target_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)

@@ -908,9 +908,12 @@ def rescale(a, m, n, mode="tflite"):
 
 def requantize(x, multiplier, shift, *, axis=None, input_zp=0,
                channel_shift=None, output_zp=0, clamp_min, clamp_max,
-               rounding="tflite"):
+               rounding="tflite", channel_output_zp=None,
+               channel_clamp_min=None, channel_clamp_max=None):
     """qnt.requantize on integer arrays (read as signed); returns int64
-    values before the store to the result type."""
+    values before the store to the result type. ``channel_output_zp`` adds
+    to ``output_zp`` per slice; ``channel_clamp_min``/``max`` replace the
+    bounds per slice (they need ``axis``)."""
     x = np.asarray(x)
     rank = x.ndim
     if axis is not None and not 0 <= axis < rank:
@@ -935,8 +938,23 @@ def requantize(x, multiplier, shift, *, axis=None, input_zp=0,
             info.max - input_zp > I32_MAX:
         a = _sat32(a)                  # a = sat32(x - input_zp)
     y = rescale(a, m, n, rounding)
-    y += output_zp
-    return np.clip(y, clamp_min, clamp_max, out=y)
+    per_slice = (channel_output_zp, channel_clamp_min, channel_clamp_max)
+    if any(v is not None for v in per_slice):
+        if axis is None or any(v is not None and len(v) != channels
+                               for v in per_slice):
+            raise IntrefError("channel_output_zp / channel_clamp_min / "
+                              "channel_clamp_max need axis and one value "
+                              "per slice")
+    z = output_zp
+    if channel_output_zp is not None:
+        z = _per_axis([output_zp + v for v in channel_output_zp], axis, rank,
+                      np.int64)
+    lo = clamp_min if channel_clamp_min is None else \
+        _per_axis(channel_clamp_min, axis, rank, np.int64)
+    hi = clamp_max if channel_clamp_max is None else \
+        _per_axis(channel_clamp_max, axis, rank, np.int64)
+    y += z
+    return np.minimum(np.maximum(y, lo), hi)
 
 
 # ------------------------------------------------------------- op table
@@ -1451,6 +1469,8 @@ def _requantize_op(prog, op):
               output_zp=_attr_int(op, "output_zp", 0),
               clamp_min=_attr_int(op, "clamp_min"),
               clamp_max=_attr_int(op, "clamp_max"))
+    for key in ("channel_output_zp", "channel_clamp_min", "channel_clamp_max"):
+        kw[key] = _attr_array(op, key) if key in op.attrs else None
     mult = _attr_array(op, "multiplier")
     shift = _attr_array(op, "shift")
     rounding = "tflite"

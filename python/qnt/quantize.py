@@ -43,12 +43,21 @@ RECIPES = {
                            "stage)",
     "w4a4-aciq-bc": "w4a4-aciq with analytic bias correction from the "
                     "BatchNorm priors",
+    "w4a4-aciq-alloc-bc": "4-bit activations with ACIQ Laplace clips per "
+                          "channel and ACIQ's per-channel bit allocation "
+                          "(mean 4 bits, 1..8 per channel), 4-bit "
+                          "per-channel weights, analytic bias correction",
     "syq-ternary": "SYQ ternary weights with pixel-wise scales (eta 0.05), "
                    "first and last layer 8-bit per-channel; 8-bit "
                    "activations (MSE clips)",
     "syq-binary": "SYQ binary weights with pixel-wise scales, first and last "
                   "layer 8-bit per-channel; 8-bit activations (MSE clips)",
 }
+
+
+# Recipes whose clips come from per-channel calibration statistics
+# (qnt-insert-clips per-channel=true): quantize_model calibrates per channel.
+PER_CHANNEL_RECIPES = {"w4a4-aciq-alloc-bc"}
 
 
 class QuantizeError(Exception):
@@ -95,17 +104,20 @@ def quantize_text(text_with_stats: str, recipe: str,
                   rounding: str = "tflite",
                   pipeline: Optional[str] = None,
                   layer_bits=(), layer_weight_bits=(),
-                  locations: bool = False) -> str:
+                  locations: bool = False,
+                  weight_asymmetric: bool = False) -> str:
     """The integer program of a model that carries calibration statistics
     (stage 2 of ``recipe``, or ``pipeline`` instead when given).
     ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
-    widths, ``KEY=BITS`` (docs/quantization.md, mixed precision)."""
+    widths, ``KEY=BITS`` (docs/quantization.md, mixed precision).
+    ``weight_asymmetric``: asymmetric uniform weights (zero points)."""
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                                 f"{', '.join(RECIPES)})")
         pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
                     f"rounding={rounding}"
+                    f"{' weight-asymmetric=true' if weight_asymmetric else ''}"
                     f"{_layer_option('layer-bits', layer_bits)}"
                     f"{_layer_option('layer-weight-bits', layer_weight_bits)}}})")
     try:
@@ -355,7 +367,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    empirical_bias_correction: Optional[tuple] = None,
                    layer_bits=(), layer_weight_bits=(),
                    target_cpu: Optional[str] = None,
-                   target_triple: Optional[str] = None) -> dict:
+                   target_triple: Optional[str] = None,
+                   weight_asymmetric: bool = False) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
@@ -366,7 +379,10 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     stages. ``layer_bits`` / ``layer_weight_bits``: mixed precision,
     ``KEY=BITS`` entries (see ``quantize_text``). ``target_cpu`` /
     ``target_triple``: the written library's target (compiler.compile_mlir);
-    the report's accuracy and latency need it to run here."""
+    the report's accuracy and latency need it to run here.
+    ``weight_asymmetric``: asymmetric uniform weights. Recipes in
+    ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
+    ``per-channel=true``) calibrate per channel."""
     from .importer import import_onnx
     model = Path(model)
     if pipelines is None and recipe not in RECIPES:
@@ -401,6 +417,11 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         x = x[:limit]
         labels = labels[:limit] if labels is not None else None
 
+    per_channel = (recipe in PER_CHANNEL_RECIPES if pipelines is None
+                   else "per-channel=true" in pipelines[1])
+    if per_channel and empirical_bias_correction:
+        raise QuantizeError("empirical bias correction with per-channel "
+                            "clips is not supported")
     t0 = time.perf_counter()
     _REMARKS.clear()
     # The stages keep their locations (ONNX node names) for the per-layer
@@ -416,7 +437,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     else:
         try:
             stats = calibration.calibrate(prepared, xc, batch=batch,
-                                          quiet=quiet, model_name=str(model))
+                                          quiet=quiet, model_name=str(model),
+                                          per_channel=per_channel)
         except calibration.CalibrationError as exc:
             raise QuantizeError(str(exc)) from None
     t1 = time.perf_counter()
@@ -424,11 +446,13 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         tmp = Path(tmp)
         stats_path = tmp / "stats.json"
         stats_path.write_text(json.dumps(stats))
-        with_stats = calibration.attach(prepared, stats_path, locations=True)
+        with_stats = calibration.attach(prepared, stats_path, locations=True,
+                                        per_channel=per_channel)
         quant_located = quantize_text(with_stats, recipe, rounding,
                                       pipelines[1] if pipelines else None,
                                       layer_bits, layer_weight_bits,
-                                      locations=True)
+                                      locations=True,
+                                      weight_asymmetric=weight_asymmetric)
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple}
@@ -459,6 +483,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
             "recipe_description": RECIPES.get(recipe, " -> ".join(pipelines or ())),
             "layer_bits": list(layer_bits),
             "layer_weight_bits": list(layer_weight_bits),
+            "weight_asymmetric": bool(weight_asymmetric),
             "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
@@ -498,7 +523,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
 
 def format_report(r: dict) -> str:
     lines = [f"# qnt quantize: {Path(r['model']).name}, recipe {r['recipe']}",
-             "", f"{r['recipe_description']}; rounding {r['rounding']}; "
+             "", f"{r['recipe_description']}"
+             f"{'; asymmetric weights' if r.get('weight_asymmetric') else ''}"
+             f"; rounding {r['rounding']}; "
              f"batch {r['batch']}.", f"Data: {r['data']}; "
              f"{r['calibration_samples']} calibration samples, "
              f"{r['evaluated']} evaluated.", ""]

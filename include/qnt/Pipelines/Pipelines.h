@@ -40,6 +40,7 @@ enum class Recipe {
   W8A8PerTensorWess, // W8A8 per-tensor + WESS shifts (folded into requant)
   W8A8PerTensorCle,  // ReLU6 -> ReLU, CLE, high-bias absorption; per-tensor
   W4A4AciqBc,        // W4A4 ACIQ + analytic bias correction
+  W4A4AciqAllocBc,   // W4A4 ACIQ per-channel bit allocation + bias correction
   SyqTernary,        // SYQ ternary weights (pixel-wise scales), A8 MSE clips
   SyqBinary,         // SYQ binary weights (pixel-wise scales), A8 MSE clips
 };
@@ -71,6 +72,12 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
           clEnumValN(Recipe::W4A4AciqBc, "w4a4-aciq-bc",
                      "w4a4-aciq with analytic bias correction from the "
                      "BatchNorm priors"),
+          clEnumValN(Recipe::W4A4AciqAllocBc, "w4a4-aciq-alloc-bc",
+                     "4-bit activations with ACIQ Laplace clips per channel "
+                     "and ACIQ's per-channel bit allocation (mean 4 bits, "
+                     "1..8 per channel; needs per-channel calibration "
+                     "statistics), 4-bit per-channel weights, analytic bias "
+                     "correction"),
           clEnumValN(Recipe::SyqTernary, "syq-ternary",
                      "SYQ ternary weights with pixel-wise scales (eta 0.05), "
                      "first and last layer 8-bit per-channel; 8-bit "
@@ -94,6 +101,11 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Per-layer weight widths KEY=BITS (qnt-quantize "
                      "layer-weight-bits): KEY is first, last or text in the "
                      "layer's location")};
+  PassOptions::Option<bool> weightAsymmetric{
+      *this, "weight-asymmetric",
+      llvm::cl::desc("Asymmetric uniform weights with zero points "
+                     "(qnt-quantize weight-asymmetric)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> packWeights{
       *this, "pack-weights",
       llvm::cl::desc("Store weights whose codes fit 4 bits or fewer several "

@@ -374,10 +374,15 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
     size_t channels = std::max(
         {op.getMultiplier().size(), op.getShift().size(),
          op.getChannelShift() ? op.getChannelShift()->size() : size_t(1)});
-    SmallVector<int64_t> mult, shift;
+    if (op.hasChannelGrid())
+      channels = op.getInput().getType().getDimSize(*op.getAxis());
+    SmallVector<int64_t> mult, shift, outputZp, lo, hi;
     for (size_t c = 0; c < channels; ++c) {
       mult.push_back(op.getMultiplierFor(c));
       shift.push_back(op.getTotalShiftFor(c));
+      outputZp.push_back(op.getOutputZpFor(c));
+      lo.push_back(op.getClampMinFor(c));
+      hi.push_back(op.getClampMaxFor(c));
     }
     // Per-tensor values collapse to one constant in the body.
     auto collapse = [](SmallVector<int64_t> &v) {
@@ -386,10 +391,10 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
     };
     collapse(mult);
     collapse(shift);
+    collapse(outputZp);
+    collapse(lo);
+    collapse(hi);
     int64_t inputZp = static_cast<int64_t>(op.getInputZp());
-    int64_t outputZp = static_cast<int64_t>(op.getOutputZp());
-    int64_t lo = static_cast<int64_t>(op.getClampMin());
-    int64_t hi = static_cast<int64_t>(op.getClampMax());
     RoundingMode mode = op.getRounding();
     bool inputSigned = true; // accumulators and i8/i16 inputs are signed
 
@@ -397,7 +402,8 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
         rewriter, op.getLoc(), op.getInput(), resultType,
         // Collapsed (per-tensor) parameters never read the axis.
         std::optional<int64_t>(op.getAxis().value_or(0)),
-        {intParam(i64, mult), intParam(i64, shift)},
+        {intParam(i64, mult), intParam(i64, shift), intParam(i64, outputZp),
+         intParam(i64, lo), intParam(i64, hi)},
         [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
           Value m = p[0], n = p[1];
           auto c = [&](int64_t v) { return constInt(b, loc, i64, v); };
@@ -459,8 +465,10 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
             scaled = clampI64(b, loc, arith::ShRSIOp::create(b, loc, prod, s),
                               INT32_MIN, INT32_MAX);
           }
-          Value y = arith::AddIOp::create(b, loc, scaled, c(outputZp));
-          return toResult(b, loc, clampI64(b, loc, y, lo, hi), resultType);
+          Value y = arith::AddIOp::create(b, loc, scaled, p[2]);
+          y = arith::MaxSIOp::create(b, loc, y, p[3]);
+          y = arith::MinSIOp::create(b, loc, y, p[4]);
+          return toResult(b, loc, y, resultType);
         });
     rewriter.replaceOp(op, result);
     return success();

@@ -144,12 +144,14 @@ def _merge_channels(cs: ChannelStats) -> RunningStats:
 
 
 def attach(mlir_text: str, stats_path, func_name: str = "forward",
-           locations: bool = False) -> str:
+           locations: bool = False, per_channel: bool = False) -> str:
     """``mlir_text`` with ``qnt.stats`` on every activation's producer
-    (``locations``: printed with its locations)."""
+    (``locations``: printed with its locations; ``per_channel``: the
+    per-channel statistics as ``#qnt.channel_stats``)."""
+    flag = " per-channel=true" if per_channel else ""
     return capi.run_pipeline(
         mlir_text, f"builtin.module(qnt-attach-stats{{stats-file={stats_path} "
-                   f"func-name={func_name}}})", locations=locations).output
+                   f"func-name={func_name}{flag}}})", locations=locations).output
 
 
 def nonfinite_report(result: dict) -> list:

@@ -50,6 +50,26 @@ func.func @requantize(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
 
 // -----
 
+// Per-slice zero points and bounds are per-channel parameters of the same
+// body: max with the lower, min with the upper bound.
+// CHECK-LABEL: func @requantize_channel_grid
+// CHECK-DAG: arith.constant dense<[-3, 5]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<[-128, -100]> : tensor<2xi64>
+// CHECK-DAG: arith.constant dense<[127, 100]> : tensor<2xi64>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>)
+// CHECK: ^bb0(%{{.*}}: i32, %[[ZP:.*]]: i64, %[[LO:.*]]: i64, %[[HI:.*]]: i64, %{{.*}}: i8)
+// CHECK: %[[Y:.*]] = arith.addi %{{.*}}, %[[ZP]] : i64
+// CHECK: %[[L:.*]] = arith.maxsi %[[Y]], %[[LO]] : i64
+// CHECK: %[[H:.*]] = arith.minsi %[[L]], %[[HI]] : i64
+// CHECK: arith.trunci %[[H]] : i64 to i8
+func.func @requantize_channel_grid(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  %0 = qnt.requantize %acc axis 1 multiplier [1073741824] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %0 : tensor<1x2xi8>
+}
+
+// -----
+
 // CHECK-LABEL: func @clip
 // CHECK: arith.maximumf
 // CHECK: arith.minimumf

@@ -396,8 +396,48 @@ func.func @case48(%x: tensor<2x3xi32>) {
 // -----
 
 func.func @case49(%x: tensor<2x3xi32>) {
-  // expected-error @+1 {{'qnt.requantize' op 'channel_shift' needs 'axis'}}
+  // expected-error @+1 {{'qnt.requantize' op 'channel_shift', 'channel_output_zp', 'channel_clamp_min' and 'channel_clamp_max' need 'axis'}}
   %0 = qnt.requantize %x multiplier [1] shift [0] channel_shift [1, 2, 3] clamp [0, 1] : tensor<2x3xi32> -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @requantize_channel_grid_no_axis(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{'channel_shift', 'channel_output_zp', 'channel_clamp_min' and 'channel_clamp_max' need 'axis'}}
+  %0 = qnt.requantize %x multiplier [1] shift [0] clamp [-128, 127] channel_clamp_max [1, 2, 3] : tensor<2x3xi32> -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @requantize_channel_zp_length(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{expected 3 'channel_output_zp' value(s) for dimension 1, got 2}}
+  %0 = qnt.requantize %x axis 1 multiplier [1] shift [0] channel_output_zp [1, 2] clamp [-128, 127] : tensor<2x3xi32> -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @requantize_channel_bound_outside(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{clamp bounds [-128, 5] of slice 2 are not an interval within [-128, 0]}}
+  %0 = qnt.requantize %x axis 1 multiplier [1] shift [0] clamp [-128, 0] channel_clamp_max [-120, -125, 5] : tensor<2x3xi32> -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @requantize_channel_bounds_empty(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{clamp bounds [-100, -110] of slice 0 are not an interval within [-128, 127]}}
+  %0 = qnt.requantize %x axis 1 multiplier [1] shift [0] clamp [-128, 127] channel_clamp_min [-100, -128, -128] channel_clamp_max [-110, -125, 5] : tensor<2x3xi32> -> tensor<2x3xi8>
+  return
+}
+
+// -----
+
+func.func @requantize_channel_zp_range(%x: tensor<2x3xi32>) {
+  // expected-error @+1 {{output zero point 300 of slice 1 is not representable in 'i8'}}
+  %0 = qnt.requantize %x axis 1 multiplier [1] shift [0] output_zp 100 channel_output_zp [0, 200, 0] clamp [-128, 127] : tensor<2x3xi32> -> tensor<2x3xi8>
   return
 }
 

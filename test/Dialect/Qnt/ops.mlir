@@ -66,6 +66,16 @@ func.func @requantize(%acc: tensor<1x2xi32>, %a: tensor<8xi8>) -> (tensor<1x2xi8
   return %0, %1, %2, %3 : tensor<1x2xi8>, tensor<1x2xi8>, tensor<8xi8>, tensor<1x2xi8>
 }
 
+// Per-slice output grids: zero points and bounds per channel.
+// CHECK-LABEL: func @requantize_channel_grid
+func.func @requantize_channel_grid(%acc: tensor<1x2xi32>) -> (tensor<1x2xi8>, tensor<1x2xi8>) {
+  // CHECK: qnt.requantize %{{.*}} axis 1 multiplier [1518500250, 1073741824] shift [7, 5] output_zp -128 clamp [-128, 127] channel_clamp_max [-113, -125] : tensor<1x2xi32> -> tensor<1x2xi8>
+  %0 = qnt.requantize %acc axis 1 multiplier [1518500250, 1073741824] shift [7, 5] output_zp -128 clamp [-128, 127] channel_clamp_max [-113, -125] : tensor<1x2xi32> -> tensor<1x2xi8>
+  // CHECK: qnt.requantize %{{.*}} axis 1 multiplier [1073741824] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
+  %1 = qnt.requantize %acc axis 1 multiplier [1073741824] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %0, %1 : tensor<1x2xi8>, tensor<1x2xi8>
+}
+
 // CHECK-LABEL: func @stats
 func.func @stats(%x: tensor<1x2xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>) {
   // CHECK: arith.addf {{.*}} {qnt.stats = #qnt.stats<count = 4, min = -1.000000e+00, max = 2.000000e+00, mean = 5.000000e-01, std = 1.000000e+00, mad = 7.500000e-01>}

@@ -201,18 +201,25 @@ LogicalResult RequantizeOp::verify() {
         failed(verifyPerAxisLength(*this, inType, *axis, shift.size(), "shift",
                                    /*allowSingle=*/true)))
       return failure();
-    if (channelShift &&
-        failed(verifyPerAxisLength(*this, inType, *axis, channelShift->size(),
-                                   "channel_shift")))
-      return failure();
+    for (auto [name, values] :
+         {std::pair<const char *, std::optional<ArrayRef<int64_t>>>{
+              "channel_shift", channelShift},
+          {"channel_output_zp", getChannelOutputZp()},
+          {"channel_clamp_min", getChannelClampMin()},
+          {"channel_clamp_max", getChannelClampMax()}})
+      if (values && failed(verifyPerAxisLength(*this, inType, *axis,
+                                               values->size(), name)))
+        return failure();
   } else {
     if (mult.size() != 1 || shift.size() != 1)
       return emitOpError() << "per-tensor requantization takes one multiplier "
                               "and one shift, got "
                            << mult.size() << " and " << shift.size()
                            << " (set 'axis' for per-channel values)";
-    if (channelShift)
-      return emitOpError() << "'channel_shift' needs 'axis'";
+    if (channelShift || hasChannelGrid())
+      return emitOpError() << "'channel_shift', 'channel_output_zp', "
+                              "'channel_clamp_min' and 'channel_clamp_max' "
+                              "need 'axis'";
   }
   for (auto [i, m] : llvm::enumerate(mult))
     if (m < 0 || m > INT32_MAX)
@@ -265,6 +272,22 @@ LogicalResult RequantizeOp::verify() {
     return emitOpError() << "clamp range [" << clampMin << ", " << clampMax
                          << "] does not fit in "
                          << outWidth << " bits";
+  if (hasChannelGrid()) {
+    int64_t slices = inType.getDimSize(*getAxis());
+    for (int64_t c = 0; c < slices; ++c) {
+      int64_t z = getOutputZpFor(c), lo = getClampMinFor(c),
+              hi = getClampMaxFor(c);
+      if (z < outMin || z > outMax)
+        return emitOpError() << "output zero point " << z << " of slice " << c
+                             << " is not representable in "
+                             << outType.getElementType();
+      if (lo < clampMin || hi > clampMax || lo > hi)
+        return emitOpError() << "clamp bounds [" << lo << ", " << hi
+                             << "] of slice " << c
+                             << " are not an interval within [" << clampMin
+                             << ", " << clampMax << "]";
+    }
+  }
   return success();
 }
 

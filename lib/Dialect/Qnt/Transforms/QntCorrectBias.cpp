@@ -150,14 +150,32 @@ struct QntCorrectBiasPass
           continue;
         }
       }
+      // The weights exactly as qnt-quantize will quantize them: a
+      // per-channel input clip's scales fold into them first.
+      SmallVector<float> folded(layer->weights);
+      SmallVector<double> factors;
+      if (auto clip = op->getOperand(0).getDefiningOp<ClipOp>();
+          clip && clip.getAxis() && clip.getBits()) {
+        factors = inputScaleFold(clipParams(clip, /*signedStorage=*/true)).first;
+        if (int64_t(factors.size()) != layer->numInputChannels())
+          factors.clear();
+        for (auto [k, w] : llvm::enumerate(folded))
+          if (!factors.empty())
+            w = float(double(w) * factors[layer->inputChannelOf(k)]);
+      }
       QuantizedWeights q =
-          quantizeWeightsSymmetric(layer->weights, layer->shape, layer->layout,
-                                   weightBits, weightPerChannel);
+          weightAsymmetric
+              ? quantizeWeightsAsymmetric(folded, layer->shape, layer->layout,
+                                          weightBits, weightPerChannel)
+              : quantizeWeightsSymmetric(folded, layer->shape, layer->layout,
+                                         weightBits, weightPerChannel);
       SmallVector<double> delta(layer->numOutputChannels(), 0.0);
       for (auto [k, w] : llvm::enumerate(layer->weights)) {
         int64_t o = layer->outputChannelOf(k);
-        double wq = double(q.codes[k]) * q.scales[q.scales.size() == 1 ? 0 : o];
-        delta[o] -= (wq - double(w)) * (*means)[layer->inputChannelOf(k)];
+        int64_t c = layer->inputChannelOf(k);
+        double wq = double(int64_t(q.codes[k]) - q.zeroPointOf(o)) *
+                    q.scaleOf(o) / (factors.empty() ? 1.0 : factors[c]);
+        delta[o] -= (wq - double(w)) * (*means)[c];
       }
       if (mmBias) {
         addToMatmulBias(b, *mmBias, delta);

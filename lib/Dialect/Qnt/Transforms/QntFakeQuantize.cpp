@@ -20,9 +20,12 @@ using namespace mlir::qnt;
 
 namespace {
 
-/// Symmetric narrow signed W-bit parameters for constant weights.
+/// Symmetric narrow signed W-bit parameters for constant weights, or
+/// asymmetric ones (the full signed grid over [min(w,0), max(w,0)], as
+/// quantizeWeightsAsymmetric).
 FailureOr<UniformAttr> weightParams(MLIRContext *ctx, Value weights,
-                                    unsigned bits, std::optional<int64_t> axis) {
+                                    unsigned bits, std::optional<int64_t> axis,
+                                    bool asymmetric) {
   auto elements = getConstantElements(weights);
   if (failed(elements))
     return failure();
@@ -39,16 +42,30 @@ FailureOr<UniformAttr> weightParams(MLIRContext *ctx, Value weights,
   if (axis)
     for (int64_t d = *axis + 1; d < type.getRank(); ++d)
       inner *= type.getDimSize(d);
-  SmallVector<double> maxAbs(channels, 0.0);
+  SmallVector<double> maxAbs(channels, 0.0), lo(channels, 0.0),
+      hi(channels, 0.0);
   for (auto [i, v] : llvm::enumerate(w)) {
     int64_t c = axis ? (int64_t(i) / inner) % channels : 0;
     maxAbs[c] = std::max(maxAbs[c], double(std::fabs(v)));
+    lo[c] = std::min(lo[c], double(v));
+    hi[c] = std::max(hi[c], double(v));
+  }
+  auto storage = IntegerType::get(ctx, bits, IntegerType::Signed);
+  if (asymmetric) {
+    SmallVector<double> scales;
+    SmallVector<int64_t> zps;
+    for (int64_t c = 0; c < channels; ++c) {
+      auto [scale, zp] = asymmetricWeightGrid(lo[c], hi[c], bits);
+      scales.push_back(scale);
+      zps.push_back(zp);
+    }
+    return UniformAttr::get(ctx, storage, false,
+                            DenseF64ArrayAttr::get(ctx, scales), zps, axis);
   }
   double qmax = std::ldexp(1.0, bits - 1) - 1.0;
   SmallVector<double> scales;
   for (double m : maxAbs)
     scales.push_back(m > 0.0 ? m / qmax : 1.0);
-  auto storage = IntegerType::get(ctx, bits, IntegerType::Signed);
   return UniformAttr::get(ctx, storage, true,
                           DenseF64ArrayAttr::get(ctx, scales),
                           SmallVector<int64_t>(channels, 0), axis);
@@ -79,18 +96,9 @@ struct QntFakeQuantizePass
       }
       if (clip->hasOneUse() && isa<FakeQuantOp>(*clip->getUsers().begin()))
         continue;
-      std::optional<int64_t> axis;
-      if (clip.getAxis())
-        axis = *clip.getAxis();
       // The clip's bit width (above 8: a 16-bit grid); per-channel widths
       // (ACIQ bit allocation) give each channel its own grid.
-      SmallVector<int64_t> widths(clip.getMin().size(), *bits > 8 ? 16 : *bits);
-      if (auto channelBits = clip.getChannelBits())
-        for (auto [w, c] : llvm::zip(widths, *channelBits))
-          w = c > 8 ? 16 : c;
-      UniformAttr params = activationParams(ctx, widths, clip.getMin(),
-                                            clip.getMax(), axis,
-                                            /*signedStorage=*/false);
+      UniformAttr params = clipParams(clip, /*signedStorage=*/false);
       b.setInsertionPointAfter(clip);
       auto fq = FakeQuantOp::create(b, clip.getLoc(), clip.getType(),
                                     clip.getResult(), params);
@@ -111,7 +119,7 @@ struct QntFakeQuantizePass
       Value w = op->getOperand(1);
       std::optional<int64_t> axis =
           weightPerChannel ? channelAxis : std::optional<int64_t>();
-      auto params = weightParams(ctx, w, weightBits, axis);
+      auto params = weightParams(ctx, w, weightBits, axis, weightAsymmetric);
       if (failed(params))
         return; // not a constant f32 weight: left in float
       b.setInsertionPoint(op);

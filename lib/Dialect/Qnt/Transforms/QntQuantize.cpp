@@ -51,12 +51,24 @@ using namespace mlir::qnt;
 
 namespace {
 
-/// A float value computed in integers: codes on a per-tensor affine grid.
+struct Accumulator;
+
+/// A float value computed in integers: codes on an affine grid, per tensor
+/// or per channel (along the last dimension).
 struct QValue {
   Value codes;
   UniformAttr params;
-  double scale() const { return params.getScales()[0]; }
-  int64_t zp() const { return params.getZeroPoints()[0]; }
+  bool perChannel() const { return params.isPerAxis(); }
+  double scale() const {
+    assert(!perChannel() && "per-tensor grid expected");
+    return params.getScales()[0];
+  }
+  int64_t zp() const {
+    assert(!perChannel() && "per-tensor grid expected");
+    return params.getZeroPoints()[0];
+  }
+  /// The accumulator (i8 codes, bias -z) holding the same values.
+  Accumulator toAccumulator() const;
 };
 
 /// A float value held as an i32 accumulator: real = scale[c] *
@@ -78,6 +90,23 @@ struct Accumulator {
   }
   bool perChannel() const { return scales.size() > 1 || !channelShift.empty(); }
 };
+
+Accumulator QValue::toAccumulator() const {
+  Accumulator a;
+  a.acc = codes;
+  for (auto [s, z] : llvm::zip(params.getScales(), params.getZeroPoints())) {
+    a.scales.push_back(s);
+    a.bias.push_back(-z);
+  }
+  return a;
+}
+
+/// `params` with its axis moved to `axis` (the same per-slice values).
+UniformAttr withAxis(UniformAttr params, int64_t axis) {
+  return UniformAttr::get(params.getContext(), params.getStorageType(),
+                          params.getNarrowRange(), params.getScaleArray(),
+                          params.getZeroPoints(), axis);
+}
 
 RankedTensorType withElementType(Type t, Type element) {
   auto ranked = cast<RankedTensorType>(t);
@@ -251,19 +280,20 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (*bits < 2 || *bits > 8)
       return clip.emitError() << "qnt-quantize: activation bits " << *bits
                               << " outside 2..8";
-    if (clip.getChannelBits())
+    auto clipType = cast<RankedTensorType>(clip.getType());
+    if (auto axis = clip.getAxis();
+        axis && int64_t(*axis) != clipType.getRank() - 1)
       return clip.emitError()
-             << "qnt-quantize: per-channel bit widths (channel_bits, ACIQ bit "
-                "allocation) are simulated only (qnt-fake-quantize); the "
-                "integer program takes one width per tensor";
-    if (clip.getAxis())
-      return clip.emitError()
-             << "qnt-quantize: per-channel activation clips cannot feed an "
-                "integer convolution (one input scale is needed); insert "
-                "per-tensor clips";
-    UniformAttr params =
-        activationParams(&getContext(), *bits, clip.getMin(), clip.getMax(),
-                         std::nullopt, /*signedStorage=*/true);
+             << "qnt-quantize: per-channel activation clips must be along the "
+                "last (channel) dimension, got axis "
+             << *axis;
+    // Per channel: each channel its own scale (and, with channel_bits, its
+    // own width: codes [qmin, qmin + 2^M_c - 1] in the widest storage).
+    UniformAttr params = clipParams(clip, /*signedStorage=*/true);
+    SmallVector<int64_t> channelMax;
+    if (auto channelBits = clip.getChannelBits())
+      for (int64_t m : *channelBits)
+        channelMax.push_back(params.getQMin() + (int64_t(1) << m) - 1);
     Value input = clip.getInput();
     OpBuilder b(clip);
     Location loc = clip.getLoc();
@@ -277,7 +307,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         replaced.insert(clip);
         return success();
       }
-      FailureOr<Value> q = requantize(b, loc, it->second, params, codeType);
+      FailureOr<Value> q =
+          requantize(b, loc, it->second, params, codeType, channelMax);
       if (failed(q))
         return clip.emitError() << "qnt-quantize: cannot requantize";
       recordGrid(*q, params);
@@ -287,14 +318,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     }
     if (auto it = codes.find(input); it != codes.end()) {
       QValue in = it->second;
-      if (in.params == params) {
+      if (in.params == params && channelMax.empty()) {
         codes[clip.getResult()] = in;
       } else {
-        Accumulator a;
-        a.acc = in.codes;
-        a.scales = {in.scale()};
-        a.bias = {-in.zp()};
-        FailureOr<Value> q = requantize(b, loc, a, params, codeType);
+        FailureOr<Value> q = requantize(b, loc, in.toAccumulator(), params,
+                                        codeType, channelMax);
         if (failed(q))
           return clip.emitError() << "qnt-quantize: cannot requantize";
         recordGrid(*q, params);
@@ -303,6 +331,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       replaced.insert(clip);
       return success();
     }
+    if (!channelMax.empty())
+      return clip.emitError()
+             << "qnt-quantize: per-channel widths (channel_bits) need an "
+                "integer producer (a convolution, matmul or pooling), not a "
+                "float value";
     Value q = QuantizeOp::create(b, loc, codeType, input, params);
     codes[clip.getResult()] = {q, params};
     replaced.insert(clip);
@@ -350,27 +383,52 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
                               ? WeightLayout::DepthwiseHWCM
                               : WeightLayout::MatmulBKN;
     auto &[w, shape] = *weights;
+    // A per-channel input grid: its scales s_c fold into the weights (times
+    // s_c / max s), so the integer layer reads the codes at one scale.
+    double xScale;
+    if (x.perChannel()) {
+      if (int64_t(x.params.getScales().size()) !=
+          numInputChannels(layout, shape))
+        return op->emitError()
+               << "qnt-quantize: the per-channel input grid has "
+               << x.params.getScales().size() << " channels, the weights read "
+               << numInputChannels(layout, shape);
+      auto [factors, ref] = inputScaleFold(x.params);
+      xScale = ref;
+      for (auto [i, v] : llvm::enumerate(w))
+        v = float(double(v) * factors[inputChannelOf(layout, shape, i)]);
+    } else {
+      xScale = x.scale();
+    }
+    auto inputZp = [&](int64_t i) {
+      return x.params.getZeroPoint(
+          x.perChannel() ? inputChannelOf(layout, shape, i) : 0);
+    };
     std::optional<SyqWeights> syq;
     if (syqMode && !uniformLayers.contains(op))
       syq = quantizeWeightsSyq(w, shape, layout, *syqMode, syqGroupKind,
                                syqEta);
-    QuantizedWeights qw = syq ? syq->weights
-                              : quantizeWeightsSymmetric(
-                                    w, shape, layout,
-                                    layerBits.lookup(op) ? layerBits.lookup(op)
-                                                         : unsigned(weightBits),
-                                    weightPerChannel);
+    unsigned bits =
+        layerBits.lookup(op) ? layerBits.lookup(op) : unsigned(weightBits);
+    QuantizedWeights qw =
+        syq ? syq->weights
+        : weightAsymmetric
+            ? quantizeWeightsAsymmetric(w, shape, layout, bits,
+                                        weightPerChannel)
+            : quantizeWeightsSymmetric(w, shape, layout, bits,
+                                       weightPerChannel);
     int64_t channels = numOutputChannels(layout, shape);
-    // Accumulator scales and the zero-point term -zx * sum_k w_q[c].
     SmallVector<double> accScales;
     for (double sw : qw.scales)
-      accScales.push_back(x.scale() * sw);
-    SmallVector<int64_t> colSums(channels, 0);
-    for (auto [i, q] : llvm::enumerate(qw.codes))
-      colSums[outputChannelOf(layout, shape, i)] += q;
+      accScales.push_back(xScale * sw);
+    // Zero-point terms: sum_k (x_k - zx_k)(w_k - zw) = sum x w - zw sum x
+    //   - sum zx_k w_k + zw sum zx_k. The last two are constants (the bias);
+    // zw sum x (asymmetric weights) is computed from window sums below.
     SmallVector<int64_t> bias(channels, 0);
-    for (int64_t c = 0; c < channels; ++c)
-      bias[c] = -x.zp() * colSums[c];
+    for (auto [i, q] : llvm::enumerate(qw.codes)) {
+      int64_t o = outputChannelOf(layout, shape, i);
+      bias[o] += inputZp(i) * (qw.zeroPointOf(o) - int64_t(q));
+    }
     if (!isa<tosa::MatMulOp>(op)) {
       auto floatBias = getConstantFloats(op->getOperand(2));
       if (failed(floatBias))
@@ -423,6 +481,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       // folded -zx * sum_k w_q term is exact at the borders too.
       DenseI64ArrayAttr pad = op->getAttrOfType<DenseI64ArrayAttr>("pad");
       if (llvm::any_of(pad.asArrayRef(), [](int64_t p) { return p != 0; })) {
+        if (!llvm::all_equal(x.params.getZeroPoints()))
+          return op->emitError()
+                 << "qnt-quantize: a padded convolution needs one input zero "
+                    "point, but the per-channel input grid has several "
+                    "(two-sided per-channel clips)";
         auto inType = cast<RankedTensorType>(input.getType());
         ArrayRef<int64_t> p = pad.asArrayRef();
         SmallVector<int64_t> padding = {0, 0, p[0], p[1], p[2], p[3], 0, 0};
@@ -433,7 +496,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         Value padShape = tosa::getTosaConstShape(ib, padding);
         input = tosa::PadOp::create(
             b, loc, RankedTensorType::get(padded, b.getI8Type()), input,
-            padShape, zeroPoint(b, loc, x.zp()));
+            padShape, zeroPoint(b, loc, x.params.getZeroPoint(0)));
       }
       auto biasType = RankedTensorType::get({channels}, b.getI32Type());
       Value biasConst = intConst(b, loc, biasType, bias);
@@ -451,9 +514,67 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       }
     }
     a.acc.getDefiningOp()->setAttrs(filteredAttrs(op, a.acc.getDefiningOp()));
+    if (llvm::any_of(qw.zeroPoints, [](int64_t z) { return z != 0; })) {
+      // Asymmetric weights: acc -= zw[c] * (sum of the inputs in c's window).
+      Value sums = windowSums(b, loc, op, input, shape);
+      SmallVector<int64_t> zwShape(accType.getRank(), 1);
+      zwShape.back() = channels;
+      SmallVector<int64_t> zw;
+      for (int64_t c = 0; c < channels; ++c)
+        zw.push_back(qw.zeroPointOf(c));
+      Value zwConst =
+          intConst(b, loc, RankedTensorType::get(zwShape, b.getI32Type()), zw);
+      Value term = tosa::MulOp::create(
+          b, loc, accType, sums, zwConst,
+          intConst(b, loc, RankedTensorType::get({1}, b.getI8Type()), {0}));
+      a.acc = tosa::SubOp::create(b, loc, accType, a.acc, term);
+    }
     accumulators[op->getResult(0)] = a;
     replaced.insert(op);
     return success();
+  }
+
+  /// The i32 sum of the (padded) input codes each output reads: a
+  /// convolution with all-one weights (one output channel; a depthwise one
+  /// per channel) or, for a matmul, the sum over K.
+  Value windowSums(OpBuilder &b, Location loc, Operation *op, Value input,
+                   ArrayRef<int64_t> weightShape) {
+    auto accType = cast<RankedTensorType>(op->getResult(0).getType());
+    Type i32 = b.getI32Type(), i8 = b.getI8Type();
+    auto inType = cast<RankedTensorType>(input.getType());
+    if (isa<tosa::MatMulOp>(op)) {
+      SmallVector<int64_t> shape(inType.getShape());
+      Value wide = tosa::CastOp::create(
+          b, loc, RankedTensorType::get(shape, i32), input);
+      shape.back() = 1;
+      return tosa::ReduceSumOp::create(b, loc,
+                                       RankedTensorType::get(shape, i32), wide,
+                                       b.getI32IntegerAttr(2));
+    }
+    SmallVector<int64_t> onesShape(weightShape);
+    SmallVector<int64_t> resultShape(accType.getShape());
+    if (isa<tosa::Conv2DOp>(op)) {
+      onesShape[0] = 1;
+      resultShape.back() = 1;
+    }
+    auto onesType = RankedTensorType::get(onesShape, i8);
+    Value ones = intConst(b, loc, onesType,
+                          SmallVector<int64_t>(onesType.getNumElements(), 1));
+    Value zeroBias = intConst(
+        b, loc, RankedTensorType::get({resultShape.back()}, i32),
+        SmallVector<int64_t>(resultShape.back(), 0));
+    Value zero = zeroPoint(b, loc, 0);
+    auto resultType = RankedTensorType::get(resultShape, i32);
+    auto noPad = b.getDenseI64ArrayAttr({0, 0, 0, 0});
+    auto accTypeAttr = TypeAttr::get(i32);
+    if (auto conv = dyn_cast<tosa::Conv2DOp>(op))
+      return tosa::Conv2DOp::create(b, loc, resultType, input, ones, zeroBias,
+                                    zero, zero, noPad, conv.getStrideAttr(),
+                                    conv.getDilationAttr(), accTypeAttr);
+    auto dw = cast<tosa::DepthwiseConv2DOp>(op);
+    return tosa::DepthwiseConv2DOp::create(
+        b, loc, resultType, input, ones, zeroBias, zero, zero, noPad,
+        dw.getStrideAttr(), dw.getDilationAttr(), accTypeAttr);
   }
 
   /// Keep the new op's own attributes, plus the original's discardable
@@ -495,10 +616,12 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
           b.getI32IntegerAttr(axis));
     }
     int64_t n = kernel[0] * kernel[1];
-    Accumulator a;
+    Accumulator a = x.toAccumulator();
     a.acc = sum;
-    a.scales = {x.scale() / double(n)};
-    a.bias = {-x.zp() * n};
+    for (auto [s, z] : llvm::zip(a.scales, a.bias)) {
+      s /= double(n);
+      z *= n;
+    }
     accumulators[pool.getResult()] = a;
     replaced.insert(pool);
     return success();
@@ -517,8 +640,19 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return clone->getResult(0);
     };
     if (auto it = codes.find(in); it != codes.end()) {
+      UniformAttr params = it->second.params;
+      if (it->second.perChannel() && !isa<tosa::MaxPool2dOp>(op)) {
+        // Per-channel grids are along the last dimension: a reshape must
+        // keep it (and the grid moves to the new last axis).
+        auto inType = cast<RankedTensorType>(in.getType());
+        auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+        if (isa<tosa::TransposeOp>(op) ||
+            inType.getShape().back() != outType.getShape().back())
+          return success(); // stays float (dequantized per channel)
+        params = withAxis(params, outType.getRank() - 1);
+      }
       codes[op->getResult(0)] = {rebuild(it->second.codes, b.getI8Type()),
-                                 it->second.params};
+                                 params};
       replaced.insert(op);
       return success();
     }
@@ -555,8 +689,12 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     }
     if (auto it = codes.find(in); it != codes.end()) {
       QValue x = it->second;
-      auto [qlo, qhi] = clampBounds(x.params, lo.getValueAsDouble(),
+      auto [qlo, qhi] = clampBounds(x.params, 0, lo.getValueAsDouble(),
                                     hi.getValueAsDouble());
+      for (size_t c = 1, e = x.params.getScales().size(); c < e; ++c)
+        if (clampBounds(x.params, c, lo.getValueAsDouble(),
+                        hi.getValueAsDouble()) != std::pair(qlo, qhi))
+          return success(); // per-channel bounds: stays float
       OpBuilder b(clamp);
       Value c = tosa::ClampOp::create(
           b, clamp.getLoc(), x.codes.getType(), x.codes,
@@ -586,7 +724,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
                b.getI64IntegerAttr(0),
                b.getI64IntegerAttr(std::numeric_limits<int32_t>::min()),
                b.getI64IntegerAttr(std::numeric_limits<int32_t>::max()),
-               RoundingModeAttr::get(b.getContext(), roundingMode))
+               RoundingModeAttr::get(b.getContext(), roundingMode),
+               DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr())
         .getResult();
   }
 
@@ -595,6 +734,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   /// below 2^29) and added; the sum is an accumulator at S_t, so the ReLU
   /// and the clip after it fold into one requantization.
   LogicalResult visitResidualAdd(tosa::AddOp add, QValue a, QValue b) {
+    if (a.perChannel() || b.perChannel())
+      return success(); // per-channel grids: stays float (documented)
     auto type = cast<RankedTensorType>(add.getType());
     if (cast<RankedTensorType>(add.getInput1().getType()).getShape() !=
             type.getShape() ||
@@ -632,8 +773,8 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         return success(); // different grids: stays float (documented)
       grid = it->second;
     }
-    if (!grid)
-      return success();
+    if (!grid || grid->perChannel())
+      return success(); // per-channel grids: stays float (documented)
     OpBuilder b(concat);
     Location loc = concat.getLoc();
     SmallVector<Value> inputs;
@@ -645,7 +786,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       auto constant = getConstantFloats(in);
       if (failed(constant))
         return success(); // a float operand: the concat stays float
-      auto [lo, hi] = clampBounds(grid->params, -INFINITY, INFINITY);
+      auto [lo, hi] = clampBounds(grid->params, 0, -INFINITY, INFINITY);
       SmallVector<int64_t> q;
       for (float v : constant->first)
         q.push_back(std::clamp<int64_t>(
@@ -733,11 +874,14 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   /// Integer bounds of the float clamp [lo, hi] on `params`' grid
   /// (rounding is monotonic, so clamping then quantizing equals quantizing
   /// then clamping to the quantized bounds).
-  static std::pair<int64_t, int64_t> clampBounds(UniformAttr params, double lo,
-                                                 double hi) {
-    double s = params.getScales()[0];
-    int64_t zp = params.getZeroPoints()[0];
-    int64_t qlo = params.getQMin(), qhi = params.getQMax();
+  /// `c` is the slice of a per-channel grid, `qmax` a smaller largest code
+  /// (a channel's own width).
+  static std::pair<int64_t, int64_t>
+  clampBounds(UniformAttr params, size_t c, double lo, double hi,
+              std::optional<int64_t> qmax = std::nullopt) {
+    double s = params.getScale(c);
+    int64_t zp = params.getZeroPoint(c);
+    int64_t qlo = params.getQMin(), qhi = qmax.value_or(params.getQMax());
     if (std::isfinite(lo))
       qlo = std::clamp<int64_t>(zp + int64_t(std::nearbyint(lo / s)), qlo, qhi);
     if (std::isfinite(hi))
@@ -745,8 +889,11 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     return {qlo, qhi};
   }
 
+  /// `channelMax`: empty, or the largest code of each channel of a
+  /// per-channel `out` (per-channel widths).
   FailureOr<Value> requantize(OpBuilder &b, Location loc, Accumulator a,
-                              UniformAttr out, RankedTensorType codeType) {
+                              UniformAttr out, RankedTensorType codeType,
+                              ArrayRef<int64_t> channelMax = {}) {
     Value acc = a.acc;
     auto accType = cast<RankedTensorType>(acc.getType());
     // A uniform bias is the requantization's input zero point; a
@@ -757,13 +904,19 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (uniformBias) {
       inputZp = -a.bias[0];
     } else if (!a.bias.empty()) {
+      if (!accType.getElementType().isInteger(32)) {
+        accType = withElementType(accType, b.getI32Type());
+        acc = tosa::CastOp::create(b, loc, accType, acc);
+      }
       acc = addChannelBias(b, loc, acc, a.bias);
     }
-    double sOut = out.getScales()[0];
+    int64_t channels = accType.getShape().back();
+    size_t slices = out.isPerAxis() ? channels : a.scales.size();
     SmallVector<int64_t> multipliers, shifts;
     int minShift = roundingMode == RoundingMode::tflite ? -31 : -29;
-    for (double s : a.scales) {
-      auto m = quantizeMultiplier(s / sOut);
+    for (size_t c = 0; c < slices; ++c) {
+      double s = a.scales[a.scales.size() == 1 ? 0 : c];
+      auto m = quantizeMultiplier(s / out.getScale(c));
       if (!m || m->shift < minShift)
         return failure();
       if (m->shift > 31) // |M| < 2^-62: every output is the zero point
@@ -771,10 +924,33 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       multipliers.push_back(m->multiplier);
       shifts.push_back(m->shift);
     }
-    auto [qlo, qhi] = clampBounds(out, a.clampLo, a.clampHi);
+    // Zero point and bounds per output slice.
+    SmallVector<int64_t> zps, los, his;
+    for (size_t c = 0, e = out.isPerAxis() ? channels : 1; c < e; ++c) {
+      auto [lo, hi] = clampBounds(
+          out, c, a.clampLo, a.clampHi,
+          channelMax.empty() ? std::optional<int64_t>() : channelMax[c]);
+      zps.push_back(out.getZeroPoint(c));
+      los.push_back(lo);
+      his.push_back(hi);
+    }
     std::optional<int64_t> axis;
-    if (a.perChannel())
+    if (a.perChannel() || out.isPerAxis())
       axis = accType.getRank() - 1;
+    int64_t outputZp = zps[0], qlo = los[0], qhi = his[0];
+    DenseI64ArrayAttr channelZp, channelLo, channelHi;
+    if (!llvm::all_equal(zps)) {
+      outputZp = 0;
+      channelZp = b.getDenseI64ArrayAttr(zps);
+    }
+    if (!llvm::all_equal(los)) {
+      qlo = out.getQMin();
+      channelLo = b.getDenseI64ArrayAttr(los);
+    }
+    if (!llvm::all_equal(his)) {
+      qhi = out.getQMax();
+      channelHi = b.getDenseI64ArrayAttr(his);
+    }
     DenseI64ArrayAttr channelShift;
     if (!a.channelShift.empty()) {
       SmallVector<int64_t> k(a.channelShift);
@@ -797,9 +973,10 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         axis ? b.getI64IntegerAttr(*axis) : IntegerAttr(),
         b.getI64IntegerAttr(inputZp), b.getDenseI64ArrayAttr(multipliers),
         b.getDenseI64ArrayAttr(shifts), channelShift,
-        b.getI64IntegerAttr(out.getZeroPoints()[0]),
-        b.getI64IntegerAttr(qlo), b.getI64IntegerAttr(qhi),
-        RoundingModeAttr::get(b.getContext(), roundingMode));
+        b.getI64IntegerAttr(outputZp), b.getI64IntegerAttr(qlo),
+        b.getI64IntegerAttr(qhi),
+        RoundingModeAttr::get(b.getContext(), roundingMode), channelZp,
+        channelLo, channelHi);
     return op.getResult();
   }
 

@@ -54,15 +54,7 @@ int64_t LinearLayer::numOutputChannels() const {
 }
 
 int64_t LinearLayer::numInputChannels() const {
-  switch (layout) {
-  case WeightLayout::ConvOHWI:
-    return shape[3];
-  case WeightLayout::DepthwiseHWCM:
-    return shape[2];
-  case WeightLayout::MatmulBKN:
-    return shape[1];
-  }
-  llvm_unreachable("unknown weight layout");
+  return qnt::numInputChannels(layout, shape);
 }
 
 int64_t LinearLayer::outputChannelOf(int64_t flatIndex) const {
@@ -70,15 +62,7 @@ int64_t LinearLayer::outputChannelOf(int64_t flatIndex) const {
 }
 
 int64_t LinearLayer::inputChannelOf(int64_t flatIndex) const {
-  switch (layout) {
-  case WeightLayout::ConvOHWI:
-    return flatIndex % shape[3];
-  case WeightLayout::DepthwiseHWCM:
-    return (flatIndex / shape[3]) % shape[2];
-  case WeightLayout::MatmulBKN:
-    return (flatIndex / shape[2]) % shape[1];
-  }
-  llvm_unreachable("unknown weight layout");
+  return qnt::inputChannelOf(layout, shape, flatIndex);
 }
 
 /// max |w| per channel, with `channelOf` mapping a flat index to one.

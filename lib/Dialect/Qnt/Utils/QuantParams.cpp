@@ -102,6 +102,103 @@ int64_t mlir::qnt::outputChannelOf(WeightLayout layout,
   llvm_unreachable("unknown weight layout");
 }
 
+int64_t mlir::qnt::numInputChannels(WeightLayout layout,
+                                    ArrayRef<int64_t> shape) {
+  switch (layout) {
+  case WeightLayout::ConvOHWI:
+    return shape[3];
+  case WeightLayout::DepthwiseHWCM:
+    return shape[2];
+  case WeightLayout::MatmulBKN:
+    return shape[1];
+  }
+  llvm_unreachable("unknown weight layout");
+}
+
+int64_t mlir::qnt::inputChannelOf(WeightLayout layout, ArrayRef<int64_t> shape,
+                                  int64_t flatIndex) {
+  switch (layout) {
+  case WeightLayout::ConvOHWI:
+    return flatIndex % shape[3];
+  case WeightLayout::DepthwiseHWCM:
+    return (flatIndex / shape[3]) % shape[2];
+  case WeightLayout::MatmulBKN:
+    return (flatIndex / shape[2]) % shape[1];
+  }
+  llvm_unreachable("unknown weight layout");
+}
+
+UniformAttr mlir::qnt::clipParams(ClipOp clip, bool signedStorage) {
+  unsigned bits = clip.getBits().value_or(8);
+  SmallVector<int64_t> widths(clip.getMin().size(), bits > 8 ? 16 : bits);
+  if (auto channelBits = clip.getChannelBits())
+    for (auto [w, c] : llvm::zip(widths, *channelBits))
+      w = c > 8 ? 16 : c;
+  std::optional<int64_t> axis;
+  if (clip.getAxis())
+    axis = *clip.getAxis();
+  return activationParams(clip.getContext(), widths, clip.getMin(),
+                          clip.getMax(), axis, signedStorage);
+}
+
+std::pair<SmallVector<double>, double>
+mlir::qnt::inputScaleFold(UniformAttr input) {
+  ArrayRef<double> scales = input.getScales();
+  double ref = *llvm::max_element(scales);
+  SmallVector<double> factors;
+  for (double s : scales)
+    factors.push_back(s / ref);
+  return {factors, ref};
+}
+
+std::pair<double, int64_t> mlir::qnt::asymmetricWeightGrid(double lo,
+                                                           double hi,
+                                                           unsigned bits) {
+  double levels = std::ldexp(1.0, bits) - 1.0;
+  double scale = (hi - lo) / levels;
+  if (!(scale > 0.0) || !std::isfinite(scale))
+    return {1.0, 0};
+  int64_t qmin = -(int64_t(1) << (bits - 1));
+  return {scale, std::clamp<int64_t>(std::llround(-lo / scale), 0,
+                                     int64_t(levels)) +
+                     qmin};
+}
+
+QuantizedWeights mlir::qnt::quantizeWeightsAsymmetric(ArrayRef<float> w,
+                                                      ArrayRef<int64_t> shape,
+                                                      WeightLayout layout,
+                                                      unsigned bits,
+                                                      bool perChannel) {
+  int64_t channels = perChannel ? numOutputChannels(layout, shape) : 1;
+  auto channelOf = [&](int64_t i) {
+    return perChannel ? outputChannelOf(layout, shape, i) : 0;
+  };
+  SmallVector<double> lo(channels, 0.0), hi(channels, 0.0);
+  for (auto [i, v] : llvm::enumerate(w)) {
+    int64_t c = channelOf(i);
+    lo[c] = std::min(lo[c], double(v));
+    hi[c] = std::max(hi[c], double(v));
+  }
+  int64_t qmin = -(int64_t(1) << (bits - 1)), qmax = -qmin - 1;
+  QuantizedWeights out;
+  for (int64_t c = 0; c < channels; ++c) {
+    auto [scale, zp] = asymmetricWeightGrid(lo[c], hi[c], bits);
+    out.scales.push_back(scale);
+    out.zeroPoints.push_back(zp);
+  }
+  out.codes.reserve(w.size());
+  for (auto [i, v] : llvm::enumerate(w)) {
+    int64_t c = channelOf(i);
+    float q = v / static_cast<float>(out.scales[c]);
+    if (std::isnan(q))
+      q = 0.0f;
+    q = std::nearbyint(q) + float(out.zeroPoints[c]);
+    out.codes.push_back(
+        static_cast<int8_t>(std::clamp<float>(q, float(qmin), float(qmax))));
+  }
+  return out;
+}
+
 QuantizedWeights mlir::qnt::quantizeWeightsSymmetric(ArrayRef<float> w,
                                                      ArrayRef<int64_t> shape,
                                                      WeightLayout layout,

@@ -27,7 +27,7 @@
 // FQ: qnt.fake_quant %{{.*}} uniform<ui3, axis = 3, scales = [0.28306829{{[0-9]*}}, 1.29907648{{[0-9]*}}, 2.59815297{{[0-9]*}}, 4.31026297{{[0-9]*}}]>
 //
 // BADM: error: qnt-insert-clips: allocate-bits needs per-channel=true, method aciq_laplace or aciq_gaussian and bits (the mean) in 2..8; channels get 1..8 bits
-// NOINT: error: qnt-quantize: per-channel bit widths (channel_bits, ACIQ bit allocation) are simulated only (qnt-fake-quantize); the integer program takes one width per tensor
+// NOINT: error: qnt-quantize: per-channel widths (channel_bits) need an integer producer (a convolution, matmul or pooling), not a float value
 func.func @relu(%x: tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32> {
   %r = tosa.clamp %x {min_val = 0.0 : f32, max_val = 1.0e+3 : f32, qnt.stats = #qnt.channel_stats<axis = 3, channels = [
     #qnt.stats<count = 4, min = 0.0, max = 100.0, mean = 0.0, std = 0.2, mad = 0.1>,

@@ -174,8 +174,12 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
     ```
     a = x - input_zp
     n = shift[c] + channel_shift[c]         (total right shift)
-    y = clamp(rescale(a, multiplier[c], n) + output_zp, clamp_min, clamp_max)
+    z = output_zp + channel_output_zp[c]
+    y = clamp(rescale(a, multiplier[c], n) + z, lo[c], hi[c])
     ```
+
+    where `lo[c]`/`hi[c]` are `channel_clamp_min[c]`/`channel_clamp_max[c]`
+    when given, else `clamp_min`/`clamp_max`.
 
     `rescale(a, m, n)` approximates `a * m * 2^(-31-n)`; `rounding` selects
     its semantics:
@@ -188,7 +192,11 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
     `multiplier` and `shift` hold one value per tensor or one per slice along
     `axis`; `channel_shift` (WESS: a per-slice right shift on top of one
     per-layer multiplier) needs `axis`. A ReLU/ReLU6/clip after the layer is
-    folded into `clamp_min`/`clamp_max`.
+    folded into `clamp_min`/`clamp_max`. Per-slice output grids (per-channel
+    activations, each channel with its own scale, zero point and width, as
+    ACIQ's bit allocation gives) use `channel_output_zp` and the per-slice
+    bounds `channel_clamp_min`/`channel_clamp_max`, which must lie within
+    `[clamp_min, clamp_max]` (the storage range).
 
     Verified:
     * the input is i8, i16 or i32 and the result an integer tensor of the same
@@ -197,9 +205,13 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
       `channel_shift[c]` in [0, 31];
     * per tensor: one multiplier and one shift and no `channel_shift`; with
       `axis`: static dimension `axis` of size C, and `multiplier`/`shift` of
-      length 1 or C, `channel_shift` of length C;
+      length 1 or C, `channel_shift`, `channel_output_zp`,
+      `channel_clamp_min` and `channel_clamp_max` of length C (these need
+      `axis`);
     * `input_zp` representable in the input type, `output_zp`, `clamp_min`
-      and `clamp_max` in the result type, `clamp_min <= clamp_max`.
+      and `clamp_max` in the result type, `clamp_min <= clamp_max`; every
+      slice's zero point in the result type and `clamp_min <= lo[c] <= hi[c]
+      <= clamp_max`.
 
     ```mlir
     %y = qnt.requantize %acc multiplier [1518500250] shift [7] output_zp -128
@@ -207,6 +219,10 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
     %w = qnt.requantize %acc axis 1 multiplier [1518500250] shift [7]
            channel_shift [0, 3] clamp [0, 127] rounding double_round
            : tensor<1x2xi32> -> tensor<1x2xi8>
+    // Channel 0 on a 4-bit grid, channel 1 on a 2-bit grid, one zero point.
+    %v = qnt.requantize %acc axis 1 multiplier [1518500250, 1073741824]
+           shift [7, 5] output_zp -128 clamp [-128, 127]
+           channel_clamp_max [-113, -125] : tensor<1x2xi32> -> tensor<1x2xi8>
     ```
   }];
   let arguments = (ins Qnt_IntTensor:$input,
@@ -219,13 +235,19 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
                        I64Attr:$clamp_min,
                        I64Attr:$clamp_max,
                        DefaultValuedAttr<Qnt_RoundingModeAttr,
-                         "::mlir::qnt::RoundingMode::tflite">:$rounding);
+                         "::mlir::qnt::RoundingMode::tflite">:$rounding,
+                       OptionalAttr<DenseI64ArrayAttr>:$channel_output_zp,
+                       OptionalAttr<DenseI64ArrayAttr>:$channel_clamp_min,
+                       OptionalAttr<DenseI64ArrayAttr>:$channel_clamp_max);
   let results = (outs Qnt_IntTensor:$output);
   let assemblyFormat = [{
     $input (`axis` $axis^)? (`input_zp` $input_zp^)?
     `multiplier` $multiplier `shift` $shift
     (`channel_shift` $channel_shift^)? (`output_zp` $output_zp^)?
-    `clamp` ` ` `[` $clamp_min `,` $clamp_max `]` (`rounding` `` $rounding^)?
+    (`channel_output_zp` $channel_output_zp^)?
+    `clamp` ` ` `[` $clamp_min `,` $clamp_max `]`
+    (`channel_clamp_min` $channel_clamp_min^)?
+    (`channel_clamp_max` $channel_clamp_max^)? (`rounding` `` $rounding^)?
     attr-dict `:` type($input) `->` type($output)
   }];
   let hasVerifier = 1;
@@ -242,6 +264,28 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
       if (auto cs = getChannelShift())
         n += (*cs)[c];
       return n;
+    }
+    /// Output zero point and clamp bounds of slice `c`.
+    int64_t getOutputZpFor(size_t c) {
+      int64_t z = static_cast<int64_t>(getOutputZp());
+      if (auto cz = getChannelOutputZp())
+        z += (*cz)[c];
+      return z;
+    }
+    int64_t getClampMinFor(size_t c) {
+      if (auto lo = getChannelClampMin())
+        return (*lo)[c];
+      return static_cast<int64_t>(getClampMin());
+    }
+    int64_t getClampMaxFor(size_t c) {
+      if (auto hi = getChannelClampMax())
+        return (*hi)[c];
+      return static_cast<int64_t>(getClampMax());
+    }
+    /// Whether the zero point or the bounds differ per slice.
+    bool hasChannelGrid() {
+      return getChannelOutputZp() || getChannelClampMin() ||
+             getChannelClampMax();
     }
   }];
 }

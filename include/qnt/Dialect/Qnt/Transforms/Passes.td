@@ -167,7 +167,9 @@ def QntFakeQuantize : Pass<"qnt-fake-quantize", "func::FuncOp"> {
     * with `weight-bits` W > 0, on the constant weights of `tosa.conv2d`,
       `tosa.depthwise_conv2d` and `tosa.matmul`: symmetric narrow-range
       signed W-bit, `scale = max|w| / (2^(W-1) - 1)`, per tensor or (with
-      `weight-per-channel`) per output channel.
+      `weight-per-channel`) per output channel; with `weight-asymmetric`
+      the full signed grid over `[min(w,0), max(w,0)]` with a zero point
+      (the weights `qnt-quantize weight-asymmetric=true` produces).
 
     ```mlir
     %c = qnt.clip %x min [0.0] max [6.0] method pact bits 4 : tensor<...>
@@ -180,6 +182,9 @@ def QntFakeQuantize : Pass<"qnt-fake-quantize", "func::FuncOp"> {
            "Weight bit width (2..8; 0 keeps float weights)">,
     Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"false",
            "One weight scale per output channel">,
+    Option<"weightAsymmetric", "weight-asymmetric", "bool", /*default=*/"false",
+           "Asymmetric weights (full signed grid over [min(w,0), max(w,0)] "
+           "with a zero point) instead of symmetric narrow range">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
@@ -199,10 +204,23 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
     * `tosa.conv2d`, `tosa.depthwise_conv2d` and `tosa.matmul` with a
       quantized input and constant f32 weights become the same op on `i8`
       codes with an `i32` accumulator. Weights are symmetric, narrow range,
-      `weight-bits` wide, per output channel or per tensor. The bias is
-      rounded to the accumulator scale `S_x S_w[c]`, and the input zero point
-      is folded into it (`-z_x sum_k w_q[c,k]`), so the integer op has zero
-      points 0; padding becomes an explicit `tosa.pad` with the zero point.
+      `weight-bits` wide, per output channel or per tensor (or, with
+      `weight-asymmetric`, on the full grid with a zero point `z_w`). The
+      bias is rounded to the accumulator scale `S_x S_w[c]`, and the input
+      zero point is folded into it (`-z_x sum_k w_q[c,k]`, plus `z_x z_w K`),
+      so the integer op has zero points 0; padding becomes an explicit
+      `tosa.pad` with the zero point. Asymmetric weights subtract
+      `z_w[c] * sum_k x_k`, the window sums coming from a convolution with
+      all-one weights (one output channel) or a sum over K.
+    * Per-channel activation clips (`axis` = the last dimension, optionally
+      with per-channel widths `channel_bits` from ACIQ bit allocation) give
+      codes with a scale, zero point and width per channel: the producer's
+      requantization is per channel (`channel_output_zp`,
+      `channel_clamp_min/max`), and a consumer convolution or matmul folds
+      `s_c / max s` into the weights that read channel c, so it runs at one
+      input scale. Padding needs one zero point across channels (true for
+      clips that start at 0, as after a ReLU). Residual adds and concats of
+      per-channel grids stay float.
     * The accumulator's epilogue (reshapes that keep the channel dimension,
       a constant bias `tosa.add`, ReLU/ReLU6 `tosa.clamp`, and the next
       clip) becomes one `qnt.requantize`: `M = S_x S_w[c] / S_y` as a Q31
@@ -236,6 +254,10 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            "Weight bit width (2..8)">,
     Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"true",
            "One weight scale per output channel (false: one per tensor)">,
+    Option<"weightAsymmetric", "weight-asymmetric", "bool", /*default=*/"false",
+           "Asymmetric uniform weights: the full signed weight-bits grid over "
+           "[min(w,0), max(w,0)] with a zero point per tensor or channel "
+           "(SYQ layers stay symmetric)">,
     Option<"rounding", "rounding", "std::string", /*default=*/"\"tflite\"",
            "Requantization rounding: tflite, single_round or double_round">,
     Option<"weightCodebook", "weight-codebook", "std::string",
@@ -459,6 +481,8 @@ def QntCorrectBias : Pass<"qnt-correct-bias", "func::FuncOp"> {
            "Weight bit width qnt-quantize will use (2..8)">,
     Option<"weightPerChannel", "weight-per-channel", "bool", /*default=*/"true",
            "Whether qnt-quantize will use per-channel weight scales">,
+    Option<"weightAsymmetric", "weight-asymmetric", "bool", /*default=*/"false",
+           "Whether qnt-quantize will use asymmetric weights">,
   ];
   let dependentDialects = ["::mlir::tosa::TosaDialect"];
 }

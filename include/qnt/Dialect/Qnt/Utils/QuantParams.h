@@ -10,6 +10,7 @@
 #define QNT_DIALECT_QNT_UTILS_QUANTPARAMS_H
 
 #include "qnt/Dialect/Qnt/IR/QntAttrs.h"
+#include "qnt/Dialect/Qnt/IR/QntOps.h"
 
 #include "mlir/IR/Value.h"
 
@@ -36,6 +37,10 @@ UniformAttr activationParams(MLIRContext *ctx, ArrayRef<int64_t> bits,
                              ArrayRef<double> lo, ArrayRef<double> hi,
                              std::optional<int64_t> axis, bool signedStorage);
 
+/// The grid of a clip's codes: `activationParams` over its range with its
+/// width (per-channel widths from `channel_bits`; above 8 bits, 16).
+UniformAttr clipParams(ClipOp clip, bool signedStorage);
+
 /// The f32 data of a constant tensor, also through tosa.reshape of a
 /// constant, with its (result) shape; failure if not a constant f32 tensor.
 FailureOr<std::pair<SmallVector<float>, SmallVector<int64_t>>>
@@ -48,6 +53,11 @@ enum class WeightLayout { ConvOHWI, DepthwiseHWCM, MatmulBKN };
 int64_t numOutputChannels(WeightLayout layout, ArrayRef<int64_t> shape);
 int64_t outputChannelOf(WeightLayout layout, ArrayRef<int64_t> shape,
                         int64_t flatIndex);
+/// The input channel (the activation's last dimension) an element reads:
+/// conv2d I (axis 3), depthwise C (axis 2), matmul K (axis 1).
+int64_t numInputChannels(WeightLayout layout, ArrayRef<int64_t> shape);
+int64_t inputChannelOf(WeightLayout layout, ArrayRef<int64_t> shape,
+                       int64_t flatIndex);
 
 /// Symmetric narrow-range signed W-bit weights: scale = max|w| / (2^(W-1) -
 /// 1) per tensor or per output channel (an all-zero channel gets scale 1),
@@ -56,11 +66,42 @@ int64_t outputChannelOf(WeightLayout layout, ArrayRef<int64_t> shape,
 struct QuantizedWeights {
   SmallVector<double> scales; // 1 or one per output channel
   SmallVector<int8_t> codes;  // same order as the float data
+  /// Empty (symmetric: zero points 0), or like `scales`.
+  SmallVector<int64_t> zeroPoints;
+  int64_t zeroPointOf(int64_t outputChannel) const {
+    return zeroPoints.empty()
+               ? 0
+               : zeroPoints[zeroPoints.size() == 1 ? 0 : outputChannel];
+  }
+  double scaleOf(int64_t outputChannel) const {
+    return scales[scales.size() == 1 ? 0 : outputChannel];
+  }
 };
 QuantizedWeights quantizeWeightsSymmetric(ArrayRef<float> w,
                                           ArrayRef<int64_t> shape,
                                           WeightLayout layout, unsigned bits,
                                           bool perChannel);
+
+/// Asymmetric signed W-bit weights: per tensor or per output channel the
+/// range [min(w, 0), max(w, 0)] on the full grid [-2^(W-1), 2^(W-1) - 1]:
+/// scale = (max - min) / (2^W - 1), zero point = round(-min / scale) -
+/// 2^(W-1) (0 stays exact), codes = clamp(roundeven(f32(w) / f32(scale)) +
+/// zero point). An all-zero channel gets scale 1 and zero point 0.
+/// The asymmetric W-bit weight grid over [lo, hi] (lo <= 0 <= hi): (scale,
+/// zero point); (1, 0) for an empty range.
+std::pair<double, int64_t> asymmetricWeightGrid(double lo, double hi,
+                                                unsigned bits);
+QuantizedWeights quantizeWeightsAsymmetric(ArrayRef<float> w,
+                                           ArrayRef<int64_t> shape,
+                                           WeightLayout layout, unsigned bits,
+                                           bool perChannel);
+
+/// A per-channel input grid (scales s_c along the activation's last
+/// dimension) folded into the layer that reads it: the weights reading
+/// channel c are multiplied by s_c / max_c s_c, so one input scale (the
+/// largest) serves the integer layer. Returns the factors (one per input
+/// channel) and the reference scale.
+std::pair<SmallVector<double>, double> inputScaleFold(UniformAttr input);
 
 /// SYQ (Faraone et al.): binary or ternary weights with one scale a_g per
 /// subgroup. Codes t = sign(w) (binary) or sign(w) [|w| > eta max|W|]
