@@ -14,7 +14,9 @@
 // point -128, codes [127, 0.25 / f32(0.5/255) = 127.4999966 -> 127 - 128 =
 // -1] (f32 division, as qnt.quantize computes);
 // channel 1 [-0.25, 0] over [-0.25, 0]: scale 0.25/255, zero point 255 -
-// 128 = 127, codes [-128, 127]; zero points [-128, 127].
+// 128 = 127, codes [-128, 127]; zero points [-128, 127]; bias channel 0
+// -128 * ((-128 - 127) + (-128 + 1)) = 48896, channel 1 -128 * ((127 +
+// 128) + 0) = -32640.
 
 // CHECK-LABEL: func.func @conv
 // CHECK: %[[X:.*]] = qnt.quantize %arg0
@@ -29,7 +31,8 @@
 // CHECK: qnt.requantize %[[D]]
 // CHAN-LABEL: func.func @conv
 // CHAN-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}127, -1]]], {{\[\[\[}}-128, 127]]]]> : tensor<2x1x1x2xi8>}>
-// CHAN-DAG: "tosa.const"() <{values = dense<[-128, 127]> : tensor<1x1x1x2xi32>}>
+// CHAN-DAG: "tosa.const"() <{values = dense<[48896, -32640]> : tensor<2xi32>}>
+// CHAN-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}-128, 127]]]]> : tensor<1x1x1x2xi32>}>
 func.func @conv(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32> {
   %c0 = qnt.clip %x min [0.0] max [1.0] method minmax bits 8 : tensor<1x2x2x2xf32>
   %w = "tosa.const"() <{values = dense<[[[[0.5, 0.25]]], [[[-0.25, 0.0]]]]> : tensor<2x1x1x2xf32>}> : () -> tensor<2x1x1x2xf32>
