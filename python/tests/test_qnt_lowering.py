@@ -80,6 +80,37 @@ def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):
     np.testing.assert_array_equal(got.astype(np.int64), want)
 
 
+@pytest.mark.parametrize("mode", ["tflite", "double_round"])
+def test_requantize_per_slice_grid_native_and_intref(tmp_path, mode):
+    # Per-channel output grids (per-channel widths: ACIQ bit allocation):
+    # a zero point and bounds per slice, against the scalar reference and
+    # qnt.intref.
+    from qnt import intref
+    mults, shifts = [1518500250, 1 << 30, I32_MAX, 1073741824], [7, 3, 12, 0]
+    czp, lo, hi = [0, 63, -8, -128], [-128, -100, -8, -128], [7, 100, -5, 127]
+    x = np.arange(-40000, 40000, 37, dtype=np.int32)[:, None].repeat(4, 1)
+    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
+    x = np.ascontiguousarray(x)
+    n = x.shape[0]
+    text = f"""func.func @rq(%x: tensor<{n}x4xi32>) -> tensor<{n}x4xi8> {{
+  %0 = qnt.requantize %x axis 1 input_zp 5 multiplier {mults} shift {shifts}
+         output_zp 2 channel_output_zp {czp} clamp [-128, 127]
+         channel_clamp_min {lo} channel_clamp_max {hi} rounding {mode}
+         : tensor<{n}x4xi32> -> tensor<{n}x4xi8>
+  return %0 : tensor<{n}x4xi8>
+}}"""
+    got = call(compile_funcs(tmp_path, f"grid_{mode}", text), "rq", x)
+    want = np.array([[ref_requantize(v, 5, mults[c], shifts[c], 2 + czp[c],
+                                     lo[c], hi[c], mode)
+                      for c, v in enumerate(row)] for row in x], np.int64)
+    np.testing.assert_array_equal(got.astype(np.int64), want)
+    ref, = intref.load(text, "rq").run(x)
+    np.testing.assert_array_equal(ref, got)
+    # Every slice's bounds are reached (the test exercises them).
+    for c in range(4):
+        assert want[:, c].min() == lo[c] and want[:, c].max() == hi[c]
+
+
 def np_quantize(x, scale, zp, qmin, qmax):
     y = x / np.float32(scale)
     y = np.where(np.isnan(y), np.float32(0), y)
