@@ -1,5 +1,6 @@
 //===- QuantParamsTest.cpp - weight grids and input-scale folding ---------===//
 
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Dialect/Qnt/Utils/QuantParams.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -107,6 +108,7 @@ TEST(QuantParams, InputChannelOfEveryLayout) {
 
 TEST(QuantParams, InputScaleFoldUsesTheLargestScale) {
   MLIRContext ctx;
+  ctx.loadDialect<QntDialect>();
   SmallVector<int64_t> bits = {4, 2, 8};
   SmallVector<double> lo = {0.0, 0.0, 0.0}, hi = {2.0, 0.5, 0.0};
   UniformAttr p = activationParams(&ctx, bits, lo, hi, 3, true);
