@@ -2,6 +2,8 @@
 
 #include "qnt/Dialect/Qnt/TransformOps/QntTransformOps.h"
 #include "qnt/Dialect/Qnt/IR/QntDialect.h"
+#include "qnt/Dialect/Qnt/Utils/Equalization.h"
+#include "qnt/Dialect/Qnt/Utils/Layers.h"
 
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/IR/Builders.h"
@@ -43,6 +45,61 @@ DiagnosedSilenceableFailure transform::AnnotatePrecisionOp::applyToOne(
   target->setAttr(name, entries.getDictionary(target->getContext()));
   results.push_back(target);
   return DiagnosedSilenceableFailure::success();
+}
+
+//===----------------------------------------------------------------------===//
+// EqualizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult transform::EqualizeOp::verify() {
+  if (!(getTolerance().convertToDouble() > 0.0))
+    return emitOpError() << "tolerance must be positive";
+  return success();
+}
+
+DiagnosedSilenceableFailure
+transform::EqualizeOp::apply(transform::TransformRewriter &rewriter,
+                             transform::TransformResults &results,
+                             transform::TransformState &state) {
+  SmallVector<Operation *> targets(state.getPayloadOps(getTarget()));
+  qnt::EqualizeOptions options;
+  options.relu6ToRelu = getRelu6ToRelu();
+  options.maxIterations = getMaxIterations();
+  options.tolerance = getTolerance().convertToDouble();
+  if (!targets.empty() && qnt::equalizeLayers(targets, options) == 0)
+    return emitSilenceableError()
+           << "no targeted layer could be equalized with the layer it feeds";
+  return DiagnosedSilenceableFailure::success();
+}
+
+void transform::EqualizeOp::getEffects(
+    SmallVectorImpl<MemoryEffects::EffectInstance> &effects) {
+  onlyReadsHandle(getTargetMutable(), effects);
+  modifiesPayload(effects);
+}
+
+//===----------------------------------------------------------------------===//
+// WessOp
+//===----------------------------------------------------------------------===//
+
+DiagnosedSilenceableFailure
+transform::WessOp::apply(transform::TransformRewriter &rewriter,
+                         transform::TransformResults &results,
+                         transform::TransformState &state) {
+  for (Operation *target : state.getPayloadOps(getTarget())) {
+    if (failed(qnt::LinearLayer::read(target)))
+      return emitSilenceableError()
+             << "'" << target->getName()
+             << "' is not a convolution or matmul with constant weights";
+    qnt::applyWess(target, getBits());
+  }
+  return DiagnosedSilenceableFailure::success();
+}
+
+void transform::WessOp::getEffects(
+    SmallVectorImpl<MemoryEffects::EffectInstance> &effects) {
+  onlyReadsHandle(getTargetMutable(), effects);
+  modifiesPayload(effects);
 }
 
 namespace {

@@ -1,9 +1,10 @@
 //===- QntTransformOps.td - qnt's transform dialect extension -*- tablegen -*-===//
 //
-// Transform ops that let a script decide, op by op, how qnt quantizes: they
-// annotate payload ops; qnt-insert-clips and qnt-quantize (run from the same
-// script with transform.apply_registered_pass, or as passes) honour the
-// annotations.
+// Transform ops that let a script decide, op by op, how qnt quantizes:
+// weight equalization (CLE, WESS) applied to the layers the script selects,
+// and precision annotations that qnt-insert-clips and qnt-quantize (run from
+// the same script with transform.apply_registered_pass, or as passes)
+// honour.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,6 +57,65 @@ def Qnt_AnnotatePrecisionOp
         ::mlir::transform::ApplyToEachResultList &results,
         ::mlir::transform::TransformState &state);
   }];
+}
+
+def Qnt_EqualizeOp
+    : Op<Transform_Dialect, "qnt.equalize",
+         [DeclareOpInterfaceMethods<TransformOpInterface>,
+          DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Cross-layer equalization of the targeted layers";
+  let description = [{
+    Cross-layer equalization (as `qnt-equalize`) of each payload layer
+    (`tosa.conv2d` / `tosa.depthwise_conv2d` with constant weights and bias)
+    with the layer its result feeds, over ReLU, pooling, padding and
+    reshapes; all selected pairs are swept jointly until the scales
+    converge. Only the weights and biases change (the ops stay, so handles
+    to them stay valid); the function's output is unchanged in exact
+    arithmetic.
+
+    `relu6_to_relu` replaces a ReLU6 between a selected pair by ReLU (not
+    positive-homogeneous otherwise); `max_iterations` and `tolerance` as
+    the pass. Targets that cannot be equalized (no single consumer layer, a
+    clamp that is not a ReLU) are skipped with a remark; the op fails
+    (silenceably) when no selected layer could be equalized.
+
+    ```mlir
+    %dw = transform.structured.match ops{["tosa.depthwise_conv2d"]} in %f : (!transform.any_op) -> !transform.any_op
+    transform.qnt.equalize %dw {relu6_to_relu} : !transform.any_op
+    ```
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                       UnitAttr:$relu6_to_relu,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntNonNegative]>, "1000">:$max_iterations,
+                       DefaultValuedAttr<F64Attr, "1.0e-4">:$tolerance);
+  let results = (outs);
+  let assemblyFormat = "$target attr-dict `:` type($target)";
+  let hasVerifier = 1;
+}
+
+def Qnt_WessOp
+    : Op<Transform_Dialect, "qnt.wess",
+         [DeclareOpInterfaceMethods<TransformOpInterface>,
+          DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "WESS power-of-two weight pre-scaling of the targeted layers";
+  let description = [{
+    WESS (as `qnt-wess`) on each payload layer: output channel c's weights
+    and bias times 2^k_c (k_c in [0, 2^bits - 1]) and a `qnt.pow2_scale`
+    with shifts -k_c on its result, which `qnt-quantize` folds into the
+    requantization (one multiplier per layer, per-channel right shifts).
+    Layers whose shifts would all be 0, or that are already pre-scaled, are
+    left alone. Fails (silenceably) on a target that is not a layer with
+    constant weights and bias.
+
+    ```mlir
+    %convs = transform.structured.match ops{["tosa.conv2d"]} in %f : (!transform.any_op) -> !transform.any_op
+    transform.qnt.wess %convs {bits = 4} : !transform.any_op
+    ```
+  }];
+  let arguments = (ins TransformHandleTypeInterface:$target,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>, IntMaxValue<5>]>, "4">:$bits);
+  let results = (outs);
+  let assemblyFormat = "$target attr-dict `:` type($target)";
 }
 
 #endif // QNT_DIALECT_QNT_TRANSFORMOPS_QNTTRANSFORMOPS_TD
