@@ -58,6 +58,10 @@ class _Progress:
               end=end, file=self.stream, flush=True)
 
 
+# Per-channel calibration feeds the statistics this many samples at a time.
+_CHANNEL_GROUP = 64
+
+
 def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 2048,
               per_channel: bool = False, quiet: bool = False,
               func_name: str = "forward", model_name: str = "") -> dict:
@@ -86,6 +90,9 @@ def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 204
         input_inf = int(np.isinf(inputs).sum()) if inputs.dtype.kind == "f" else 0
         progress = _Progress(len(inputs), quiet)
         buf = np.zeros(in_shape, inputs.dtype)
+        pending = [[] for _ in shapes]
+        buffered = 0
+        group = _CHANNEL_GROUP if per_channel else 1
         for start in range(0, len(inputs), batch):
             chunk = inputs[start:start + batch]
             n = len(chunk)
@@ -93,8 +100,17 @@ def calibrate(mlir_text: str, inputs: np.ndarray, *, batch: int, bins: int = 204
             buf[n:] = 0
             input_stats.update(chunk)
             outs = fn(buf)
-            for s, shape, act in zip(stats, shapes, outs[n_orig:]):
-                s.update(_real_rows(act, shape, n, batch))
+            for p, shape, act in zip(pending, shapes, outs[n_orig:]):
+                p.append(_real_rows(act, shape, n, batch))
+            buffered += n
+            if buffered >= group or start + n >= len(inputs):
+                # Per-channel statistics update one histogram per channel:
+                # feed them groups of samples (stacked on axis 0; the
+                # channel axis is the last), not one small batch at a time.
+                for s, p in zip(stats, pending):
+                    s.update(np.concatenate(p, axis=0) if len(p) > 1 else p[0])
+                    p.clear()
+                buffered = 0
             progress.update(start + n)
         progress.update(len(inputs), final=True)
     acts = []

@@ -237,7 +237,8 @@ mlir::qnt::matmulBiasAdd(Operation *matmul) {
   int64_t channels = cast<RankedTensorType>(v.getType()).getShape().back();
   while (v.hasOneUse()) {
     Operation *user = *v.getUsers().begin();
-    if (isa<tosa::ReshapeOp, Pow2ScaleOp>(user)) {
+    // (A clip there measured the accumulator; qnt-quantize drops it.)
+    if (isa<tosa::ReshapeOp, Pow2ScaleOp, ClipOp>(user)) {
       if (cast<RankedTensorType>(user->getResult(0).getType())
               .getShape()
               .back() != channels)

@@ -57,3 +57,29 @@ func.func @measured(%x: tensor<1x4x4x1xf32> {qnt.stats = #qnt.stats<count = 16, 
   %c2 = tosa.conv2d %r, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
   return %c2 : tensor<1x4x4x1xf32>
 }
+
+// -----
+
+// The input is a per-channel clip with per-channel widths: qnt-quantize
+// folds its scales (2/15 and 1/6: factors [0.8, 1]) into the weights, so
+// the correction is for those weights. w' = [f32(0.3 * 0.8) = 0.24000001,
+// 1.0], 8-bit per tensor: scale 1/127, Q(0.24000001) = 30/127, in the
+// original units 30/127/0.8 = 0.29527559 (error -4.7244214e-3, six times
+// the unfolded one); E[x] = phi(0) = 0.39894228: bias +1.8847714e-3.
+// CHECK-LABEL: func @folded_input
+// CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<0.00188477{{[0-9]*}}> : tensor<1xf32>}>
+// CHECK: tosa.conv2d %{{.*}}, %{{.*}}, %[[B]],
+// PERCH-LABEL: func @folded_input
+// PERCH: %[[B:.*]] = "tosa.const"() <{values = dense<0.00188477{{[0-9]*}}> : tensor<1xf32>}>
+func.func @folded_input(%x: tensor<1x4x4x1xf32>) -> tensor<1x4x4x1xf32> {
+  %w1 = "tosa.const"() {values = dense<0.3> : tensor<2x1x1x1xf32>} : () -> tensor<2x1x1x1xf32>
+  %b1 = "tosa.const"() {values = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %w2 = "tosa.const"() {values = dense<[[[[0.3, 1.0]]]]> : tensor<1x1x1x2xf32>} : () -> tensor<1x1x1x2xf32>
+  %b2 = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>
+  %c1 = tosa.conv2d %x, %w1, %b1, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, qnt.batchnorm = {beta = array<f32: 0.0, 0.0>, gamma = array<f32: 1.0, 1.0>}} : (tensor<1x4x4x1xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
+  %r = tosa.clamp %c1 {min_val = 0.0 : f32, max_val = 3.40282347E+38 : f32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %k = qnt.clip %r axis 3 min [0.0, 0.0] max [2.0, 0.5] method aciq_laplace bits 3 channel_bits [4, 2] : tensor<1x4x4x2xf32>
+  %c2 = tosa.conv2d %k, %w2, %b2, %z, %z {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x1xf32>
+  return %c2 : tensor<1x4x4x1xf32>
+}

@@ -87,7 +87,7 @@ bool isBoundedRelu(tosa::ClampOp clamp);
 void makeRelu(tosa::ClampOp clamp);
 
 /// The tosa.add of a per-channel constant that follows a matmul (through
-/// reshapes and qnt.pow2_scale keeping the last dimension): the matmul's
+/// reshapes, qnt.pow2_scale and qnt.clip keeping the last dimension): the matmul's
 /// bias, as (add, index of the constant operand).
 std::optional<std::pair<tosa::AddOp, unsigned>> matmulBiasAdd(Operation *matmul);
 /// Adds `delta` (one value per channel) to that bias constant.
