@@ -111,8 +111,9 @@ per tensor; the last two clip per channel from per-channel statistics of the
 same images: ACIQ-Laplace per channel, and the same with ACIQ's per-channel
 bit allocation (`allocate-bits=true`: channel c gets M_c bits, 2^M_c
 proportional to alpha_c^(2/3), 1..8 bits with mean A). Integer-only execution
-of the per-tensor methods is measured in [quantization-results.md](quantization-results.md);
-per-channel bit widths are simulated only.
+of the per-tensor methods and of ACIQ bit allocation (recipe
+`w4a4-aciq-alloc-bc`, 4-bit weights) is measured in
+[quantization-results.md](quantization-results.md).
 
 {table}
 """)
