@@ -151,6 +151,26 @@ mlir::qnt::inputScaleFold(UniformAttr input) {
   return {factors, ref};
 }
 
+/// codes = clamp(roundeven(f32(w) / f32(scale[c])) + zp[c], qmin, qmax), as
+/// qnt.quantize computes them (NaN -> the zero point).
+static SmallVector<int8_t>
+quantizeCodes(ArrayRef<float> w, function_ref<int64_t(int64_t)> channelOf,
+              ArrayRef<double> scales, ArrayRef<int64_t> zeroPoints,
+              int64_t qmin, int64_t qmax) {
+  SmallVector<int8_t> codes;
+  codes.reserve(w.size());
+  for (auto [i, v] : llvm::enumerate(w)) {
+    int64_t c = channelOf(i);
+    float q = v / static_cast<float>(scales[c]);
+    if (std::isnan(q))
+      q = 0.0f;
+    q = std::nearbyint(q) + float(zeroPoints.empty() ? 0 : zeroPoints[c]);
+    codes.push_back(
+        static_cast<int8_t>(std::clamp<float>(q, float(qmin), float(qmax))));
+  }
+  return codes;
+}
+
 std::pair<double, int64_t> mlir::qnt::asymmetricWeightGrid(double lo,
                                                            double hi,
                                                            unsigned bits) {
@@ -186,16 +206,8 @@ QuantizedWeights mlir::qnt::quantizeWeightsAsymmetric(ArrayRef<float> w,
     out.scales.push_back(scale);
     out.zeroPoints.push_back(zp);
   }
-  out.codes.reserve(w.size());
-  for (auto [i, v] : llvm::enumerate(w)) {
-    int64_t c = channelOf(i);
-    float q = v / static_cast<float>(out.scales[c]);
-    if (std::isnan(q))
-      q = 0.0f;
-    q = std::nearbyint(q) + float(out.zeroPoints[c]);
-    out.codes.push_back(
-        static_cast<int8_t>(std::clamp<float>(q, float(qmin), float(qmax))));
-  }
+  out.codes =
+      quantizeCodes(w, channelOf, out.scales, out.zeroPoints, qmin, qmax);
   return out;
 }
 
@@ -216,15 +228,9 @@ QuantizedWeights mlir::qnt::quantizeWeightsSymmetric(ArrayRef<float> w,
   QuantizedWeights out;
   for (double m : maxAbs)
     out.scales.push_back(m > 0.0 && std::isfinite(m) ? m / qmax : 1.0);
-  out.codes.reserve(w.size());
-  for (auto [i, v] : llvm::enumerate(w)) {
-    float q = v / static_cast<float>(out.scales[channelOf(i)]);
-    if (std::isnan(q))
-      q = 0.0f;
-    q = std::nearbyint(q); // the default rounding mode: ties to even
-    q = std::clamp<float>(q, -float(qmax), float(qmax));
-    out.codes.push_back(static_cast<int8_t>(q));
-  }
+  // Narrow range: [-qmax, qmax]; the default rounding mode ties to even.
+  out.codes = quantizeCodes(w, channelOf, out.scales, {}, -int64_t(qmax),
+                            int64_t(qmax));
   return out;
 }
 
