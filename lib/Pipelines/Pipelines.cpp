@@ -32,6 +32,13 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   // qnt's own element-wise ops (clips, fake quantization, requantization).
   pm.addPass(createConvertQntToLinalg());
   pm.addPass(createCanonicalizerPass());
+  // Int8 matmuls with constant weights: packed weights, register-blocked
+  // dot-product kernels (before tiling claims them).
+  if (options.vectorize && options.int8Kernels != "none") {
+    QntInt8MatmulKernelsOptions kernels;
+    kernels.isa = options.int8Kernels;
+    pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
+  }
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in
   // elementwise fusion.
   pm.nest<func::FuncOp>().addPass(createQntPrepareConvolutions());
@@ -80,6 +87,10 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   // vector.extract/insert, which vector-to-llvm must still see.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  // The int8 kernels' dot products as x86 instructions (after
+  // bufferization, which rejects llvm.call_intrinsic).
+  if (options.vectorize && options.int8Kernels == "avx2")
+    pm.nest<func::FuncOp>().addPass(createQntSelectX86Intrinsics());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   vectorToLLVM.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;

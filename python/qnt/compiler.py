@@ -84,7 +84,33 @@ def target_vector_width(target_cpu: str = None,
     return 4
 
 
-def float_pipeline(vectorize: bool = True, vector_width: int = None) -> str:
+def host_int8_kernels() -> str:
+    """The int8 kernel set (qnt-int8-matmul-kernels) for the host: avx2 if
+    the CPU has AVX2, else none."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "avx2" if " avx2" in line else "none"
+    except OSError:
+        pass
+    return "none"
+
+
+def target_int8_kernels(target_cpu: str = None,
+                        target_triple: str = None) -> str:
+    """The int8 kernel set for a target (clang's ``__AVX2__``), the host's
+    when no target is given."""
+    if not target_cpu and not target_triple:
+        return host_int8_kernels()
+    p = subprocess.run([str(llvm_tool("clang")), *target_flags(
+        target_cpu, target_triple)[1:], "-E", "-dM", "-x", "c", "-"],
+        input="", capture_output=True, text=True)
+    return "avx2" if p.returncode == 0 and "__AVX2__" in p.stdout else "none"
+
+
+def float_pipeline(vectorize: bool = True, vector_width: int = None,
+                   int8_kernels: str = None) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
     It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
@@ -92,11 +118,14 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None) -> str:
     fusion, convolution layouts, tiling + vectorization, bufferization with
     results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
     (a reference for debugging the vectorizer); ``vector_width`` defaults to
-    the host's (see host_vector_width)."""
+    the host's (see host_vector_width), ``int8_kernels`` (avx2 or none: the
+    int8 matmul kernels of qnt-int8-matmul-kernels) too."""
     if not vectorize:
         return "builtin.module(qnt-float-to-llvm{vectorize=false})"
     width = vector_width or host_vector_width()
-    return f"builtin.module(qnt-float-to-llvm{{vector-width={width}}})"
+    kernels = int8_kernels or host_int8_kernels()
+    return (f"builtin.module(qnt-float-to-llvm{{vector-width={width} "
+            f"int8-kernels={kernels}}})")
 
 
 # ----------------------------------------------------------- signatures
@@ -477,7 +506,8 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         cflags = target_flags(target_cpu, target_triple)
         if pipeline is None:
             pipeline = float_pipeline(
-                vector_width=target_vector_width(target_cpu, target_triple))
+                vector_width=target_vector_width(target_cpu, target_triple),
+                int8_kernels=target_int8_kernels(target_cpu, target_triple))
     out_path = Path(out_path)
     sigs = sigs if sigs is not None else parse_signatures(mlir_text)
     keep = keep_temps if keep_temps is not None else bool(

@@ -23,6 +23,12 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       *this, "vector-width",
       llvm::cl::desc("f32 elements per vector (16 = AVX-512)"),
       llvm::cl::init(16)};
+  PassOptions::Option<std::string> int8Kernels{
+      *this, "int8-kernels",
+      llvm::cl::desc("Kernels for int8 matmuls with constant weights "
+                     "(qnt-int8-matmul-kernels): avx2 (vpmaddwd; the target "
+                     "must have AVX2) or none (portable tiling)"),
+      llvm::cl::init("none")};
 };
 
 /// Float TOSA / linalg-on-tensors -> LLVM dialect: TOSA to linalg,

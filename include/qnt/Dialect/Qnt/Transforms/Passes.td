@@ -511,6 +511,72 @@ def QntPrepareConvolutions : Pass<"qnt-prepare-convolutions", "func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
+  let summary = "Register-blocked int8 matmul kernels with constant weights "
+                "packed at compile time (AVX2 vpmaddwd)";
+  let description = [{
+    Rewrites `linalg.batch_matmul` (batch 1) and `linalg.matmul` of `i8` x
+    `i8` -> `i32` whose right-hand side (the weights) is a constant and whose
+    init is a zero fill into a register-blocked kernel:
+
+    * the weights are packed at compile time into `[ceil(N/8), ceil(K/2),
+      16] x i8`: block `j`, K pair `p` holds `B[2p][8j + c]`,
+      `B[2p + 1][8j + c]` for c = 0..7 interleaved (zeros past N and K);
+    * the activations are sign-extended to `i16` (K padded to even with 0)
+      once per call;
+    * an `m-tile` x 8 `n-blocks` tile of `vector<8xi32>` accumulators: for
+      each K pair, one broadcast of the row's `i16` pair per row, one
+      16-lane `i16` weight vector per block, and a `vpmaddwd` (exact `i16`
+      products summed in pairs into `i32`) added to the accumulators; the
+      tile is written once (masked past N). The `vpmaddwd` is written as
+      plain vector ops (even/odd `vector.shuffle`, `arith.extsi` to `i32`,
+      two `arith.muli`, one `arith.addi`), which LLVM's x86 backend selects
+      as one `vpmaddwd` with AVX2; other targets get correct, slower code.
+
+    The result equals the matmul's (exact products; `i32` additions wrap the
+    same way in any order). With `isa=none` the pass does nothing (the
+    portable path: qnt-tile-and-vectorize). Other matmuls are left alone.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
+           "Kernel instruction set: avx2 (vpmaddwd) or none">,
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"4",
+           "Rows per register tile (the largest divisor of M up to this)">,
+    Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"3",
+           "8-column blocks per register tile (the largest divisor of "
+           "ceil(N/8) up to this)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def QntSelectX86Intrinsics
+    : Pass<"qnt-select-x86-intrinsics", "func::FuncOp"> {
+  let summary = "Select x86 dot-product instructions for their plain "
+                "vector-op forms";
+  let description = [{
+    Replaces
+
+    ```mlir
+    %r = arith.addi (arith.muli (extsi (shuffle %a even)), (extsi (shuffle %b even))),
+                    (arith.muli (extsi (shuffle %a odd)), (extsi (shuffle %b odd)))
+    ```
+
+    with `%a`, `%b` of type `vector<16xi16>` and `%r` of type
+    `vector<8xi32>` (the form `qnt-int8-matmul-kernels` emits) by
+    `llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%a, %b)`, which is the
+    same function (exact products; the one overflow case wraps the same
+    way). LLVM would select this itself, but not once it has simplified an
+    operand that is a broadcast. Runs after bufferization (which rejects
+    ops with unknown memory effects, as `llvm.call_intrinsic` is), for an
+    AVX2 target only.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
   let summary = "Tile linalg ops on tensors and vectorize the tiles";
   let description = [{
