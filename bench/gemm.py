@@ -272,13 +272,16 @@ rounds, median per cell. oneDNN needs `scripts/install-bench-deps.sh`.
 
 {table}
 
-What this shows (issue 7's starting point): qnt's integer GEMM is the
-generic linalg tiling and vectorization of `qnt-tile-and-vectorize`, with
-no int8 dot-product instructions, no weight packing and no register
-blocking, so it runs far below oneDNN's int8 kernels and below its own
-fp32 code. The VNNI path of issue 7 cannot run on this AVX2-only VM (see
-docs/performance-fp32.md for the fp32 end-to-end comparison with
-onnxruntime).
+How qnt computes these (issue 7, in progress): an int8 matmul with
+constant weights goes through `qnt-int8-matmul-kernels` (weights packed at
+compile time into 8-column blocks of K pairs, activations widened to i16,
+4 x 24 register tiles of i32 accumulators) and `qnt-select-x86-intrinsics`
+(`vpmaddwd`), on targets with AVX2; fp32 matmuls (and int8 convolutions,
+which are not matmuls yet) go through the generic tiling and vectorization
+of `qnt-tile-and-vectorize`. AVX2 has no int8 dot product that is exact for
+all s8 x s8 inputs (`vpmaddubsw` saturates), so the kernel pays one i16
+widening of the activations; the VNNI form (`vpdpbusd`, K quads) cannot run
+on this AVX2-only VM.
 """
 
 
