@@ -36,53 +36,102 @@ int64_t divisorUpTo(int64_t n, int64_t limit) {
   return 1;
 }
 
-/// What a supported matmul looks like.
+/// What a supported matmul looks like: C = init + A B with A [M, K] (or
+/// [1, M, K]), B [K, N] constant (row-major in `weights`), C [M, N] (or
+/// [1, M, N]). A 1x1 convolution (stride and dilation 1) is the matmul of
+/// its input and output collapsed to [N H W, C].
 struct MatmulShape {
-  bool batched;
-  int64_t m, n, k;
+  bool batched = false;
+  bool conv1x1 = false;
+  bool zeroInit = false;
+  int64_t m = 0, n = 0, k = 0;
   Value lhs, init;
-  DenseIntElementsAttr weights;
+  SmallVector<int8_t> weights;
 };
 
-std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
-  bool batched = isa<linalg::BatchMatmulOp>(op);
-  if (!batched && !isa<linalg::MatmulOp>(op))
+/// The i8 values of a constant, row-major.
+std::optional<SmallVector<int8_t>> constantI8(Value v) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) ||
+      !attr.getElementType().isInteger(8))
     return std::nullopt;
-  if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation()))
-    if (mm.hasUserDefinedMaps() || mm.getCast() != linalg::TypeFn::cast_signed)
-      return std::nullopt;
-  if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation()))
-    if (bmm.hasUserDefinedMaps() ||
-        bmm.getCast() != linalg::TypeFn::cast_signed)
-      return std::nullopt;
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2)
+  SmallVector<int8_t> out;
+  for (const APInt &x : attr.getValues<APInt>())
+    out.push_back(int8_t(x.getSExtValue()));
+  return out;
+}
+
+bool isI8(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() && t.getElementType().isInteger(8);
+}
+
+std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
     return std::nullopt;
   Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
   Value init = op.getDpsInits()[0];
-  auto lt = dyn_cast<RankedTensorType>(lhs.getType());
-  auto rt = dyn_cast<RankedTensorType>(rhs.getType());
   auto ot = dyn_cast<RankedTensorType>(init.getType());
-  if (!lt || !rt || !ot || !lt.hasStaticShape() || !rt.hasStaticShape() ||
-      !ot.hasStaticShape() || !lt.getElementType().isInteger(8) ||
-      !rt.getElementType().isInteger(8) || !ot.getElementType().isInteger(32))
+  if (!isI8(lhs) || !isI8(rhs) || !ot || !ot.hasStaticShape() ||
+      !ot.getElementType().isInteger(32))
     return std::nullopt;
-  if (batched && (lt.getDimSize(0) != 1 || rt.getDimSize(0) != 1))
-    return std::nullopt;
-  DenseIntElementsAttr weights;
-  if (!matchPattern(rhs, m_Constant(&weights)))
-    return std::nullopt;
-  // The accumulator starts at zero (a fill of 0).
-  auto fill = init.getDefiningOp<linalg::FillOp>();
-  if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
-    return std::nullopt;
-  unsigned r = batched ? 1 : 0;
-  return MatmulShape{batched,
-                     lt.getDimSize(r),
-                     rt.getDimSize(r + 1),
-                     lt.getDimSize(r + 1),
-                     lhs,
-                     fill.getOutputs()[0],
-                     weights};
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  MatmulShape s;
+  if (auto conv = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op.getOperation())) {
+    auto ones = [](DenseIntElementsAttr a) {
+      return llvm::all_of(a.getValues<int64_t>(),
+                          [](int64_t v) { return v == 1; });
+    };
+    if (!ones(conv.getStrides()) || !ones(conv.getDilations()) ||
+        rt.getDimSize(1) != 1 || rt.getDimSize(2) != 1)
+      return std::nullopt;
+    auto filter = constantI8(rhs);
+    if (!filter)
+      return std::nullopt;
+    s.conv1x1 = true;
+    s.m = lt.getDimSize(0) * lt.getDimSize(1) * lt.getDimSize(2);
+    s.k = lt.getDimSize(3);
+    s.n = rt.getDimSize(0);
+    // Filter [F][1][1][C] -> B[c][f].
+    s.weights.assign(s.k * s.n, 0);
+    for (int64_t f = 0; f < s.n; ++f)
+      for (int64_t c = 0; c < s.k; ++c)
+        s.weights[c * s.n + f] = (*filter)[f * s.k + c];
+  } else {
+    s.batched = isa<linalg::BatchMatmulOp>(op);
+    if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
+      if (mm.hasUserDefinedMaps() ||
+          mm.getCast() != linalg::TypeFn::cast_signed)
+        return std::nullopt;
+    } else if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op.getOperation())) {
+      if (bmm.hasUserDefinedMaps() ||
+          bmm.getCast() != linalg::TypeFn::cast_signed ||
+          lt.getDimSize(0) != 1 || rt.getDimSize(0) != 1)
+        return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    auto weights = constantI8(rhs);
+    if (!weights)
+      return std::nullopt;
+    unsigned r = s.batched ? 1 : 0;
+    s.m = lt.getDimSize(r);
+    s.k = lt.getDimSize(r + 1);
+    s.n = rt.getDimSize(r + 1);
+    s.weights = std::move(*weights);
+  }
+  s.lhs = lhs;
+  s.init = init;
+  // A zero fill needs no reading: the accumulators start at zero and the
+  // fill's destination is written.
+  if (auto fill = init.getDefiningOp<linalg::FillOp>();
+      fill && matchPattern(fill.getInputs()[0], m_Zero())) {
+    s.zeroInit = true;
+    s.init = fill.getOutputs()[0];
+  }
+  return s;
 }
 
 struct QntInt8MatmulKernelsPass
@@ -141,24 +190,31 @@ struct QntInt8MatmulKernelsPass
 
     // Weights packed at compile time.
     SmallVector<int8_t> packed(nBlk * kPairs * 16, 0);
-    auto w = s.weights.getValues<APInt>();
     for (int64_t k = 0; k < s.k; ++k)
       for (int64_t n = 0; n < s.n; ++n)
         packed[((n / 8) * kPairs + k / 2) * 16 + (n % 8) * 2 + k % 2] =
-            int8_t(w[k * s.n + n].getSExtValue());
+            s.weights[k * s.n + n];
     auto packedType = RankedTensorType::get({nBlk, kPairs, 16}, i8);
     Value bp = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
 
+    // A 1x1 convolution: [N, H, W, C] -> [N H W, C], same for the result.
+    Value lhs = s.lhs, init = s.init;
+    SmallVector<ReassociationIndices> collapse = {{0, 1, 2}, {3}};
+    if (s.conv1x1) {
+      lhs = tensor::CollapseShapeOp::create(b, loc, lhs, collapse);
+      init = tensor::CollapseShapeOp::create(b, loc, init, collapse);
+    }
+
     // Activations widened to i16, K padded to an even length.
-    auto lhsType = cast<RankedTensorType>(s.lhs.getType());
+    auto lhsType = cast<RankedTensorType>(lhs.getType());
     SmallVector<int64_t> wideShape(lhsType.getShape());
     Value empty = tensor::EmptyOp::create(b, loc, wideShape, i16);
     unsigned rank = lhsType.getRank();
     AffineMap id = b.getMultiDimIdentityMap(rank);
     Value wide =
         linalg::GenericOp::create(
-            b, loc, TypeRange{empty.getType()}, ValueRange{s.lhs},
+            b, loc, TypeRange{empty.getType()}, ValueRange{lhs},
             ValueRange{empty}, ArrayRef<AffineMap>{id, id},
             SmallVector<utils::IteratorType>(rank,
                                              utils::IteratorType::parallel),
@@ -204,17 +260,30 @@ struct QntInt8MatmulKernelsPass
         b, loc, DenseElementsAttr::get(acc8, b.getI32IntegerAttr(0)));
     Value padI16 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0));
     Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
+    Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
 
     auto mLoop = scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, s.m), idx(b, mt), ValueRange{s.init},
+        b, loc, idx(b, 0), idx(b, s.m), idx(b, mt), ValueRange{init},
         [&](OpBuilder &b1, Location, Value m, ValueRange outer) {
           auto jLoop = scf::ForOp::create(
               b1, loc, idx(b1, 0), idx(b1, nBlk), idx(b1, nb),
               ValueRange{outer[0]},
               [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
-                SmallVector<Value> zeros(mt * nb, zeroAcc);
+                bool fullBlocks = s.n % 8 == 0;
+                // The accumulators start at the init's tile (zero for a
+                // zero fill).
+                SmallVector<Value> start(mt * nb, zeroAcc);
+                if (!s.zeroInit)
+                  for (int64_t i = 0; i < mt; ++i)
+                    for (int64_t c = 0; c < nb; ++c) {
+                      Value col = arith::MulIOp::create(
+                          b2, loc, add(b2, j, c), idx(b2, 8));
+                      start[i * nb + c] = vector::TransferReadOp::create(
+                          b2, loc, acc8, inner[0], at(b2, add(b2, m, i), col),
+                          zeroI32, ArrayRef<bool>{fullBlocks});
+                    }
                 auto kLoop = scf::ForOp::create(
-                    b2, loc, idx(b2, 0), idx(b2, kPairs), idx(b2, 1), zeros,
+                    b2, loc, idx(b2, 0), idx(b2, kPairs), idx(b2, 1), start,
                     [&](OpBuilder &b3, Location, Value p, ValueRange accs) {
                       Value k = arith::MulIOp::create(b3, loc, p, idx(b3, 2));
                       SmallVector<Value> rows, blocks, next;
@@ -246,7 +315,6 @@ struct QntInt8MatmulKernelsPass
                       scf::YieldOp::create(b3, loc, next);
                     });
                 Value out = inner[0];
-                bool fullBlocks = s.n % 8 == 0;
                 for (int64_t i = 0; i < mt; ++i)
                   for (int64_t c = 0; c < nb; ++c) {
                     Value col = arith::MulIOp::create(
@@ -261,7 +329,11 @@ struct QntInt8MatmulKernelsPass
               });
           scf::YieldOp::create(b1, loc, jLoop.getResult(0));
         });
-    op->getResult(0).replaceAllUsesWith(mLoop.getResult(0));
+    Value result = mLoop.getResult(0);
+    if (s.conv1x1)
+      result = tensor::ExpandShapeOp::create(b, loc, op->getResult(0).getType(),
+                                             result, collapse);
+    op->getResult(0).replaceAllUsesWith(result);
     op->erase();
   }
 };

@@ -41,8 +41,7 @@ func.func @batch_matmul(%a: tensor<1x2x3xi8>) -> tensor<1x2x10xi32> {
 
 // -----
 
-// Left alone: weights that are not constants, and an accumulator that does
-// not start at zero.
+// Left alone: weights that are not constants.
 // CHECK-LABEL: func @not_constant
 // CHECK: linalg.matmul
 func.func @not_constant(%a: tensor<2x3xi8>, %b: tensor<3x8xi8>) -> tensor<2x8xi32> {
@@ -53,10 +52,45 @@ func.func @not_constant(%a: tensor<2x3xi8>, %b: tensor<3x8xi8>) -> tensor<2x8xi3
   return %r : tensor<2x8xi32>
 }
 
+// -----
+
+// An accumulator that does not start at zero is read into the registers
+// first.
 // CHECK-LABEL: func @nonzero_init
-// CHECK: linalg.matmul
+// CHECK: scf.for
+// CHECK: %[[I:.*]] = vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x8xi32>, vector<8xi32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[I]]
 func.func @nonzero_init(%a: tensor<2x2xi8>, %acc: tensor<2x8xi32>) -> tensor<2x8xi32> {
   %b = arith.constant dense<1> : tensor<2x8xi8>
   %r = linalg.matmul ins(%a, %b : tensor<2x2xi8>, tensor<2x8xi8>) outs(%acc : tensor<2x8xi32>) -> tensor<2x8xi32>
   return %r : tensor<2x8xi32>
+}
+
+// -----
+
+// A 1x1 convolution is the matmul of [N H W, C] (collapsed) with the
+// filter transposed: B[c][f] = filter[f][0][0][c] = [[1, 4], [2, 5], [3, 6]]
+// -> block 0, pair 0: [1, 2, 4, 5, 0...], pair 1: [3, 0, 6, 0, 0...]; the
+// bias broadcast is the init.
+// CHECK-LABEL: func @conv1x1
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 2, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi8>
+// CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x2x2x3xi8> into tensor<4x3xi8>
+// CHECK: scf.for
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [1, 2, 2, 2] : tensor<4x2xi32> into tensor<1x2x2x2xi32>
+// CHECK-NOT: linalg.conv_2d
+func.func @conv1x1(%x: tensor<1x2x2x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32> {
+  %w = arith.constant dense<[[[[1, 2, 3]]], [[[4, 5, 6]]]]> : tensor<2x1x1x3xi8>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x2x3xi8>, tensor<2x1x1x3xi8>) outs(%bias : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
+  return %y : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// Strided (or larger) convolutions are not matmuls: left alone.
+// CHECK-LABEL: func @strided
+// CHECK: linalg.conv_2d_nhwc_fhwc
+func.func @strided(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x1x1x3xi8>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>) outs(%bias : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
+  return %y : tensor<1x2x2x2xi32>
 }

@@ -515,9 +515,10 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
   let summary = "Register-blocked int8 matmul kernels with constant weights "
                 "packed at compile time (AVX2 vpmaddwd)";
   let description = [{
-    Rewrites `linalg.batch_matmul` (batch 1) and `linalg.matmul` of `i8` x
-    `i8` -> `i32` whose right-hand side (the weights) is a constant and whose
-    init is a zero fill into a register-blocked kernel:
+    Rewrites `linalg.batch_matmul` (batch 1), `linalg.matmul` and 1x1
+    `linalg.conv_2d_nhwc_fhwc` (stride and dilation 1: a matmul of the input
+    and output collapsed to `[N H W, C]`) of `i8` x `i8` -> `i32` whose
+    weights are a constant into a register-blocked kernel:
 
     * the weights are packed at compile time into `[ceil(N/8), ceil(K/2),
       16] x i8`: block `j`, K pair `p` holds `B[2p][8j + c]`,
@@ -527,8 +528,9 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     * an `m-tile` x 8 `n-blocks` tile of `vector<8xi32>` accumulators: for
       each K pair, one broadcast of the row's `i16` pair per row, one
       16-lane `i16` weight vector per block, and a `vpmaddwd` (exact `i16`
-      products summed in pairs into `i32`) added to the accumulators; the
-      tile is written once (masked past N). The `vpmaddwd` is written as
+      products summed in pairs into `i32`) added to the accumulators, which
+      start at the init's tile (or at zero for a zero fill: then the init is
+      not read); the tile is written once (masked past N). The `vpmaddwd` is written as
       plain vector ops (even/odd `vector.shuffle`, `arith.extsi` to `i32`,
       two `arith.muli`, one `arith.addi`), which LLVM's x86 backend selects
       as one `vpmaddwd` with AVX2; other targets get correct, slower code.
