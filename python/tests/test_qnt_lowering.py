@@ -217,3 +217,31 @@ def test_unpack_native_and_intref(tmp_path, bits):
     model = compile_funcs(tmp_path, f"unpack{bits}", text)
     np.testing.assert_array_equal(call(model, "forward", packed), codes)
     np.testing.assert_array_equal(intref.load(text).run(packed)[0], codes)
+
+
+@pytest.mark.parametrize("m,n,k", [(1, 1, 1), (3, 5, 1), (6, 13, 7),
+                                   (1, 10, 128), (12, 33, 65), (4, 64, 256)])
+def test_int8_matmul_kernels_exact(tmp_path, m, n, k):
+    # qnt-int8-matmul-kernels (packed constant weights, vpmaddwd on AVX2)
+    # against numpy's exact integer product, extreme values included (a
+    # pair of (-128) x (-128) products), and the portable path alike.
+    rng = np.random.default_rng(m * 1000 + n * 10 + k)
+    a = rng.integers(-128, 128, (1, m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (1, k, n), dtype=np.int8)
+    a[0, 0, :] = -128
+    b[0, :, 0] = -128
+    text = f"""func.func @mm(%a: tensor<1x{m}x{k}xi8>) -> tensor<1x{m}x{n}xi32> {{
+  %b = "tosa.const"() <{{values = dense<"0x{b.tobytes().hex().upper()}"> : tensor<1x{k}x{n}xi8>}}> : () -> tensor<1x{k}x{n}xi8>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %c = tosa.matmul %a, %b, %z, %z : (tensor<1x{m}x{k}xi8>, tensor<1x{k}x{n}xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x{m}x{n}xi32>
+  return %c : tensor<1x{m}x{n}xi32>
+}}"""
+    want = a[0].astype(np.int64) @ b[0].astype(np.int64)
+    # (avx2 only where the host has it: the library runs here.)
+    for kernels in {compiler.host_int8_kernels(), "none"}:
+        so = compiler.compile_mlir(
+            text, tmp_path / f"mm_{kernels}.so",
+            pipeline=compiler.float_pipeline(int8_kernels=kernels))
+        got = call(runtime.CompiledModel(so), "mm", a)
+        np.testing.assert_array_equal(got[0].astype(np.int64), want,
+                                      err_msg=f"int8-kernels={kernels}")
