@@ -13,6 +13,7 @@ batch size, are fixed when the library is built.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -32,18 +33,23 @@ class CompileError(RuntimeError):
     pass
 
 
-def host_vector_width() -> int:
-    """f32 lanes of the host's widest vector registers: 16 with AVX-512F,
-    else 8 (AVX2). The libraries are built with ``-march=native``, so the
-    tile shapes follow the same machine."""
+def _host_flags() -> str:
+    """The host CPU's feature flags (/proc/cpuinfo), padded with spaces."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
                 if line.startswith("flags"):
-                    return 16 if " avx512f" in line else 8
+                    return " " + line.split(":", 1)[1].strip() + " "
     except OSError:
         pass
-    return 8
+    return ""
+
+
+def host_vector_width() -> int:
+    """f32 lanes of the host's widest vector registers: 16 with AVX-512F,
+    else 8 (AVX2). The libraries are built with ``-march=native``, so the
+    tile shapes follow the same machine."""
+    return 16 if " avx512f " in _host_flags() else 8
 
 
 def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
@@ -60,14 +66,10 @@ def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
     return flags
 
 
-def target_vector_width(target_cpu: str = None,
-                        target_triple: str = None) -> int:
-    """f32 lanes for the tiles of a target: asks clang which vector
-    extensions the target CPU has (16 with AVX-512F, 8 with AVX, else 4); the
-    host's when no target is given. Raises CompileError for a CPU or triple
-    clang does not know."""
-    if not target_cpu and not target_triple:
-        return host_vector_width()
+@functools.lru_cache(maxsize=None)
+def _target_macros(target_cpu: str = None, target_triple: str = None) -> str:
+    """clang's predefined macros for a target (one clang run per target).
+    Raises CompileError for a CPU or triple clang does not know."""
     p = subprocess.run([str(llvm_tool("clang")), *target_flags(
         target_cpu, target_triple)[1:], "-E", "-dM", "-x", "c", "-"],
         input="", capture_output=True, text=True)
@@ -76,7 +78,18 @@ def target_vector_width(target_cpu: str = None,
         raise CompileError(f"unknown target (cpu {target_cpu!r}, triple "
                            f"{target_triple!r}): "
                            f"{err[0] if err else 'clang failed'}")
-    macros = p.stdout
+    return p.stdout
+
+
+def target_vector_width(target_cpu: str = None,
+                        target_triple: str = None) -> int:
+    """f32 lanes for the tiles of a target: asks clang which vector
+    extensions the target CPU has (16 with AVX-512F, 8 with AVX, else 4); the
+    host's when no target is given. Raises CompileError for a CPU or triple
+    clang does not know."""
+    if not target_cpu and not target_triple:
+        return host_vector_width()
+    macros = _target_macros(target_cpu, target_triple)
     if "__AVX512F__" in macros:
         return 16
     if "__AVX__" in macros:
@@ -87,14 +100,7 @@ def target_vector_width(target_cpu: str = None,
 def host_int8_kernels() -> str:
     """The int8 kernel set (qnt-int8-matmul-kernels) for the host: avx2 if
     the CPU has AVX2, else none."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return "avx2" if " avx2" in line else "none"
-    except OSError:
-        pass
-    return "none"
+    return "avx2" if " avx2 " in _host_flags() else "none"
 
 
 def target_int8_kernels(target_cpu: str = None,
@@ -103,10 +109,8 @@ def target_int8_kernels(target_cpu: str = None,
     when no target is given."""
     if not target_cpu and not target_triple:
         return host_int8_kernels()
-    p = subprocess.run([str(llvm_tool("clang")), *target_flags(
-        target_cpu, target_triple)[1:], "-E", "-dM", "-x", "c", "-"],
-        input="", capture_output=True, text=True)
-    return "avx2" if p.returncode == 0 and "__AVX2__" in p.stdout else "none"
+    return "avx2" if "__AVX2__" in _target_macros(target_cpu,
+                                                  target_triple) else "none"
 
 
 def float_pipeline(vectorize: bool = True, vector_width: int = None,
