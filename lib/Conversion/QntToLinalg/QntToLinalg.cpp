@@ -364,7 +364,118 @@ struct LowerPow2Scale : OpRewritePattern<Pow2ScaleOp> {
   }
 };
 
-/// Integer-only requantization, mirroring FixedPoint.cpp step by step.
+/// The `tflite` requantization in i32 lanes, bit-identical to the i64 form
+/// below (FixedPoint.cpp) for every input the verifier accepts (total shifts
+/// in [-31, 31], multipliers in [0, 2^31 - 1]); vector units have no fast
+/// i64 multiply, min/max or arithmetic right shift. Per slice, everything
+/// that only depends on the shift is a compile-time parameter:
+///   a    = x - input_zp, saturated to i32 (one max/min with a constant)
+///   a   <<= left, saturated: a > INT32_MAX >> left -> INT32_MAX,
+///         a < INT32_MIN >> left -> INT32_MIN   (only if some left > 0)
+///   high = (a * m + 2^30) >> 31   (= gemmlowp's SaturatingRoundingDoubling-
+///          HighMul: its nudge-and-truncate is floor((a m + 2^30) / 2^31) for
+///          either sign; the only i64 step, and it fits in i32)
+///   r    = (high >> right) + ((high & mask) > half + (high < 0))
+///   y    = clamp(r, lo - z, hi - z) + z   (bounds saturated to i32, so the
+///          add cannot overflow)
+Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
+                          Type resultType, ArrayRef<int64_t> mult,
+                          ArrayRef<int64_t> shift, ArrayRef<int64_t> outputZp,
+                          ArrayRef<int64_t> lo, ArrayRef<int64_t> hi) {
+  Type i32 = b.getI32Type();
+  size_t channels = std::max({mult.size(), shift.size(), outputZp.size(),
+                              lo.size(), hi.size()});
+  auto at = [](ArrayRef<int64_t> v, size_t c) {
+    return v.size() == 1 ? v[0] : v[c];
+  };
+  SmallVector<int64_t> m, left, loL, hiL, right, mask, half, loZ, hiZ, zp;
+  for (size_t c = 0; c < channels; ++c) {
+    int64_t n = at(shift, c), z = at(outputZp, c);
+    int64_t l = std::max<int64_t>(-n, 0), r = std::max<int64_t>(n, 0);
+    m.push_back(at(mult, c));
+    left.push_back(l);
+    loL.push_back(INT32_MIN >> l);
+    hiL.push_back(INT32_MAX >> l);
+    right.push_back(r);
+    mask.push_back((int64_t(1) << r) - 1);
+    half.push_back(((int64_t(1) << r) - 1) >> 1);
+    zp.push_back(z);
+    loZ.push_back(std::clamp<int64_t>(at(lo, c) - z, INT32_MIN, INT32_MAX));
+    hiZ.push_back(std::clamp<int64_t>(at(hi, c) - z, INT32_MIN, INT32_MAX));
+  }
+  bool anyLeft = llvm::any_of(left, [](int64_t l) { return l > 0; });
+  bool noRight = llvm::all_of(right, [](int64_t r) { return r == 0; });
+  SmallVector<SmallVector<int64_t> *> all = {&m,     &right, &mask, &half,
+                                             &zp,    &loZ,   &hiZ};
+  if (anyLeft)
+    all.append({&left, &loL, &hiL});
+  SmallVector<Param> params;
+  for (SmallVector<int64_t> *v : all) {
+    if (llvm::all_equal(*v))
+      v->resize(1);
+    params.push_back(intParam(i32, *v));
+  }
+  int64_t inputZp = static_cast<int64_t>(op.getInputZp());
+  unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
+  return buildElementwise(
+      b, loc, op.getInput(), resultType,
+      std::optional<int64_t>(op.getAxis().value_or(0)), params,
+      [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
+        auto c = [&](int64_t v) { return constInt(b, loc, i32, v); };
+        Value a = x;
+        if (inWidth < 32)
+          a = arith::ExtSIOp::create(b, loc, i32, a);
+        if (inputZp != 0) {
+          // Saturating x - input_zp: only i32 inputs can leave the range.
+          if (inWidth == 32 && inputZp > 0)
+            a = arith::MaxSIOp::create(b, loc, a, c(INT32_MIN + inputZp));
+          else if (inWidth == 32)
+            a = arith::MinSIOp::create(b, loc, a, c(INT32_MAX + inputZp));
+          a = arith::SubIOp::create(b, loc, a, c(inputZp));
+        }
+        if (anyLeft) {
+          Value shifted = arith::ShLIOp::create(b, loc, a, p[7]);
+          Value over = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             a, p[9]);
+          Value under = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::slt, a, p[8]);
+          shifted = arith::SelectOp::create(b, loc, over, c(INT32_MAX),
+                                            shifted);
+          a = arith::SelectOp::create(b, loc, under, c(INT32_MIN), shifted);
+        }
+        // high = bits [31, 63) of a * m + 2^30: i32 x i32 -> i64 products
+        // (sign-extended operands: vpmuldq on x86), one add, one shift.
+        Type i64 = b.getI64Type();
+        Value prod = arith::MulIOp::create(
+            b, loc, arith::ExtSIOp::create(b, loc, i64, a),
+            arith::ExtSIOp::create(b, loc, i64, p[0]));
+        prod = arith::AddIOp::create(b, loc, prod,
+                                     constInt(b, loc, i64, 1ll << 30));
+        Value high = arith::TruncIOp::create(
+            b, loc, i32,
+            arith::ShRUIOp::create(b, loc, prod, constInt(b, loc, i64, 31)));
+        // RoundingDivideByPOT(high, right): nothing to do for right = 0.
+        Value r = high;
+        if (!noRight) {
+        Value remainder = arith::AndIOp::create(b, loc, high, p[2]);
+        Value threshold = arith::AddIOp::create(
+            b, loc, p[3], arith::ShRUIOp::create(b, loc, high, c(31)));
+        Value up = arith::ExtUIOp::create(
+            b, loc, i32,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, remainder,
+                                  threshold));
+        r = arith::AddIOp::create(
+            b, loc, arith::ShRSIOp::create(b, loc, high, p[1]), up);
+        }
+        r = arith::MaxSIOp::create(b, loc, r, p[5]);
+        r = arith::MinSIOp::create(b, loc, r, p[6]);
+        Value y = arith::AddIOp::create(b, loc, r, p[4]);
+        return toResult(b, loc, y, resultType);
+      });
+}
+
+/// Integer-only requantization, mirroring FixedPoint.cpp step by step
+/// (i64; the `tflite` mode uses the equivalent i32 form above).
 struct LowerRequantize : OpRewritePattern<RequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RequantizeOp op,
@@ -397,6 +508,12 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
     int64_t inputZp = static_cast<int64_t>(op.getInputZp());
     RoundingMode mode = op.getRounding();
     bool inputSigned = true; // accumulators and i8/i16 inputs are signed
+    if (mode == RoundingMode::tflite) {
+      rewriter.replaceOp(op, requantizeTfliteI32(rewriter, op.getLoc(), op,
+                                                 resultType, mult, shift,
+                                                 outputZp, lo, hi));
+      return success();
+    }
 
     Value result = buildElementwise(
         rewriter, op.getLoc(), op.getInput(), resultType,

@@ -37,12 +37,26 @@ func.func @dequantize_per_axis(%q: tensor<3x2xi8>) -> tensor<3x2xf32> {
 
 // Requantization is integer-only; WESS channel shifts add to the shift.
 // CHECK-LABEL: func @requantize
-// CHECK: arith.constant dense<[7, 10]> : tensor<2xi64>
+// The tflite rounding runs in i32 lanes except for the one i32 x i32 -> i64
+// product: high = (a * m + 2^30) >> 31, then the rounding right shift by the
+// per-channel total shift and its mask (2^n - 1) and half mask.
+// CHECK-DAG: %[[M:.*]] = arith.constant 1518500250 : i64
+// CHECK-DAG: %[[N:.*]] = arith.constant dense<[7, 10]> : tensor<2xi32>
+// CHECK-DAG: %[[MASK:.*]] = arith.constant dense<[127, 1023]> : tensor<2xi32>
+// CHECK-DAG: %[[HALF:.*]] = arith.constant dense<[63, 511]> : tensor<2xi32>
 // CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[N]], %[[MASK]], %[[HALF]] :
 // CHECK-NOT: arith.{{.*}}f
-// CHECK: arith.divsi
-// CHECK: arith.shrsi
-// CHECK: arith.trunci {{.*}} : i64 to i8
+// CHECK: %[[A:.*]] = arith.extsi %{{.*}} : i32 to i64
+// CHECK: %[[P:.*]] = arith.muli %[[A]], %[[M]] : i64
+// CHECK: %[[PN:.*]] = arith.addi %[[P]], %{{.*}} : i64
+// CHECK: %[[PH:.*]] = arith.shrui %[[PN]], %{{.*}} : i64
+// CHECK: %[[H:.*]] = arith.trunci %[[PH]] : i64 to i32
+// CHECK: arith.andi %[[H]]
+// CHECK: arith.shrsi %[[H]]
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: arith.trunci {{.*}} : i32 to i8
 func.func @requantize(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
   %0 = qnt.requantize %acc axis 1 multiplier [1518500250] shift [7] channel_shift [0, 3] clamp [0, 127] : tensor<1x2xi32> -> tensor<1x2xi8>
   return %0 : tensor<1x2xi8>
@@ -53,16 +67,21 @@ func.func @requantize(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
 // Per-slice zero points and bounds are per-channel parameters of the same
 // body: max with the lower, min with the upper bound.
 // CHECK-LABEL: func @requantize_channel_grid
-// CHECK-DAG: arith.constant dense<[-3, 5]> : tensor<2xi64>
-// CHECK-DAG: arith.constant dense<[-128, -100]> : tensor<2xi64>
-// CHECK-DAG: arith.constant dense<[127, 100]> : tensor<2xi64>
+// The bounds are applied before the zero point is added (lo - z, hi - z:
+// [-128 + 3, -100 - 5] and [127 + 3, 100 - 5]), so the add cannot overflow.
+// Shift 0: no rounding step.
+// CHECK-DAG: arith.constant dense<[-3, 5]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[-125, -105]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[130, 95]> : tensor<2xi32>
 // CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2xi32>, tensor<2xi64>, tensor<2xi64>, tensor<2xi64>)
-// CHECK: ^bb0(%{{.*}}: i32, %[[ZP:.*]]: i64, %[[LO:.*]]: i64, %[[HI:.*]]: i64, %{{.*}}: i8)
-// CHECK: %[[Y:.*]] = arith.addi %{{.*}}, %[[ZP]] : i64
-// CHECK: %[[L:.*]] = arith.maxsi %[[Y]], %[[LO]] : i64
-// CHECK: %[[H:.*]] = arith.minsi %[[L]], %[[HI]] : i64
-// CHECK: arith.trunci %[[H]] : i64 to i8
+// CHECK-SAME: ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>)
+// CHECK: ^bb0(%{{.*}}: i32, %[[ZP:.*]]: i32, %[[LO:.*]]: i32, %[[HI:.*]]: i32, %{{.*}}: i8)
+// CHECK: %[[H:.*]] = arith.trunci %{{.*}} : i64 to i32
+// CHECK-NOT: arith.shrsi
+// CHECK: %[[L:.*]] = arith.maxsi %[[H]], %[[LO]] : i32
+// CHECK: %[[U:.*]] = arith.minsi %[[L]], %[[HI]] : i32
+// CHECK: %[[Y:.*]] = arith.addi %[[U]], %[[ZP]] : i32
+// CHECK: arith.trunci %[[Y]] : i32 to i8
 func.func @requantize_channel_grid(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
   %0 = qnt.requantize %acc axis 1 multiplier [1073741824] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
   return %0 : tensor<1x2xi8>
