@@ -44,6 +44,13 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   pm.nest<func::FuncOp>().addPass(createQntPrepareConvolutions());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
+  // Int8 depthwise convolutions: channel-vectorized kernels, after fusion
+  // has merged the bias add into the requantization they absorb.
+  if (options.vectorize && options.int8Kernels != "none") {
+    QntInt8DepthwiseKernelsOptions dw;
+    dw.lanes = options.vectorWidth; // i32 lanes = f32 lanes
+    pm.nest<func::FuncOp>().addPass(createQntInt8DepthwiseKernels(dw));
+  }
 
   // Tiling and vectorization.
   {

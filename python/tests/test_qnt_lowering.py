@@ -245,3 +245,96 @@ def test_int8_matmul_kernels_exact(tmp_path, m, n, k):
         got = call(runtime.CompiledModel(so), "mm", a)
         np.testing.assert_array_equal(got[0].astype(np.int64), want,
                                       err_msg=f"int8-kernels={kernels}")
+
+
+@pytest.mark.parametrize("n,h,w,c,f", [(1, 3, 3, 5, 3), (2, 4, 4, 16, 20),
+                                       (1, 7, 7, 64, 128)])
+def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f):
+    # A 1x1 convolution with a bias and a per-channel requantization: on
+    # AVX2 the kernel starts from the bias vectors and requantizes its
+    # register tile (fused epilogue); it must equal the exact integer
+    # product + bias run through the Python gemmlowp reference, as the
+    # portable path must. Multipliers cover the extremes, shifts both signs.
+    rng = np.random.default_rng(n * 7 + h * 5 + c * 3 + f)
+    x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
+    wt = rng.integers(-128, 128, (f, 1, 1, c), dtype=np.int8)
+    x[0, 0, 0, :] = -128
+    wt[0, 0, 0, :] = -128
+    bias = rng.integers(-(1 << 20), 1 << 20, f, dtype=np.int64)
+    mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, f, endpoint=True)]
+    shifts = [int(v) for v in rng.integers(-2, 12, f)]
+    mults[0], shifts[0] = I32_MAX, -3
+    lo, hi, ozp = -128, 127, -5
+    t_in = f"tensor<{n}x{h}x{w}x{c}xi8>"
+    t_acc = f"tensor<{n}x{h}x{w}x{f}xi32>"
+    t_out = f"tensor<{n}x{h}x{w}x{f}xi8>"
+    text = f"""func.func @conv(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : tensor<{f}x1x1x{c}xi8>}}> : () -> tensor<{f}x1x1x{c}xi8>
+  %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{f}xi32>}}> : () -> tensor<{f}xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : ({t_in}, tensor<{f}x1x1x{c}xi8>, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp {ozp} clamp [{lo}, {hi}] : {t_acc} -> {t_out}
+  return %y : {t_out}
+}}"""
+    acc = (x.reshape(-1, c).astype(np.int64) @
+           wt.reshape(f, c).T.astype(np.int64) + bias)
+    assert np.all(np.abs(acc) < 2**31)
+    want = np.array([[ref_requantize(int(acc[i, j]), 0, mults[j], shifts[j],
+                                     ozp, lo, hi, "tflite")
+                      for j in range(f)] for i in range(acc.shape[0])],
+                    np.int64).reshape(n, h, w, f)
+    for kernels in {compiler.host_int8_kernels(), "none"}:
+        so = compiler.compile_mlir(
+            text, tmp_path / f"conv_{kernels}.so",
+            pipeline=compiler.float_pipeline(int8_kernels=kernels))
+        got = call(runtime.CompiledModel(so), "conv", x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=f"int8-kernels={kernels}")
+
+
+@pytest.mark.parametrize("n,h,w,c,k,stride,dil", [
+    (1, 5, 5, 8, 3, 1, 1), (2, 9, 11, 12, 3, 2, 1), (1, 7, 9, 42, 3, 1, 2),
+    (1, 10, 10, 5, 5, 1, 1), (3, 15, 15, 64, 3, 2, 1)])
+def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
+    # qnt-int8-depthwise-kernels (channel-vectorized, bias start, fused
+    # per-channel requantization) against numpy's exact depthwise product +
+    # bias through the Python gemmlowp reference; the portable path alike.
+    # Channel counts not a multiple of 8 (masked lanes), output widths not
+    # a multiple of the column tile, strides and dilations.
+    rng = np.random.default_rng(n * 11 + h * 7 + c * 3 + k + stride + dil)
+    x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
+    wt = rng.integers(-128, 128, (k, k, c, 1), dtype=np.int8)
+    x[0, :k, :k, 0] = -128
+    wt[:, :, 0, 0] = -128
+    bias = rng.integers(-(1 << 16), 1 << 16, c, dtype=np.int64)
+    mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, c, endpoint=True)]
+    shifts = [int(v) for v in rng.integers(-1, 10, c)]
+    oh = (h - dil * (k - 1) - 1) // stride + 1
+    ow = (w - dil * (k - 1) - 1) // stride + 1
+    t_in, t_w = f"tensor<{n}x{h}x{w}x{c}xi8>", f"tensor<{k}x{k}x{c}x1xi8>"
+    t_acc = f"tensor<{n}x{oh}x{ow}x{c}xi32>"
+    t_out = f"tensor<{n}x{oh}x{ow}x{c}xi8>"
+    text = f"""func.func @dw(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : {t_w}}}> : () -> {t_w}
+  %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{c}xi32>}}> : () -> tensor<{c}xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %acc = tosa.depthwise_conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: {dil}, {dil}>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, {t_w}, tensor<{c}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 3 clamp [-128, 127] : {t_acc} -> {t_out}
+  return %y : {t_out}
+}}"""
+    acc = np.zeros((n, oh, ow, c), np.int64) + bias
+    for i in range(k):
+        for j in range(k):
+            acc += (x[:, i * dil: i * dil + stride * (oh - 1) + 1: stride,
+                      j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
+                    .astype(np.int64) * wt[i, j, :, 0].astype(np.int64))
+    want = np.vectorize(lambda v, ch: ref_requantize(
+        int(v), 0, mults[ch], shifts[ch], 3, -128, 127, "tflite"))(
+        acc, np.arange(c)[None, None, None, :]).astype(np.int64)
+    for kernels in {compiler.host_int8_kernels(), "none"}:
+        so = compiler.compile_mlir(
+            text, tmp_path / f"dw_{kernels}.so",
+            pipeline=compiler.float_pipeline(int8_kernels=kernels))
+        got = call(runtime.CompiledModel(so), "dw", x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=f"int8-kernels={kernels}")

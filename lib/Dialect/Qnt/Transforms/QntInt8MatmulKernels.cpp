@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
@@ -28,14 +29,6 @@ using namespace mlir::qnt;
 
 namespace {
 
-/// The largest divisor of `n` that is at most `limit` (at least 1).
-int64_t divisorUpTo(int64_t n, int64_t limit) {
-  for (int64_t d = std::min(n, limit); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
-}
-
 /// What a supported matmul looks like: C = init + A B with A [M, K] (or
 /// [1, M, K]), B [K, N] constant (row-major in `weights`), C [M, N] (or
 /// [1, M, N]). A 1x1 convolution (stride and dilation 1) is the matmul of
@@ -46,6 +39,9 @@ struct MatmulShape {
   bool zeroInit = false;
   int64_t m = 0, n = 0, k = 0;
   Value lhs, init;
+  /// The init broadcasts this 1-D [N] tensor along the rows (a bias): the
+  /// accumulators start from its vectors, the init is not read.
+  Value bias;
   SmallVector<int8_t> weights;
 };
 
@@ -130,9 +126,13 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
       fill && matchPattern(fill.getInputs()[0], m_Zero())) {
     s.zeroInit = true;
     s.init = fill.getOutputs()[0];
+  } else if (Value bias = matchLastDimBroadcast(init)) {
+    s.bias = bias;
+    s.init = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
   }
   return s;
 }
+
 
 struct QntInt8MatmulKernelsPass
     : public qnt::impl::QntInt8MatmulKernelsBase<QntInt8MatmulKernelsPass> {
@@ -152,13 +152,17 @@ struct QntInt8MatmulKernelsPass
     }
     if (isa == "none")
       return;
-    SmallVector<std::pair<linalg::LinalgOp, MatmulShape>> work;
+    SmallVector<std::tuple<linalg::LinalgOp, MatmulShape,
+                           std::optional<KernelEpilogue>>>
+        work;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (auto shape = matchInt8Matmul(op))
-        work.emplace_back(op, *shape);
+        work.emplace_back(op, *shape,
+                          fuseEpilogue ? matchKernelEpilogue(op->getResult(0))
+                                       : std::nullopt);
     });
-    for (auto &[op, shape] : work)
-      rewrite(op, shape);
+    for (auto &[op, shape, epilogue] : work)
+      rewrite(op, shape, epilogue);
   }
 
   /// vpmaddwd as plain vector ops: the even and the odd i16 lanes of `a`
@@ -180,13 +184,16 @@ struct QntInt8MatmulKernelsPass
     return arith::AddIOp::create(b, loc, lo, hi);
   }
 
-  void rewrite(linalg::LinalgOp op, const MatmulShape &s) {
-    OpBuilder b(op);
+  void rewrite(linalg::LinalgOp op, const MatmulShape &s,
+               std::optional<KernelEpilogue> epilogue) {
+    // At the epilogue when there is one: its output and parameters may be
+    // defined after the matmul.
+    OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
     Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
     const int64_t kPairs = (s.k + 1) / 2, nBlk = (s.n + 7) / 8;
-    const int64_t mt = divisorUpTo(s.m, mTile);
-    const int64_t nb = divisorUpTo(nBlk, nBlocks);
+    const int64_t mt = largestDivisorUpTo(s.m, mTile);
+    const int64_t nb = largestDivisorUpTo(nBlk, nBlocks);
 
     // Weights packed at compile time.
     SmallVector<int8_t> packed(nBlk * kPairs * 16, 0);
@@ -199,12 +206,19 @@ struct QntInt8MatmulKernelsPass
         b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
 
     // A 1x1 convolution: [N, H, W, C] -> [N H W, C], same for the result.
+    // The loops carry the result: the i32 init, or with a fused epilogue
+    // its (narrow) output; a non-zero, non-bias init is read from `init`.
     Value lhs = s.lhs, init = s.init;
+    Value out = epilogue ? epilogue->op.getDpsInits()[0] : Value();
     SmallVector<ReassociationIndices> collapse = {{0, 1, 2}, {3}};
     if (s.conv1x1) {
       lhs = tensor::CollapseShapeOp::create(b, loc, lhs, collapse);
       init = tensor::CollapseShapeOp::create(b, loc, init, collapse);
+      if (epilogue)
+        out = tensor::CollapseShapeOp::create(b, loc, out, collapse);
     }
+    if (!out)
+      out = init;
 
     // Activations widened to i16, K padded to an even length.
     auto lhsType = cast<RankedTensorType>(lhs.getType());
@@ -263,7 +277,7 @@ struct QntInt8MatmulKernelsPass
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
 
     auto mLoop = scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, s.m), idx(b, mt), ValueRange{init},
+        b, loc, idx(b, 0), idx(b, s.m), idx(b, mt), ValueRange{out},
         [&](OpBuilder &b1, Location, Value m, ValueRange outer) {
           auto jLoop = scf::ForOp::create(
               b1, loc, idx(b1, 0), idx(b1, nBlk), idx(b1, nb),
@@ -272,16 +286,37 @@ struct QntInt8MatmulKernelsPass
                 bool fullBlocks = s.n % 8 == 0;
                 // The accumulators start at the init's tile (zero for a
                 // zero fill).
+                auto column = [&](OpBuilder &bb, int64_t c) -> Value {
+                  return arith::MulIOp::create(bb, loc, add(bb, j, c),
+                                               idx(bb, 8));
+                };
+                // Per-column vectors of a 1-D tensor (bias, epilogue
+                // parameters), zero past N.
+                auto columnVector = [&](OpBuilder &bb, Value t, int64_t c) {
+                  auto et = cast<RankedTensorType>(t.getType()).getElementType();
+                  Value pad = arith::ConstantOp::create(
+                      bb, loc, bb.getZeroAttr(et));
+                  return vector::TransferReadOp::create(
+                             bb, loc, VectorType::get({8}, et), t,
+                             ValueRange{column(bb, c)}, pad,
+                             ArrayRef<bool>{fullBlocks})
+                      .getResult();
+                };
                 SmallVector<Value> start(mt * nb, zeroAcc);
-                if (!s.zeroInit)
+                if (s.bias) {
+                  for (int64_t c = 0; c < nb; ++c) {
+                    Value v = columnVector(b2, s.bias, c);
+                    for (int64_t i = 0; i < mt; ++i)
+                      start[i * nb + c] = v;
+                  }
+                } else if (!s.zeroInit) {
                   for (int64_t i = 0; i < mt; ++i)
-                    for (int64_t c = 0; c < nb; ++c) {
-                      Value col = arith::MulIOp::create(
-                          b2, loc, add(b2, j, c), idx(b2, 8));
+                    for (int64_t c = 0; c < nb; ++c)
                       start[i * nb + c] = vector::TransferReadOp::create(
-                          b2, loc, acc8, inner[0], at(b2, add(b2, m, i), col),
-                          zeroI32, ArrayRef<bool>{fullBlocks});
-                    }
+                          b2, loc, acc8, epilogue ? init : inner[0],
+                          at(b2, add(b2, m, i), column(b2, c)), zeroI32,
+                          ArrayRef<bool>{fullBlocks});
+                }
                 auto kLoop = scf::ForOp::create(
                     b2, loc, idx(b2, 0), idx(b2, kPairs), idx(b2, 1), start,
                     [&](OpBuilder &b3, Location, Value p, ValueRange accs) {
@@ -314,27 +349,44 @@ struct QntInt8MatmulKernelsPass
                         }
                       scf::YieldOp::create(b3, loc, next);
                     });
-                Value out = inner[0];
-                for (int64_t i = 0; i < mt; ++i)
-                  for (int64_t c = 0; c < nb; ++c) {
-                    Value col = arith::MulIOp::create(
-                        b2, loc, add(b2, j, c), idx(b2, 8));
-                    out = vector::TransferWriteOp::create(
-                              b2, loc, kLoop.getResult(i * nb + c), out,
-                              at(b2, add(b2, m, i), col),
-                              ArrayRef<bool>{fullBlocks})
-                              .getResult();
+                Value tile = inner[0];
+                for (int64_t c = 0; c < nb; ++c) {
+                  // The epilogue's per-column parameters, once per block.
+                  SmallVector<Value> params;
+                  if (epilogue)
+                    for (OpOperand *in : epilogue->op.getDpsInputOperands())
+                      params.push_back(
+                          in->getOperandNumber() == epilogue->accInput
+                              ? Value()
+                              : columnVector(b2, in->get(), c));
+                  for (int64_t i = 0; i < mt; ++i) {
+                    Value v = kLoop.getResult(i * nb + c);
+                    if (epilogue)
+                      v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
+                    tile = vector::TransferWriteOp::create(
+                               b2, loc, v, tile,
+                               at(b2, add(b2, m, i), column(b2, c)),
+                               ArrayRef<bool>{fullBlocks})
+                               .getResult();
                   }
-                scf::YieldOp::create(b2, loc, out);
+                }
+                scf::YieldOp::create(b2, loc, tile);
               });
           scf::YieldOp::create(b1, loc, jLoop.getResult(0));
         });
     Value result = mLoop.getResult(0);
+    Value replaced = epilogue ? epilogue->op.getResult(0) : op->getResult(0);
     if (s.conv1x1)
-      result = tensor::ExpandShapeOp::create(b, loc, op->getResult(0).getType(),
+      result = tensor::ExpandShapeOp::create(b, loc, replaced.getType(),
                                              result, collapse);
-    op->getResult(0).replaceAllUsesWith(result);
+    replaced.replaceAllUsesWith(result);
+    if (epilogue)
+      epilogue->op->erase();
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
     op->erase();
+    // The bias broadcast, unless something else reads it.
+    if (s.bias && initDef && initDef->use_empty())
+      initDef->erase();
   }
 };
 } // namespace

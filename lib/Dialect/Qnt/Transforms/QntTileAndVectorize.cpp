@@ -1,6 +1,7 @@
 //===- QntTileAndVectorize.cpp - tile linalg ops and vectorize tiles ------===//
 
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -26,10 +27,7 @@ namespace {
 int64_t divisorTile(int64_t dim, int64_t target) {
   if (ShapedType::isDynamic(dim) || dim <= 0)
     return 0;
-  for (int64_t t = std::min(dim, target); t > 1; --t)
-    if (dim % t == 0)
-      return t;
-  return 1;
+  return largestDivisorUpTo(dim, target);
 }
 
 /// Reduction depth per matmul tile.

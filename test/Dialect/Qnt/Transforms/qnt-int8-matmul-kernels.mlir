@@ -1,5 +1,6 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=none}))" | FileCheck %s --check-prefix=NONE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=neon}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2 or none)
@@ -93,4 +94,90 @@ func.func @strided(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
   %w = arith.constant dense<1> : tensor<2x1x1x3xi8>
   %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>) outs(%bias : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
   return %y : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// tosa-to-linalg's bias init (a 1-D tensor broadcast along the rows) is not
+// read: the accumulators start from the bias vector of each 8-column block.
+// The element-wise consumer (here a per-column multiply, add of a scalar
+// constant and truncation) runs on the register tile before the store, so
+// no i32 result exists: per block, its per-column parameter is read once;
+// per accumulator, the body's ops on vector<8x...>, and an i8 store.
+// CHECK-LABEL: func @bias_and_epilogue
+// CHECK-NOT: tensor<4x8xi32>
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi32>
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant dense<[2, 2, 2, 2, 3, 3, 3, 3]> : tensor<8xi32>
+// CHECK-DAG: %[[OUT:.*]] = tensor.empty() : tensor<4x8xi8>
+// CHECK: scf.for %[[M:.*]] = {{.*}} iter_args(%{{.*}} = %[[OUT]]) -> (tensor<4x8xi8>)
+// CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8xi32>, vector<8xi32>
+// CHECK: %[[ACC:.*]]:4 = scf.for {{.*}} iter_args(%{{.*}} = %[[B]], %{{.*}} = %[[B]], %{{.*}} = %[[B]], %{{.*}} = %[[B]])
+// CHECK: %[[S:.*]] = vector.transfer_read %[[SCALE]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8xi32>, vector<8xi32>
+// CHECK: %[[P:.*]] = arith.muli %[[ACC]]#0, %[[S]] : vector<8xi32>
+// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<8xi32>
+// CHECK: %[[Q:.*]] = arith.addi %[[P]], %[[SEVEN]] : vector<8xi32>
+// CHECK: %[[R:.*]] = arith.trunci %[[Q]] : vector<8xi32> to vector<8xi8>
+// CHECK: vector.transfer_write %[[R]], %{{.*}}[%[[M]], %{{.*}}] {in_bounds = [true]} : vector<8xi8>, tensor<4x8xi8>
+// CHECK-NOT: tensor<4x8xi32>
+// CHECK-NOT: linalg.matmul
+// NOFUSE-LABEL: func @bias_and_epilogue
+// NOFUSE: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<4x8xi32>
+// NOFUSE: linalg.generic
+// NOFUSE-SAME: ins(%{{.*}}, %{{.*}} : tensor<4x8xi32>, tensor<8xi32>)
+#col = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bias_and_epilogue(%a: tensor<4x2xi8>) -> tensor<4x8xi8> {
+  %w = arith.constant dense<1> : tensor<2x8xi8>
+  %bias = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi32>
+  %scale = arith.constant dense<[2, 2, 2, 2, 3, 3, 3, 3]> : tensor<8xi32>
+  %c7 = arith.constant 7 : i32
+  %e = tensor.empty() : tensor<4x8xi32>
+  %init = linalg.generic {indexing_maps = [#col, #id], iterator_types = ["parallel", "parallel"]} ins(%bias : tensor<8xi32>) outs(%e : tensor<4x8xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    linalg.yield %in : i32
+  } -> tensor<4x8xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<4x2xi8>, tensor<2x8xi8>) outs(%init : tensor<4x8xi32>) -> tensor<4x8xi32>
+  %o = tensor.empty() : tensor<4x8xi8>
+  %q = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%r, %scale : tensor<4x8xi32>, tensor<8xi32>) outs(%o : tensor<4x8xi8>) {
+  ^bb0(%acc: i32, %s: i32, %out: i8):
+    %p = arith.muli %acc, %s : i32
+    %t = arith.addi %p, %c7 : i32
+    %y = arith.trunci %t : i32 to i8
+    linalg.yield %y : i8
+  } -> tensor<4x8xi8>
+  return %q : tensor<4x8xi8>
+}
+
+// -----
+
+// Not fused: the accumulators have a second user, or the consumer reads
+// them through a non-identity map, or has a non-constant second input.
+// CHECK-LABEL: func @epilogue_not_fused
+// CHECK-COUNT-3: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<8x8xi32>
+// CHECK-COUNT-3: linalg.generic
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#tr = affine_map<(d0, d1) -> (d1, d0)>
+func.func @epilogue_not_fused(%a: tensor<8x2xi8>, %v: tensor<8x8xi32>) -> (tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>) {
+  %w = arith.constant dense<1> : tensor<2x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<8x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<8x8xi32>) -> tensor<8x8xi32>
+  %r1 = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
+  %g1 = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%r1 : tensor<8x8xi32>) outs(%e : tensor<8x8xi32>) {
+  ^bb0(%x: i32, %o: i32):
+    %y = arith.addi %x, %x : i32
+    linalg.yield %y : i32
+  } -> tensor<8x8xi32>
+  %r2 = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
+  %g2 = linalg.generic {indexing_maps = [#tr, #id2], iterator_types = ["parallel", "parallel"]} ins(%r2 : tensor<8x8xi32>) outs(%e : tensor<8x8xi32>) {
+  ^bb0(%x: i32, %o: i32):
+    linalg.yield %x : i32
+  } -> tensor<8x8xi32>
+  %r3 = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
+  %g3 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%r3, %v : tensor<8x8xi32>, tensor<8x8xi32>) outs(%e : tensor<8x8xi32>) {
+  ^bb0(%x: i32, %z: i32, %o: i32):
+    %y = arith.addi %x, %z : i32
+    linalg.yield %y : i32
+  } -> tensor<8x8xi32>
+  return %r1, %g1, %g2, %g3 : tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>
 }

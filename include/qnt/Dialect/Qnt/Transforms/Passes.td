@@ -535,6 +535,15 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
       two `arith.muli`, one `arith.addi`), which LLVM's x86 backend selects
       as one `vpmaddwd` with AVX2; other targets get correct, slower code.
 
+    An init that broadcasts a 1-D tensor along the rows (the bias of
+    tosa-to-linalg) is not read: the accumulators start from the bias
+    vector of each block. With `fuse-epilogue` (default), an element-wise
+    consumer of the result (the lowered `qnt.requantize`: an all-parallel
+    `linalg.generic` reading the accumulators through the identity map,
+    other inputs 1-D per-column constants, a body of arith ops) is applied
+    to the register tile before the store, so the kernel writes the
+    narrow result and no `i32` tensor exists.
+
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
     portable path: qnt-tile-and-vectorize). Other matmuls are left alone.
@@ -547,6 +556,49 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"3",
            "8-column blocks per register tile (the largest divisor of "
            "ceil(N/8) up to this)">,
+    Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
+           "Apply the matmul's element-wise consumer (requantization) to "
+           "the register tile before it is stored">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
+def QntInt8DepthwiseKernels
+    : Pass<"qnt-int8-depthwise-kernels", "func::FuncOp"> {
+  let summary = "Channel-vectorized int8 depthwise convolution kernels with "
+                "a fused requantization";
+  let description = [{
+    Rewrites an `i8` x `i8` -> `i32` `linalg.depthwise_conv_2d_nhwc_hwc`
+    (static shapes, a constant `[KH, KW, C]` filter, any strides and
+    dilations) into loops over batch, output rows and blocks of `lanes`
+    channels, around a tile of `ow-tile` output columns (the remainder one
+    column at a time) held in `vector<lanes x i32>` accumulators. Per
+    filter tap (unrolled): one weight vector from the filter sign-extended
+    to `i32` at compile time, and per column one sign-extending load of
+    `lanes` input channels, a multiply and an add. Channels past C are
+    masked.
+
+    The accumulators start from zero (a zero fill), from the bias vector
+    (an init that broadcasts a 1-D tensor along the channels) or from the
+    init. With `fuse-epilogue` (default) an element-wise consumer of the
+    result (the lowered requantization, after elementwise fusion has merged
+    the bias add into it) runs on the accumulators before the narrow store,
+    as in qnt-int8-matmul-kernels. The result equals the convolution's
+    (exact products; `i32` additions wrap the same way in any order). Other
+    convolutions are left alone.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"8",
+           "Channels per vector (i32 lanes: 8 for AVX2, 16 for AVX-512)">,
+    Option<"owTile", "ow-tile", "int64_t", /*default=*/"4",
+           "Output columns per register tile">,
+    Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
+           "Apply the convolution's element-wise consumer (requantization) "
+           "to the accumulators before they are stored">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

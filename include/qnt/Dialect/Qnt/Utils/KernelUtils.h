@@ -1,0 +1,51 @@
+//===- KernelUtils.h - shared pieces of qnt's int8 kernels ------*- C++ -*-===//
+//
+// What qnt-int8-matmul-kernels and qnt-int8-depthwise-kernels share: tile
+// sizes that divide a dimension, a bias init to start accumulators from,
+// and the element-wise consumer (the requantization) applied to register
+// tiles before they are stored.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNT_DIALECT_QNT_UTILS_KERNELUTILS_H
+#define QNT_DIALECT_QNT_UTILS_KERNELUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::qnt {
+
+/// The largest divisor of `n` that is at most `limit` (at least 1).
+int64_t largestDivisorUpTo(int64_t n, int64_t limit);
+
+/// A 1-D tensor broadcast along every dimension but the last (the per
+/// output channel bias init of tosa-to-linalg): a linalg.generic yielding
+/// its one input, read through (d0, ..., dr-1) -> (dr-1). Returns that
+/// tensor, or null.
+Value matchLastDimBroadcast(Value init);
+
+/// An element-wise consumer to fuse into a kernel (its epilogue): the
+/// accumulators' only user, an all-parallel linalg.generic reading them
+/// through the identity map, every other input a 1-D per-channel (last
+/// dimension) constant, a body of element-wise arith ops only (no
+/// linalg.index, the output not read, outside values scalar constants).
+struct KernelEpilogue {
+  linalg::GenericOp op;
+  /// The operand number of the accumulators among the inputs.
+  unsigned accInput = 0;
+};
+
+std::optional<KernelEpilogue> matchKernelEpilogue(Value accumulators);
+
+/// The epilogue's body on one vector of accumulators `acc` (vector<L x i32>
+/// for L channels): block arguments become `acc` and `params` (the vectors
+/// of the other inputs at the same channels; the accInput slot is unused),
+/// each arith op its vector<L x ...> form, scalar constants splats. Returns
+/// the vector of the yielded value.
+Value applyKernelEpilogue(OpBuilder &b, Location loc,
+                          const KernelEpilogue &epilogue, Value acc,
+                          ArrayRef<Value> params);
+
+} // namespace mlir::qnt
+
+#endif // QNT_DIALECT_QNT_UTILS_KERNELUTILS_H

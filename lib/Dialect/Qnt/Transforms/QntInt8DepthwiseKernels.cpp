@@ -1,0 +1,253 @@
+//===- QntInt8DepthwiseKernels.cpp - channel-vectorized int8 depthwise ----===//
+//
+// An i8 x i8 -> i32 depthwise convolution (NHWC input, [KH, KW, C] constant
+// filter) becomes a kernel vectorized along channels: per output row, per
+// block of `lanes` channels, a tile of `ow-tile` output columns is held in
+// vector<lanes x i32> accumulators; per filter tap, one weight vector
+// (sign-extended to i32 at compile time) and per column one sign-extending
+// load of `lanes` input channels, a multiply and an add. The taps are
+// unrolled. The accumulators start from the bias (or zero, or the init),
+// and the element-wise consumer (the requantization) runs on them before
+// the narrow store, as in qnt-int8-matmul-kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Matchers.h"
+
+namespace mlir::qnt {
+#define GEN_PASS_DEF_QNTINT8DEPTHWISEKERNELS
+#include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+} // namespace mlir::qnt
+
+using namespace mlir;
+using namespace mlir::qnt;
+
+namespace {
+
+/// A supported depthwise convolution.
+struct DepthwiseShape {
+  int64_t n, oh, ow, c, kh, kw;
+  int64_t strideH, strideW, dilationH, dilationW;
+  Value input, init;
+  bool zeroInit = false;
+  Value bias;                   // 1-D [C] the init broadcasts, or null
+  SmallVector<int32_t> weights; // [KH][KW][C], sign-extended
+};
+
+std::optional<DepthwiseShape> matchDepthwise(linalg::DepthwiseConv2DNhwcHwcOp op) {
+  if (!op.hasPureTensorSemantics())
+    return std::nullopt;
+  Value input = op.getDpsInputs()[0], filter = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  auto it = dyn_cast<RankedTensorType>(input.getType());
+  auto ft = dyn_cast<RankedTensorType>(filter.getType());
+  auto ot = dyn_cast<RankedTensorType>(init.getType());
+  if (!it || !ft || !ot || !it.hasStaticShape() || !ot.hasStaticShape() ||
+      !it.getElementType().isInteger(8) || !ft.getElementType().isInteger(8) ||
+      !ot.getElementType().isInteger(32))
+    return std::nullopt;
+  DenseIntElementsAttr w;
+  if (!matchPattern(filter, m_Constant(&w)))
+    return std::nullopt;
+  DepthwiseShape s;
+  s.n = ot.getDimSize(0);
+  s.oh = ot.getDimSize(1);
+  s.ow = ot.getDimSize(2);
+  s.c = ot.getDimSize(3);
+  s.kh = ft.getDimSize(0);
+  s.kw = ft.getDimSize(1);
+  auto strides = op.getStrides().getValues<int64_t>();
+  auto dilations = op.getDilations().getValues<int64_t>();
+  s.strideH = strides[0];
+  s.strideW = strides[1];
+  s.dilationH = dilations[0];
+  s.dilationW = dilations[1];
+  for (const APInt &v : w.getValues<APInt>())
+    s.weights.push_back(int32_t(v.getSExtValue()));
+  s.input = input;
+  s.init = init;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>();
+      fill && matchPattern(fill.getInputs()[0], m_Zero())) {
+    s.zeroInit = true;
+    s.init = fill.getOutputs()[0];
+  } else if (Value bias = matchLastDimBroadcast(init)) {
+    s.bias = bias;
+    s.init = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
+  }
+  return s;
+}
+
+struct QntInt8DepthwiseKernelsPass
+    : public qnt::impl::QntInt8DepthwiseKernelsBase<
+          QntInt8DepthwiseKernelsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (lanes < 1 || owTile < 1) {
+      getOperation().emitError()
+          << "qnt-int8-depthwise-kernels: lanes and ow-tile must be positive";
+      return signalPassFailure();
+    }
+    SmallVector<std::tuple<linalg::DepthwiseConv2DNhwcHwcOp, DepthwiseShape,
+                           std::optional<KernelEpilogue>>>
+        work;
+    getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
+      if (auto shape = matchDepthwise(op))
+        work.emplace_back(op, *shape,
+                          fuseEpilogue ? matchKernelEpilogue(op.getResult(0))
+                                       : std::nullopt);
+    });
+    for (auto &[op, shape, epilogue] : work)
+      rewrite(op, shape, epilogue);
+  }
+
+  void rewrite(linalg::DepthwiseConv2DNhwcHwcOp op, const DepthwiseShape &s,
+               std::optional<KernelEpilogue> epilogue) {
+    OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
+    Location loc = op.getLoc();
+    Type i8 = b.getI8Type(), i32 = b.getI32Type();
+    const int64_t L = lanes;
+    const int64_t blocks = (s.c + L - 1) / L;
+    const bool full = s.c % L == 0;
+    auto accType = VectorType::get({L}, i32);
+    auto inType = VectorType::get({L}, i8);
+
+    // The filter, sign-extended at compile time: [KH][KW][C] i32.
+    auto wType = RankedTensorType::get({s.kh, s.kw, s.c}, i32);
+    Value weights = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(wType, ArrayRef<int32_t>(s.weights)));
+    Value out = epilogue ? epilogue->op.getDpsInits()[0] : s.init;
+
+    auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(bb, loc, v);
+    };
+    auto affine = [&](OpBuilder &bb, Value x, int64_t mul, int64_t add) {
+      Value v = x;
+      if (mul != 1)
+        v = arith::MulIOp::create(bb, loc, v, idx(bb, mul));
+      if (add != 0)
+        v = arith::AddIOp::create(bb, loc, v, idx(bb, add));
+      return v;
+    };
+    Value zeroAcc = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+    Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
+    Value padI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+    auto read = [&](OpBuilder &bb, VectorType type, Value t, ValueRange at,
+                    Value pad) {
+      return vector::TransferReadOp::create(bb, loc, type, t, at, pad,
+                                            ArrayRef<bool>{full})
+          .getResult();
+    };
+
+    // One loop over output columns [lo, hi) in steps of `tile`, carrying the
+    // output tensor.
+    auto columnLoop = [&](OpBuilder &b3, Value n, Value oh, Value c0,
+                          ArrayRef<Value> params, Value startBias, int64_t lo,
+                          int64_t hi, int64_t tile, Value tensor) -> Value {
+      if (lo >= hi)
+        return tensor;
+      auto loop = scf::ForOp::create(
+          b3, loc, idx(b3, lo), idx(b3, hi), idx(b3, tile),
+          ValueRange{tensor},
+          [&](OpBuilder &b4, Location, Value ow, ValueRange args) {
+            SmallVector<Value> acc(tile, zeroAcc);
+            for (int64_t t = 0; t < tile; ++t) {
+              if (startBias)
+                acc[t] = startBias;
+              else if (!s.zeroInit)
+                acc[t] = read(b4, accType, s.init,
+                              {n, oh, affine(b4, ow, 1, t), c0}, padI32);
+            }
+            Value row0 = affine(b4, oh, s.strideH, 0);
+            Value col0 = affine(b4, ow, s.strideW, 0);
+            for (int64_t kh = 0; kh < s.kh; ++kh) {
+              Value row = affine(b4, row0, 1, kh * s.dilationH);
+              for (int64_t kw = 0; kw < s.kw; ++kw) {
+                Value w = read(b4, accType, weights,
+                               {idx(b4, kh), idx(b4, kw), c0}, padI32);
+                for (int64_t t = 0; t < tile; ++t) {
+                  Value col = affine(b4, col0, 1,
+                                     t * s.strideW + kw * s.dilationW);
+                  Value x = arith::ExtSIOp::create(
+                      b4, loc, accType,
+                      read(b4, inType, s.input, {n, row, col, c0}, padI8));
+                  acc[t] = arith::AddIOp::create(
+                      b4, loc, acc[t], arith::MulIOp::create(b4, loc, x, w));
+                }
+              }
+            }
+            Value result = args[0];
+            for (int64_t t = 0; t < tile; ++t) {
+              Value v = acc[t];
+              if (epilogue)
+                v = applyKernelEpilogue(b4, loc, *epilogue, v, params);
+              result = vector::TransferWriteOp::create(
+                           b4, loc, v, result,
+                           ValueRange{n, oh, affine(b4, ow, 1, t), c0},
+                           ArrayRef<bool>{full})
+                           .getResult();
+            }
+            scf::YieldOp::create(b4, loc, result);
+          });
+      return loop.getResult(0);
+    };
+
+    int64_t tile = std::min<int64_t>(owTile, s.ow);
+    int64_t mainEnd = s.ow / tile * tile;
+    auto nLoop = scf::ForOp::create(
+        b, loc, idx(b, 0), idx(b, s.n), idx(b, 1), ValueRange{out},
+        [&](OpBuilder &b1, Location, Value n, ValueRange a1) {
+          auto hLoop = scf::ForOp::create(
+              b1, loc, idx(b1, 0), idx(b1, s.oh), idx(b1, 1),
+              ValueRange{a1[0]},
+              [&](OpBuilder &b2, Location, Value oh, ValueRange a2) {
+                auto cLoop = scf::ForOp::create(
+                    b2, loc, idx(b2, 0), idx(b2, blocks * L), idx(b2, L),
+                    ValueRange{a2[0]},
+                    [&](OpBuilder &b3, Location, Value c0, ValueRange a3) {
+                      // Per channel block: the bias and the epilogue's
+                      // parameters.
+                      Value bias;
+                      if (s.bias)
+                        bias = read(b3, accType, s.bias, {c0}, padI32);
+                      SmallVector<Value> params;
+                      if (epilogue)
+                        for (OpOperand *in :
+                             epilogue->op.getDpsInputOperands()) {
+                          if (in->getOperandNumber() == epilogue->accInput) {
+                            params.push_back(Value());
+                            continue;
+                          }
+                          Type et = getElementTypeOrSelf(in->get().getType());
+                          params.push_back(read(
+                              b3, VectorType::get({L}, et), in->get(), {c0},
+                              arith::ConstantOp::create(b3, loc,
+                                                        b3.getZeroAttr(et))));
+                        }
+                      Value t = columnLoop(b3, n, oh, c0, params, bias, 0,
+                                           mainEnd, tile, a3[0]);
+                      t = columnLoop(b3, n, oh, c0, params, bias, mainEnd,
+                                     s.ow, 1, t);
+                      scf::YieldOp::create(b3, loc, t);
+                    });
+                scf::YieldOp::create(b2, loc, cLoop.getResult(0));
+              });
+          scf::YieldOp::create(b1, loc, hLoop.getResult(0));
+        });
+
+    Value replaced = epilogue ? epilogue->op.getResult(0) : op.getResult(0);
+    replaced.replaceAllUsesWith(nLoop.getResult(0));
+    if (epilogue)
+      epilogue->op->erase();
+    Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    op->erase();
+    if (s.bias && initDef && initDef->use_empty())
+      initDef->erase();
+  }
+};
+} // namespace

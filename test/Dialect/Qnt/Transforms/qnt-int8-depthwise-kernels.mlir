@@ -1,0 +1,100 @@
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2}))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
+
+// A 2x2 filter over 8 channels, stride 2, OW = 3: loops over batch, rows
+// and one 8-channel block; a column loop of tiles of 2 (columns 0..1) and a
+// remainder loop of single columns (column 2). The filter is sign-extended
+// to i32 at compile time (-3 stays -3). The zero fill is not read: the
+// accumulators start at zero. Tap (0, 0) of column 0 reads input row 2 oh,
+// column 2 ow; its product is added to the accumulator; the tile is stored.
+// CHECK-LABEL: func @depthwise
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<-3> : tensor<2x2x8xi32>
+// CHECK: scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[OH:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[OW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
+// CHECK: %[[COL:.*]] = arith.muli %[[OW]], %{{.*}} : index
+// CHECK: %[[W00:.*]] = vector.transfer_read %[[W]][%{{.*}}, %{{.*}}, %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<2x2x8xi32>, vector<8xi32>
+// CHECK: %[[X:.*]] = vector.transfer_read %arg0[%[[N]], %[[ROW]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
+// CHECK: %[[XW:.*]] = arith.extsi %[[X]] : vector<8xi8> to vector<8xi32>
+// CHECK: %[[P:.*]] = arith.muli %[[XW]], %[[W00]] : vector<8xi32>
+// CHECK: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xi32>, tensor<1x2x3x8xi32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK-NOT: linalg.depthwise_conv_2d
+func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
+  %w = arith.constant dense<-3> : tensor<2x2x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x7x8xi8>, tensor<2x2x8xi8>) outs(%f : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  return %r : tensor<1x2x3x8xi32>
+}
+
+// -----
+
+// 12 channels: two 8-lane blocks, the second masked (no in_bounds). The
+// bias broadcast is not read: each block starts from its bias vector. The
+// element-wise consumer (bias-free here: a per-channel shift and a
+// truncation) runs on the accumulators; only i8 is stored.
+// CHECK-LABEL: func @bias_epilogue_masked
+// CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]> : tensor<12xi32>
+// CHECK-DAG: %[[SH:.*]] = arith.constant dense<[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]> : tensor<12xi32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %[[C16:.*]] step %{{.*}} iter_args
+// CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
+// CHECK: %[[S:.*]] = vector.transfer_read %[[SH]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
+// CHECK: scf.for
+// CHECK: %[[M:.*]] = arith.muli
+// CHECK: %[[A:.*]] = arith.addi %[[B]], %[[M]] : vector<8xi32>
+// CHECK: %[[Y:.*]] = arith.shrsi %{{.*}}, %[[S]] : vector<8xi32>
+// CHECK: %[[T:.*]] = arith.trunci %[[Y]] : vector<8xi32> to vector<8xi8>
+// CHECK: vector.transfer_write %[[T]], %{{.*}} : vector<8xi8>, tensor<1x1x2x12xi8>
+// CHECK-NOT: tensor<1x1x2x12xi32>
+// NOFUSE-LABEL: func @bias_epilogue_masked
+// NOFUSE: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x2x12xi32>
+// NOFUSE: linalg.generic
+#c = affine_map<(d0, d1, d2, d3) -> (d3)>
+#i = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @bias_epilogue_masked(%x: tensor<1x1x2x12xi8>) -> tensor<1x1x2x12xi8> {
+  %w = arith.constant dense<2> : tensor<1x1x12xi8>
+  %bias = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]> : tensor<12xi32>
+  %sh = arith.constant dense<[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]> : tensor<12xi32>
+  %e = tensor.empty() : tensor<1x1x2x12xi32>
+  %init = linalg.generic {indexing_maps = [#c, #i], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%bias : tensor<12xi32>) outs(%e : tensor<1x1x2x12xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    linalg.yield %in : i32
+  } -> tensor<1x1x2x12xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x2x12xi8>, tensor<1x1x12xi8>) outs(%init : tensor<1x1x2x12xi32>) -> tensor<1x1x2x12xi32>
+  %o = tensor.empty() : tensor<1x1x2x12xi8>
+  %q = linalg.generic {indexing_maps = [#i, #c, #i], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%r, %sh : tensor<1x1x2x12xi32>, tensor<12xi32>) outs(%o : tensor<1x1x2x12xi8>) {
+  ^bb0(%acc: i32, %s: i32, %out: i8):
+    %y = arith.shrsi %acc, %s : i32
+    %t = arith.trunci %y : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<1x1x2x12xi8>
+  return %q : tensor<1x1x2x12xi8>
+}
+
+// -----
+
+// Left alone: a filter that is not a constant, and f32.
+// CHECK-LABEL: func @left_alone
+// CHECK-COUNT-2: linalg.depthwise_conv_2d_nhwc_hwc
+func.func @left_alone(%x: tensor<1x3x3x8xi8>, %w: tensor<3x3x8xi8>, %y: tensor<1x3x3x8xf32>) -> (tensor<1x1x1x8xi32>, tensor<1x1x1x8xf32>) {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x1x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x1x8xi32>) -> tensor<1x1x1x8xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x3x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x1x1x8xi32>) -> tensor<1x1x1x8xi32>
+  %wf = arith.constant dense<1.0> : tensor<3x3x8xf32>
+  %z = arith.constant 0.0 : f32
+  %ef = tensor.empty() : tensor<1x1x1x8xf32>
+  %ff = linalg.fill ins(%z : f32) outs(%ef : tensor<1x1x1x8xf32>) -> tensor<1x1x1x8xf32>
+  %rf = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%y, %wf : tensor<1x3x3x8xf32>, tensor<3x3x8xf32>) outs(%ff : tensor<1x1x1x8xf32>) -> tensor<1x1x1x8xf32>
+  return %r, %rf : tensor<1x1x1x8xi32>, tensor<1x1x1x8xf32>
+}
