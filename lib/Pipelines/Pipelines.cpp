@@ -76,6 +76,14 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  // Threads: the kernels' marked loops become OpenMP work-sharing loops.
+  if (options.parallel) {
+    pm.nest<func::FuncOp>().addPass(createQntParallelizeKernels());
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // Inlines the memref.alloca_scope around each loop body (the kernels
+    // allocate nothing), which scf-to-cf could not lower.
+    pm.addPass(createCanonicalizerPass());
+  }
 
   // Leftover linalg ops to loops; vector transfers to 1-D; multi-dimensional
   // reductions to 1-D ones.
@@ -111,6 +119,8 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 

@@ -114,7 +114,7 @@ def target_int8_kernels(target_cpu: str = None,
 
 
 def float_pipeline(vectorize: bool = True, vector_width: int = None,
-                   int8_kernels: str = None) -> str:
+                   int8_kernels: str = None, parallel: bool = False) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
     It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
@@ -123,13 +123,16 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None,
     results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
     (a reference for debugging the vectorizer); ``vector_width`` defaults to
     the host's (see host_vector_width), ``int8_kernels`` (avx2 or none: the
-    int8 matmul kernels of qnt-int8-matmul-kernels) too."""
+    int8 kernels of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels)
+    too. ``parallel``: the kernels' outer loops run on OpenMP threads
+    (compile with ``compile_mlir(parallel=True)``, which links libomp)."""
     if not vectorize:
         return "builtin.module(qnt-float-to-llvm{vectorize=false})"
     width = vector_width or host_vector_width()
     kernels = int8_kernels or host_int8_kernels()
     return (f"builtin.module(qnt-float-to-llvm{{vector-width={width} "
-            f"int8-kernels={kernels}}})")
+            f"int8-kernels={kernels}"
+            f"{' parallel=true' if parallel else ''}}})")
 
 
 # ----------------------------------------------------------- signatures
@@ -374,6 +377,25 @@ def _strides(shape):
     return list(reversed(st))
 
 
+# Threads: a library compiled with parallel=True (-fopenmp) runs its
+# kernels' outer loops on OpenMP threads; the count is the OpenMP default
+# (OMP_NUM_THREADS, else one per core) until qnt_set_num_threads.
+_WRAPPER_THREADS = r"""
+#ifdef _OPENMP
+#include <omp.h>
+QNT_EXPORT int qnt_max_threads(void) { return omp_get_max_threads(); }
+QNT_EXPORT int qnt_set_num_threads(int n) {
+  if (n < 1) return -1;
+  omp_set_num_threads(n);
+  return 0;
+}
+#else
+QNT_EXPORT int qnt_max_threads(void) { return 1; }
+QNT_EXPORT int qnt_set_num_threads(int n) { return n == 1 ? 0 : -1; }
+#endif
+"""
+
+
 def generate_wrapper(sigs, default="forward") -> str:
     lines = [_WRAPPER_HEAD]
     for fi, sig in enumerate(sigs):
@@ -409,6 +431,7 @@ QNT_EXPORT int qnt_forward(void **inputs, void **outputs) {{
   return qnt_fn_{fwd}(inputs, outputs);
 }}
 """)
+    lines.append(_WRAPPER_THREADS)
     return "\n".join(lines)
 
 
@@ -499,19 +522,28 @@ def _run(cmd, what):
 
 def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
                  pipeline=None, opt_tool=None, cflags=None, target_cpu=None,
-                 target_triple=None) -> Path:
+                 target_triple=None, parallel: bool = False) -> Path:
     """Compile a tensor-level MLIR module to a shared library at out_path.
 
     ``target_cpu`` / ``target_triple``: generate code for that CPU (clang's
     ``-march``) or triple instead of the host; the tile width follows the
-    target's vector registers (``target_vector_width``). The library is
-    written atomically (temp file + rename)."""
+    target's vector registers (``target_vector_width``). ``parallel``: the
+    int8 kernels' outer loops run on OpenMP threads (the library links
+    LLVM's libomp; the thread count is set at run time, see
+    runtime.CompiledModel.set_num_threads). The library is written
+    atomically (temp file + rename)."""
     if (target_cpu or target_triple) and cflags is None:
         cflags = target_flags(target_cpu, target_triple)
         if pipeline is None:
             pipeline = float_pipeline(
                 vector_width=target_vector_width(target_cpu, target_triple),
-                int8_kernels=target_int8_kernels(target_cpu, target_triple))
+                int8_kernels=target_int8_kernels(target_cpu, target_triple),
+                parallel=parallel)
+    if pipeline is None:
+        pipeline = float_pipeline(parallel=parallel)
+    elif parallel and "parallel=true" not in pipeline:
+        raise CompileError("compile_mlir(parallel=True) needs a pipeline with "
+                           "qnt-float-to-llvm{parallel=true}")
     out_path = Path(out_path)
     sigs = sigs if sigs is not None else parse_signatures(mlir_text)
     keep = keep_temps if keep_temps is not None else bool(
@@ -525,7 +557,7 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         # Single-threaded: one model is one function, and a crash inside a
         # multi-threaded mlir-opt can deadlock instead of exiting.
         _run([opt, src, "--mlir-disable-threading",
-              f"--pass-pipeline={pipeline or float_pipeline()}",
+              f"--pass-pipeline={pipeline}",
               "-o", llvm_mlir], "mlir-opt (lowering)")
         text, weights_s = externalize_weights(llvm_mlir.read_text(), tmp)
         if weights_s is not None:
@@ -536,7 +568,11 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         wrapper = tmp / "wrapper.c"
         wrapper.write_text(generate_wrapper(sigs))
         so_tmp = tmp / "model.so"
-        flags = cflags or ["-O3", "-march=native"]
+        flags = list(cflags or ["-O3", "-march=native"])
+        if parallel or "parallel=true" in pipeline:
+            # LLVM 22's libomp (libomp-22-dev), found at run time by rpath.
+            flags += ["-fopenmp",
+                      f"-Wl,-rpath,{llvm_tool('clang').resolve().parent.parent / 'lib'}"]
         _run([llvm_tool("clang"), *flags, "-shared", "-fPIC",
               "-Wno-override-module", ll, wrapper,
               *([weights_s] if weights_s else []), "-o", so_tmp, "-lm"],
@@ -619,6 +655,7 @@ def cached_compile(mlir_text: str, sigs=None, **kw) -> Path:
     h.update(mlir_text.encode())
     h.update((kw.get("pipeline") or float_pipeline()).encode())
     h.update(str(kw.get("cflags")).encode())
+    h.update(str(kw.get("parallel")).encode())
     h.update(str(llvm_tool("clang")).encode())
     path = _cache_dir() / f"{h.hexdigest()[:24]}.so"
     if not path.exists():

@@ -169,6 +169,21 @@ class CompiledModel:
         return self._by_name[name]
 
     @property
+    def max_threads(self) -> int:
+        """Threads the next call may use (1 for a sequential library)."""
+        f = getattr(self._lib, "qnt_max_threads", None)
+        return int(f()) if f is not None else 1
+
+    def set_num_threads(self, n: int) -> None:
+        """Threads for the kernels of a library compiled with
+        ``parallel=True`` (OpenMP); a sequential library accepts only 1."""
+        f = getattr(self._lib, "qnt_set_num_threads", None)
+        if f is None or f(int(n)) != 0:
+            raise RuntimeError_(
+                f"{self.path}: cannot use {n} threads (the library was "
+                f"compiled without parallel=True, or n < 1)")
+
+    @property
     def forward(self) -> Function:
         return self._by_name.get("forward", self.functions[0])
 

@@ -338,3 +338,48 @@ def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
         got = call(runtime.CompiledModel(so), "dw", x)
         np.testing.assert_array_equal(got.astype(np.int64), want,
                                       err_msg=f"int8-kernels={kernels}")
+
+
+def test_parallel_library_threads_bit_exact(tmp_path):
+    # compile_mlir(parallel=True): the int8 kernels' row loops and the float
+    # path's outer tile loops run on OpenMP threads. An int8 depthwise + 1x1
+    # block and a float 3x3 convolution give the same bits at 1 and 2
+    # threads as the sequential library; a sequential library refuses 2.
+    rng = np.random.default_rng(5)
+    x = rng.integers(-128, 128, (2, 10, 10, 16), dtype=np.int8)
+    wd = rng.integers(-128, 128, (3, 3, 16, 1), dtype=np.int8)
+    wp = rng.integers(-128, 128, (24, 1, 1, 16), dtype=np.int8)
+    xf = rng.standard_normal((2, 10, 10, 8)).astype(np.float32)
+    wf = rng.standard_normal((16, 3, 3, 8)).astype(np.float32)
+    hexd, hexp = wd.tobytes().hex().upper(), wp.tobytes().hex().upper()
+    text = f"""func.func @block(%x: tensor<2x10x10x16xi8>) -> tensor<2x8x8x24xi8> {{
+  %wd = "tosa.const"() <{{values = dense<"0x{hexd}"> : tensor<3x3x16x1xi8>}}> : () -> tensor<3x3x16x1xi8>
+  %wp = "tosa.const"() <{{values = dense<"0x{hexp}"> : tensor<24x1x1x16xi8>}}> : () -> tensor<24x1x1x16xi8>
+  %bd = "tosa.const"() <{{values = dense<100> : tensor<16xi32>}}> : () -> tensor<16xi32>
+  %bp = "tosa.const"() <{{values = dense<-7> : tensor<24xi32>}}> : () -> tensor<24xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %a = tosa.depthwise_conv2d %x, %wd, %bd, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : (tensor<2x10x10x16xi8>, tensor<3x3x16x1xi8>, tensor<16xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<2x8x8x16xi32>
+  %q = qnt.requantize %a multiplier [1518500250] shift [8] output_zp -3 clamp [-128, 127] : tensor<2x8x8x16xi32> -> tensor<2x8x8x16xi8>
+  %c = tosa.conv2d %q, %wp, %bp, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : (tensor<2x8x8x16xi8>, tensor<24x1x1x16xi8>, tensor<24xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<2x8x8x24xi32>
+  %y = qnt.requantize %c multiplier [1300000000] shift [12] output_zp 5 clamp [-128, 127] : tensor<2x8x8x24xi32> -> tensor<2x8x8x24xi8>
+  return %y : tensor<2x8x8x24xi8>
+}}
+func.func @fconv(%x: tensor<2x10x10x8xf32>) -> tensor<2x8x8x16xf32> {{
+  %w = "tosa.const"() <{{values = dense<{wf.tolist()}> : tensor<16x3x3x8xf32>}}> : () -> tensor<16x3x3x8xf32>
+  %b = "tosa.const"() <{{values = dense<0.5> : tensor<16xf32>}}> : () -> tensor<16xf32>
+  %z = "tosa.const"() <{{values = dense<0.0> : tensor<1xf32>}}> : () -> tensor<1xf32>
+  %c = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : (tensor<2x10x10x8xf32>, tensor<16x3x3x8xf32>, tensor<16xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x8x8x16xf32>
+  return %c : tensor<2x8x8x16xf32>
+}}"""
+    seq = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "seq.so"))
+    par = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "par.so",
+                                                      parallel=True))
+    assert seq.max_threads == 1
+    with pytest.raises(runtime.RuntimeError_, match="cannot use 2 threads"):
+        seq.set_num_threads(2)
+    want_i8, want_f32 = call(seq, "block", x), call(seq, "fconv", xf)
+    for n in (1, 2):
+        par.set_num_threads(n)
+        assert par.max_threads == n
+        np.testing.assert_array_equal(call(par, "block", x), want_i8)
+        np.testing.assert_array_equal(call(par, "fconv", xf), want_f32)

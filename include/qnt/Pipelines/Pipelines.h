@@ -29,6 +29,12 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
                      "(qnt-int8-matmul-kernels): avx2 (vpmaddwd; the target "
                      "must have AVX2) or none (portable tiling)"),
       llvm::cl::init("none")};
+  PassOptions::Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the int8 kernels' outer loops on OpenMP threads "
+                     "(qnt-parallelize-kernels, convert-scf-to-openmp; the "
+                     "library then needs libomp)"),
+      llvm::cl::init(false)};
 };
 
 /// Float TOSA / linalg-on-tensors -> LLVM dialect: TOSA to linalg,

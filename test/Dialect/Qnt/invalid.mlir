@@ -780,3 +780,11 @@ func.func @case92(%x: tensor<2xf32>) {
   %0 = arith.addf %x, %x {qnt.precision = {clip_method = "manual"}} : tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @parallel_mark_not_on_a_loop(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'qnt.parallel' must be a unit attribute on scf.for}}
+  %0 = arith.addf %x, %x {qnt.parallel} : tensor<2x3xf32>
+  return
+}

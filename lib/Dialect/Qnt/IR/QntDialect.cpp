@@ -140,6 +140,12 @@ LogicalResult QntDialect::verifyOperationAttribute(Operation *op,
     return params.verifyForType(
         [&]() { return op->emitOpError(); }, type, "the result");
   }
+  if (attr.getName() == getParallelAttrName()) {
+    if (!isa<UnitAttr>(attr.getValue()) || op->getName().getStringRef() != "scf.for")
+      return op->emitOpError() << "'" << getParallelAttrName()
+                               << "' must be a unit attribute on scf.for";
+    return success();
+  }
   if (attr.getName() != getStatsAttrName())
     return op->emitError() << "unknown qnt discardable attribute '"
                            << attr.getName().getValue() << "'";

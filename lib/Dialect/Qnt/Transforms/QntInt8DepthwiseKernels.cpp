@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
@@ -199,49 +200,47 @@ struct QntInt8DepthwiseKernelsPass
 
     int64_t tile = std::min<int64_t>(owTile, s.ow);
     int64_t mainEnd = s.ow / tile * tile;
-    auto nLoop = scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, s.n), idx(b, 1), ValueRange{out},
-        [&](OpBuilder &b1, Location, Value n, ValueRange a1) {
-          auto hLoop = scf::ForOp::create(
-              b1, loc, idx(b1, 0), idx(b1, s.oh), idx(b1, 1),
-              ValueRange{a1[0]},
-              [&](OpBuilder &b2, Location, Value oh, ValueRange a2) {
-                auto cLoop = scf::ForOp::create(
-                    b2, loc, idx(b2, 0), idx(b2, blocks * L), idx(b2, L),
-                    ValueRange{a2[0]},
-                    [&](OpBuilder &b3, Location, Value c0, ValueRange a3) {
-                      // Per channel block: the bias and the epilogue's
-                      // parameters.
-                      Value bias;
-                      if (s.bias)
-                        bias = read(b3, accType, s.bias, {c0}, padI32);
-                      SmallVector<Value> params;
-                      if (epilogue)
-                        for (OpOperand *in :
-                             epilogue->op.getDpsInputOperands()) {
-                          if (in->getOperandNumber() == epilogue->accInput) {
-                            params.push_back(Value());
-                            continue;
-                          }
-                          Type et = getElementTypeOrSelf(in->get().getType());
-                          params.push_back(read(
-                              b3, VectorType::get({L}, et), in->get(), {c0},
-                              arith::ConstantOp::create(b3, loc,
-                                                        b3.getZeroAttr(et))));
-                        }
-                      Value t = columnLoop(b3, n, oh, c0, params, bias, 0,
-                                           mainEnd, tile, a3[0]);
-                      t = columnLoop(b3, n, oh, c0, params, bias, mainEnd,
-                                     s.ow, 1, t);
-                      scf::YieldOp::create(b3, loc, t);
-                    });
-                scf::YieldOp::create(b2, loc, cLoop.getResult(0));
+    // One loop over (batch, output row) pairs: the unit of work of
+    // qnt-parallelize-kernels.
+    auto rowLoop = scf::ForOp::create(
+        b, loc, idx(b, 0), idx(b, s.n * s.oh), idx(b, 1), ValueRange{out},
+        [&](OpBuilder &b2, Location, Value r, ValueRange a2) {
+          Value n = arith::DivUIOp::create(b2, loc, r, idx(b2, s.oh));
+          Value oh = arith::RemUIOp::create(b2, loc, r, idx(b2, s.oh));
+          auto cLoop = scf::ForOp::create(
+              b2, loc, idx(b2, 0), idx(b2, blocks * L), idx(b2, L),
+              ValueRange{a2[0]},
+              [&](OpBuilder &b3, Location, Value c0, ValueRange a3) {
+                // Per channel block: the bias and the epilogue's
+                // parameters.
+                Value bias;
+                if (s.bias)
+                  bias = read(b3, accType, s.bias, {c0}, padI32);
+                SmallVector<Value> params;
+                if (epilogue)
+                  for (OpOperand *in : epilogue->op.getDpsInputOperands()) {
+                    if (in->getOperandNumber() == epilogue->accInput) {
+                      params.push_back(Value());
+                      continue;
+                    }
+                    Type et = getElementTypeOrSelf(in->get().getType());
+                    params.push_back(
+                        read(b3, VectorType::get({L}, et), in->get(), {c0},
+                             arith::ConstantOp::create(b3, loc,
+                                                       b3.getZeroAttr(et))));
+                  }
+                Value t = columnLoop(b3, n, oh, c0, params, bias, 0, mainEnd,
+                                     tile, a3[0]);
+                t = columnLoop(b3, n, oh, c0, params, bias, mainEnd, s.ow, 1,
+                               t);
+                scf::YieldOp::create(b3, loc, t);
               });
-          scf::YieldOp::create(b1, loc, hLoop.getResult(0));
+          scf::YieldOp::create(b2, loc, cLoop.getResult(0));
         });
+    rowLoop->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
 
     Value replaced = epilogue ? epilogue->op.getResult(0) : op.getResult(0);
-    replaced.replaceAllUsesWith(nLoop.getResult(0));
+    replaced.replaceAllUsesWith(rowLoop.getResult(0));
     if (epilogue)
       epilogue->op->erase();
     Operation *initDef = op.getDpsInits()[0].getDefiningOp();

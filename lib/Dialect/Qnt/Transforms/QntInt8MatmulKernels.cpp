@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
@@ -374,6 +375,8 @@ struct QntInt8MatmulKernelsPass
               });
           scf::YieldOp::create(b1, loc, jLoop.getResult(0));
         });
+    // Row tiles are independent: qnt-parallelize-kernels may share them out.
+    mLoop->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
     Value result = mLoop.getResult(0);
     Value replaced = epilogue ? epilogue->op.getResult(0) : op->getResult(0);
     if (s.conv1x1)

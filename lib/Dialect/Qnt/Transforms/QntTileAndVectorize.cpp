@@ -1,5 +1,6 @@
 //===- QntTileAndVectorize.cpp - tile linalg ops and vectorize tiles ------===//
 
+#include "qnt/Dialect/Qnt/IR/QntDialect.h"
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
@@ -136,6 +137,33 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
   }
 }
 
+/// Marks the outermost tile loop that runs over a parallel dimension with
+/// more than one tile as `qnt.parallel`: its iterations write disjoint
+/// tiles of the result (qnt-parallelize-kernels may share them out).
+/// `loops` are the tile loops of the dimensions with a non-zero size, in
+/// order.
+void markParallelTileLoop(linalg::LinalgOp op, ArrayRef<int64_t> sizes,
+                          ArrayRef<LoopLikeOpInterface> loops) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  unsigned next = 0;
+  for (auto [dim, size] : llvm::enumerate(sizes)) {
+    if (size == 0)
+      continue;
+    if (next >= loops.size())
+      return;
+    Operation *loop = loops[next++];
+    if (iterators[dim] != utils::IteratorType::parallel)
+      return; // a reduction loop outside: nothing inside is independent
+    if (bounds[dim] / size < 2)
+      continue;
+    if (isa<scf::ForOp>(loop))
+      loop->setAttr(QntDialect::getParallelAttrName(),
+                    UnitAttr::get(op.getContext()));
+    return;
+  }
+}
+
 struct QntTileAndVectorizePass
     : public qnt::impl::QntTileAndVectorizeBase<QntTileAndVectorizePass> {
   using Base::Base;
@@ -169,6 +197,7 @@ struct QntTileAndVectorizePass
           rewriter, cast<TilingInterface>(op.getOperation()), options);
       if (failed(tiled))
         continue; // stays untiled; lowers to loops later
+      markParallelTileLoop(op, sizes, tiled->loops);
       rewriter.replaceOp(op, tiled->replacements);
     }
 

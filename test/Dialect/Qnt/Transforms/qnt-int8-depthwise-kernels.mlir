@@ -4,16 +4,17 @@
 
 // BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
 
-// A 2x2 filter over 8 channels, stride 2, OW = 3: loops over batch, rows
-// and one 8-channel block; a column loop of tiles of 2 (columns 0..1) and a
+// A 2x2 filter over 8 channels, stride 2, OW = 3: one loop over (batch,
+// row) pairs, marked qnt.parallel, and one over 8-channel blocks; a column loop of tiles of 2 (columns 0..1) and a
 // remainder loop of single columns (column 2). The filter is sign-extended
 // to i32 at compile time (-3 stays -3). The zero fill is not read: the
 // accumulators start at zero. Tap (0, 0) of column 0 reads input row 2 oh,
 // column 2 ow; its product is added to the accumulator; the tile is stored.
 // CHECK-LABEL: func @depthwise
 // CHECK-DAG: %[[W:.*]] = arith.constant dense<-3> : tensor<2x2x8xi32>
-// CHECK: scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: scf.for %[[OH:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: %[[N:.*]] = arith.divui %[[R]], %{{.*}} : index
+// CHECK: %[[OH:.*]] = arith.remui %[[R]], %{{.*}} : index
 // CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: scf.for %[[OW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
@@ -25,6 +26,7 @@
 // CHECK: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xi32>, tensor<1x2x3x8xi32>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: } {qnt.parallel}
 // CHECK-NOT: linalg.depthwise_conv_2d
 func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
   %w = arith.constant dense<-3> : tensor<2x2x8xi8>
@@ -45,8 +47,7 @@ func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
 // CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]> : tensor<12xi32>
 // CHECK-DAG: %[[SH:.*]] = arith.constant dense<[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]> : tensor<12xi32>
 // CHECK: scf.for
-// CHECK: scf.for
-// CHECK: scf.for %[[C:.*]] = %{{.*}} to %[[C16:.*]] step %{{.*}} iter_args
+// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
 // CHECK: %[[S:.*]] = vector.transfer_read %[[SH]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
 // CHECK: scf.for

@@ -74,3 +74,25 @@ func.func @compare(%a: tensor<4x32xf32>, %b: tensor<4x32xf32>) -> tensor<4x32xi1
   } -> tensor<4x32xi1>
   return %0 : tensor<4x32xi1>
 }
+
+// -----
+
+// The outermost tile loop over a parallel dimension with more than one tile
+// is marked qnt.parallel (its iterations write disjoint tiles): here the
+// loop over M (two tiles of 8). A single-tile dimension is skipped, and a
+// tiled reduction outside everything else (K alone) is not marked.
+// CHECK-LABEL: func @parallel_marks
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.contract
+// CHECK: } {qnt.parallel}
+// CHECK: scf.for
+// CHECK: vector.contract
+// CHECK-NOT: qnt.parallel
+// CHECK: return
+func.func @parallel_marks(%a: tensor<16x128xf32>, %b: tensor<128x32xf32>, %c: tensor<16x32xf32>, %a2: tensor<8x128xf32>, %b2: tensor<128x16xf32>, %c2: tensor<8x16xf32>) -> (tensor<16x32xf32>, tensor<8x16xf32>) {
+  %0 = linalg.matmul ins(%a, %b : tensor<16x128xf32>, tensor<128x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %1 = linalg.matmul ins(%a2, %b2 : tensor<8x128xf32>, tensor<128x16xf32>) outs(%c2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %0, %1 : tensor<16x32xf32>, tensor<8x16xf32>
+}

@@ -62,6 +62,13 @@ def Qnt_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getPrecisionAttrName() {
       return ::llvm::StringLiteral("qnt.precision");
     }
+    /// Name of the unit attribute qnt's kernels put on an `scf.for` whose
+    /// iterations write disjoint parts of their results (after
+    /// bufferization: of their buffers) and read nothing another iteration
+    /// writes; qnt-parallelize-kernels runs such loops on threads.
+    static constexpr ::llvm::StringLiteral getParallelAttrName() {
+      return ::llvm::StringLiteral("qnt.parallel");
+    }
     /// Whether `name` is a method qnt-insert-clips can choose ranges with:
     /// a `ClipMethod` other than `manual`, or `auto`.
     static bool isClipMethodName(::llvm::StringRef name);

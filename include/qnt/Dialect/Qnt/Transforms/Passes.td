@@ -564,7 +564,8 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::linalg::LinalgDialect"];
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::qnt::QntDialect"];
 }
 
 def QntInt8DepthwiseKernels
@@ -604,7 +605,23 @@ def QntInt8DepthwiseKernels
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::linalg::LinalgDialect"];
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::qnt::QntDialect"];
+}
+
+def QntParallelizeKernels
+    : Pass<"qnt-parallelize-kernels", "func::FuncOp"> {
+  let summary = "Run the marked loops of qnt's kernels as scf.parallel";
+  let description = [{
+    After bufferization, turns every `scf.for` marked `qnt.parallel` (the
+    row-tile loop of qnt-int8-matmul-kernels, the (batch, row) loop of
+    qnt-int8-depthwise-kernels: iterations write disjoint parts of their
+    buffers) into an `scf.parallel` with the same bounds and step, for
+    `convert-scf-to-openmp`. A marked loop that still carries values (it
+    was not bufferized in place) stays sequential, with a remark. The mark
+    is removed either way.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
 def QntSelectX86Intrinsics
@@ -659,7 +676,8 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::qnt::QntDialect"];
 }
 
 #endif // QNT_DIALECT_QNT_TRANSFORMS_PASSES_TD
