@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain: LLVM/MLIR 22, clang, lit/FileCheck, Ninja, ccache
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  # OpenMP runtime for libraries compiled with parallel=True (threads)
+  libomp-22-dev
   cmake ninja-build ccache
   # C++ unit tests
   libgtest-dev
