@@ -18,6 +18,8 @@
 // Common options:
 //   --threads N      intraOpNumThreads (default 1); interOpNumThreads is 1
 //   --opt-level L    graphOptimizationLevel: disabled|basic|extended|all (default all)
+//   --optimized-model F  also write the graph onnxruntime optimized to F
+//                    (which ops it fused, e.g. QLinearConv for a QDQ model)
 //   --ort-dir DIR    directory holding node_modules/onnxruntime-node
 //                    (default $QNT_ORT_DIR, else $QNT_CACHE/npm, else <repo>/build/npm)
 //
@@ -39,7 +41,7 @@ function defaultOrtDir() {
 function usage(msg) {
   process.stderr.write(`run.js: ${msg}\n` +
     'usage: node run.js {info|run|dataset|bench} --model M.onnx [--input NAME=FILE.npy]... ' +
-    '[--out-dir DIR] [--batch B] [--threads N] [--warmup W] [--iters N] [--opt-level L] [--ort-dir DIR]\n');
+    '[--out-dir DIR] [--batch B] [--threads N] [--warmup W] [--iters N] [--opt-level L] [--optimized-model F] [--ort-dir DIR]\n');
   process.exit(2);
 }
 
@@ -48,7 +50,7 @@ function parseArgs(argv) {
   if (!['info', 'run', 'dataset', 'bench'].includes(mode)) usage(`unknown mode '${mode}'`);
   const opts = {
     mode, model: null, inputs: [], outDir: null, batch: null, threads: 1,
-    warmup: 10, iters: 100, optLevel: 'all',
+    warmup: 10, iters: 100, optLevel: 'all', optimizedModel: null,
     ortDir: defaultOrtDir(),
   };
   for (let i = 1; i < argv.length; i++) {
@@ -78,6 +80,7 @@ function parseArgs(argv) {
       case '--iters': opts.iters = int(next()); break;
       case '--opt-level': opts.optLevel = next(); break;
       case '--ort-dir': opts.ortDir = next(); break;
+      case '--optimized-model': opts.optimizedModel = next(); break;
       default: usage(`unknown argument '${a}'`);
     }
   }
@@ -226,6 +229,7 @@ async function main() {
     graphOptimizationLevel: opts.optLevel,
     executionProviders: ['cpu'],
     logSeverityLevel: 3,
+    ...(opts.optimizedModel ? { optimizedModelFilePath: opts.optimizedModel } : {}),
   });
   if (opts.mode === 'info') {
     process.stdout.write(`${JSON.stringify(describe(session))}\n`);

@@ -187,3 +187,13 @@ def ort_model_info(model_path: PathLike, timeout: Optional[float] = 120) -> dict
     """{"inputs": [{"name", "type", "shape"}], "outputs": [...]} as ORT sees them
     (symbolic dimensions are strings)."""
     return _call(["info", "--model", Path(model_path)], timeout)
+
+
+def save_optimized_model(model_path: PathLike, out_path: PathLike,
+                         opt_level: str = "all",
+                         timeout: Optional[float] = 120) -> Path:
+    """Write the graph onnxruntime runs after its optimizer (which ops it
+    fused, e.g. QLinearConv for a QDQ model) to ``out_path``."""
+    _call(["info", "--model", Path(model_path), "--optimized-model",
+           Path(out_path)] + _common(1, opt_level), timeout)
+    return Path(out_path)

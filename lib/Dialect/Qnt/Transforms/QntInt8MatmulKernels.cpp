@@ -10,6 +10,10 @@
 // vector (written as plain vector ops that LLVM selects as vpmaddwd). It
 // is the AVX2 form of the VNNI kernel of issue 7 (vpdpbusd
 // consumes K quads instead of pairs, with the same packing one level up).
+// Convolutions are matmuls: 1x1 ones of their collapsed input, others of
+// their im2col patches (gathered straight into the i16 operand). The bias
+// init starts the accumulators and the element-wise consumer (the
+// requantization) runs on the register tile before the narrow store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +41,11 @@ namespace {
 struct MatmulShape {
   bool batched = false;
   bool conv1x1 = false;
+  /// Any other convolution: the matmul of its im2col patches
+  /// [N OH OW, KH KW C] (gathered straight into the widened i16 operand)
+  /// and the filter as [KH KW C, F].
+  bool im2col = false;
+  int64_t kh = 1, kw = 1, strideH = 1, strideW = 1, dilH = 1, dilW = 1;
   bool zeroInit = false;
   int64_t m = 0, n = 0, k = 0;
   Value lhs, init;
@@ -81,21 +90,29 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
       return llvm::all_of(a.getValues<int64_t>(),
                           [](int64_t v) { return v == 1; });
     };
-    if (!ones(conv.getStrides()) || !ones(conv.getDilations()) ||
-        rt.getDimSize(1) != 1 || rt.getDimSize(2) != 1)
-      return std::nullopt;
     auto filter = constantI8(rhs);
     if (!filter)
       return std::nullopt;
-    s.conv1x1 = true;
-    s.m = lt.getDimSize(0) * lt.getDimSize(1) * lt.getDimSize(2);
-    s.k = lt.getDimSize(3);
+    s.kh = rt.getDimSize(1);
+    s.kw = rt.getDimSize(2);
+    auto strides = conv.getStrides().getValues<int64_t>();
+    auto dilations = conv.getDilations().getValues<int64_t>();
+    s.strideH = strides[0];
+    s.strideW = strides[1];
+    s.dilH = dilations[0];
+    s.dilW = dilations[1];
+    s.conv1x1 = ones(conv.getStrides()) && ones(conv.getDilations()) &&
+                s.kh == 1 && s.kw == 1;
+    s.im2col = !s.conv1x1;
+    s.m = ot.getDimSize(0) * ot.getDimSize(1) * ot.getDimSize(2);
+    s.k = s.kh * s.kw * lt.getDimSize(3);
     s.n = rt.getDimSize(0);
-    // Filter [F][1][1][C] -> B[c][f].
+    // Filter [F][KH][KW][C] -> B[(kh KW + kw) C + c][f]: row-major over
+    // (kh, kw, c), the order of the collapsed patches.
     s.weights.assign(s.k * s.n, 0);
     for (int64_t f = 0; f < s.n; ++f)
-      for (int64_t c = 0; c < s.k; ++c)
-        s.weights[c * s.n + f] = (*filter)[f * s.k + c];
+      for (int64_t k = 0; k < s.k; ++k)
+        s.weights[k * s.n + f] = (*filter)[f * s.k + k];
   } else {
     s.batched = isa<linalg::BatchMatmulOp>(op);
     if (auto mm = dyn_cast<linalg::MatmulOp>(op.getOperation())) {
@@ -212,8 +229,9 @@ struct QntInt8MatmulKernelsPass
     Value lhs = s.lhs, init = s.init;
     Value out = epilogue ? epilogue->op.getDpsInits()[0] : Value();
     SmallVector<ReassociationIndices> collapse = {{0, 1, 2}, {3}};
-    if (s.conv1x1) {
-      lhs = tensor::CollapseShapeOp::create(b, loc, lhs, collapse);
+    if (s.conv1x1 || s.im2col) {
+      if (s.conv1x1)
+        lhs = tensor::CollapseShapeOp::create(b, loc, lhs, collapse);
       init = tensor::CollapseShapeOp::create(b, loc, init, collapse);
       if (epilogue)
         out = tensor::CollapseShapeOp::create(b, loc, out, collapse);
@@ -221,24 +239,58 @@ struct QntInt8MatmulKernelsPass
     if (!out)
       out = init;
 
-    // Activations widened to i16, K padded to an even length.
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    SmallVector<int64_t> wideShape(lhsType.getShape());
-    Value empty = tensor::EmptyOp::create(b, loc, wideShape, i16);
-    unsigned rank = lhsType.getRank();
-    AffineMap id = b.getMultiDimIdentityMap(rank);
-    Value wide =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{empty.getType()}, ValueRange{lhs},
-            ValueRange{empty}, ArrayRef<AffineMap>{id, id},
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  nb, l, ValueRange{arith::ExtSIOp::create(nb, l, i16,
-                                                           args[0])});
-            })
-            .getResult(0);
+    // Activations widened to i16 (for a general convolution: its patches,
+    // gathered by one linalg.generic over [N, OH, OW, KH, KW, C] reading
+    // input[n, oh sh + kh dh, ow sw + kw dw, c], then collapsed to
+    // [N OH OW, KH KW C]); K padded to an even length.
+    auto extend = [&](OpBuilder &nb, Location l, ValueRange args) {
+      linalg::YieldOp::create(
+          nb, l, ValueRange{arith::ExtSIOp::create(nb, l, i16, args[0])});
+    };
+    Value wide;
+    if (s.im2col) {
+      auto inType = cast<RankedTensorType>(lhs.getType());
+      auto outType = cast<RankedTensorType>(s.init.getType());
+      SmallVector<int64_t> patchShape = {
+          outType.getDimSize(0), outType.getDimSize(1), outType.getDimSize(2),
+          s.kh, s.kw, inType.getDimSize(3)};
+      MLIRContext *ctx = b.getContext();
+      AffineExpr d[6];
+      bindDims(ctx, d[0], d[1], d[2], d[3], d[4], d[5]);
+      AffineMap inputMap = AffineMap::get(
+          6, 0,
+          {d[0], d[1] * s.strideH + d[3] * s.dilH,
+           d[2] * s.strideW + d[4] * s.dilW, d[5]},
+          ctx);
+      Value empty = tensor::EmptyOp::create(b, loc, patchShape, i16);
+      Value patches =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{empty.getType()}, ValueRange{lhs},
+              ValueRange{empty},
+              ArrayRef<AffineMap>{inputMap, b.getMultiDimIdentityMap(6)},
+              SmallVector<utils::IteratorType>(6,
+                                               utils::IteratorType::parallel),
+              extend)
+              .getResult(0);
+      wide = tensor::CollapseShapeOp::create(
+          b, loc, patches,
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    } else {
+      auto lhsType = cast<RankedTensorType>(lhs.getType());
+      Value empty = tensor::EmptyOp::create(b, loc, lhsType.getShape(), i16);
+      unsigned r = lhsType.getRank();
+      AffineMap id = b.getMultiDimIdentityMap(r);
+      wide = linalg::GenericOp::create(
+                 b, loc, TypeRange{empty.getType()}, ValueRange{lhs},
+                 ValueRange{empty}, ArrayRef<AffineMap>{id, id},
+                 SmallVector<utils::IteratorType>(
+                     r, utils::IteratorType::parallel),
+                 extend)
+                 .getResult(0);
+    }
+    auto wideType = cast<RankedTensorType>(wide.getType());
+    SmallVector<int64_t> wideShape(wideType.getShape());
+    unsigned rank = wideType.getRank();
     if (s.k % 2) {
       SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
           hi(rank, b.getIndexAttr(0));
@@ -379,7 +431,7 @@ struct QntInt8MatmulKernelsPass
     mLoop->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
     Value result = mLoop.getResult(0);
     Value replaced = epilogue ? epilogue->op.getResult(0) : op->getResult(0);
-    if (s.conv1x1)
+    if (s.conv1x1 || s.im2col)
       result = tensor::ExpandShapeOp::create(b, loc, replaced.getType(),
                                              result, collapse);
     replaced.replaceAllUsesWith(result);

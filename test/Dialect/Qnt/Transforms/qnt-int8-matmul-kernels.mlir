@@ -87,9 +87,20 @@ func.func @conv1x1(%x: tensor<1x2x2x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
 
 // -----
 
-// Strided (or larger) convolutions are not matmuls: left alone.
+// A strided (or larger) convolution is the matmul of its im2col patches:
+// one linalg.generic gathers input[n, 2 oh + kh, 2 ow + kw, c] into
+// [N, OH, OW, KH, KW, C] widened to i16, collapsed to [N OH OW, KH KW C]
+// (K = 3, padded to 4); the filter is packed as B[(kh KW + kw) C + c][f].
+// CHECK-DAG: #[[GATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-LABEL: func @strided
-// CHECK: linalg.conv_2d_nhwc_fhwc
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi8>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[GATHER]], #{{.*}}], {{.*}} ins(%arg0 : tensor<1x4x4x3xi8>) outs(%{{.*}} : tensor<1x2x2x1x1x3xi16>)
+// CHECK: arith.extsi %{{.*}} : i8 to i16
+// CHECK: %[[A:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x2x2x1x1x3xi16> into tensor<4x3xi16>
+// CHECK: tensor.pad %[[A]] low[0, 0] high[0, 1]
+// CHECK: scf.for
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [1, 2, 2, 2] : tensor<4x2xi32> into tensor<1x2x2x2xi32>
+// CHECK-NOT: linalg.conv_2d
 func.func @strided(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32> {
   %w = arith.constant dense<1> : tensor<2x1x1x3xi8>
   %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>) outs(%bias : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>

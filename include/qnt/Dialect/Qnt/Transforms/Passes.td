@@ -515,10 +515,14 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
   let summary = "Register-blocked int8 matmul kernels with constant weights "
                 "packed at compile time (AVX2 vpmaddwd)";
   let description = [{
-    Rewrites `linalg.batch_matmul` (batch 1), `linalg.matmul` and 1x1
-    `linalg.conv_2d_nhwc_fhwc` (stride and dilation 1: a matmul of the input
-    and output collapsed to `[N H W, C]`) of `i8` x `i8` -> `i32` whose
-    weights are a constant into a register-blocked kernel:
+    Rewrites `linalg.batch_matmul` (batch 1), `linalg.matmul` and
+    `linalg.conv_2d_nhwc_fhwc` of `i8` x `i8` -> `i32` whose weights are a
+    constant into a register-blocked kernel. A 1x1 convolution with stride
+    and dilation 1 is the matmul of its input and output collapsed to
+    `[N H W, C]`; any other convolution the matmul of its im2col patches
+    (one `linalg.generic` gathers `input[n, oh sh + kh dh, ow sw + kw dw,
+    c]` into `[N, OH, OW, KH, KW, C]` `i16`, collapsed to `[N OH OW,
+    KH KW C]`) with the filter as `[KH KW C, F]`. The kernel:
 
     * the weights are packed at compile time into `[ceil(N/8), ceil(K/2),
       16] x i8`: block `j`, K pair `p` holds `B[2p][8j + c]`,
