@@ -78,7 +78,8 @@ def cmd_compile(args):
         compiler.compile_mlir(text, out, sigs=sigs,
                               keep_temps=args.keep_temps or None,
                               target_cpu=args.target_cpu,
-                              target_triple=args.target_triple)
+                              target_triple=args.target_triple,
+                              parallel=args.parallel)
     except compiler.CompileError as exc:
         raise CliError(str(exc)) from None
     if args.verbose:
@@ -97,6 +98,11 @@ def cmd_run(args):
         raise CliError(f"no entry point @{args.function} (has: "
                        f"{', '.join(f.name for f in m.functions)})")
     fn = m[args.function] if args.function else m.forward
+    if args.threads is not None:
+        try:
+            m.set_num_threads(args.threads)
+        except Exception as exc:
+            raise CliError(str(exc)) from None
     inputs = []
     for p in args.inputs:
         try:
@@ -212,7 +218,8 @@ def cmd_quantize(args):
                              layer_weight_bits=args.layer_weight_bits or (),
                              target_cpu=args.target_cpu,
                              target_triple=args.target_triple,
-                             weight_asymmetric=args.weight_asymmetric)
+                             weight_asymmetric=args.weight_asymmetric,
+                             parallel=args.parallel)
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
     print(format_report(rep), end="")
@@ -227,6 +234,11 @@ def _add_target_args(p):
                    help="generate code for this target triple (clang "
                         "--target); a shared library for another OS or "
                         "architecture needs its sysroot")
+    p.add_argument("--parallel", action="store_true",
+                   help="run the kernels' outer loops on OpenMP threads (the "
+                        "library links LLVM's libomp; thread count: "
+                        "OMP_NUM_THREADS, `qnt run --threads`, or "
+                        "qnt_set_num_threads)")
 
 
 def build_parser():
@@ -260,6 +272,8 @@ def build_parser():
     p.add_argument("-o", "--output", action="append",
                    help="output .npy (one per output) or a single .npz")
     p.add_argument("--function", help="entry point (default: forward)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads for a library compiled with --parallel")
     p.set_defaults(fn=cmd_run)
 
     p = sub.add_parser("info", help="print a library's entry points")

@@ -368,7 +368,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    layer_bits=(), layer_weight_bits=(),
                    target_cpu: Optional[str] = None,
                    target_triple: Optional[str] = None,
-                   weight_asymmetric: bool = False) -> dict:
+                   weight_asymmetric: bool = False,
+                   parallel: bool = False) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
@@ -380,7 +381,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     ``KEY=BITS`` entries (see ``quantize_text``). ``target_cpu`` /
     ``target_triple``: the written library's target (compiler.compile_mlir);
     the report's accuracy and latency need it to run here.
-    ``weight_asymmetric``: asymmetric uniform weights. Recipes in
+    ``weight_asymmetric``: asymmetric uniform weights. ``parallel``: both
+    libraries run their kernels on OpenMP threads (compile_mlir). Recipes in
     ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
     ``per-channel=true``) calibrate per channel."""
     from .importer import import_onnx
@@ -455,7 +457,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                                       weight_asymmetric=weight_asymmetric)
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
-        target = {"target_cpu": target_cpu, "target_triple": target_triple}
+        target = {"target_cpu": target_cpu, "target_triple": target_triple,
+                  "parallel": parallel}
         try:
             float_so = compiler.compile_mlir(text, tmp / "float.so", **target)
         except compiler.CompileError as exc:

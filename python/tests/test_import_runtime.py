@@ -195,6 +195,19 @@ def test_cli_compile_run_info(tmp_path):
     p = qnt("run", so, tmp_path / "bad.npy", "-o", tmp_path / "z.npy")
     assert p.returncode != 0 and "do not match" in p.stderr
     assert not (tmp_path / "z.npy").exists()
+    # Threads: a sequential library refuses 2; one compiled with --parallel
+    # gives the same bits on 2 threads.
+    p = qnt("run", so, tmp_path / "x.npy", "--threads", "2", "-o",
+            tmp_path / "t.npy")
+    assert p.returncode != 0 and "cannot use 2 threads" in p.stderr
+    assert not (tmp_path / "t.npy").exists()
+    par = tmp_path / "fm-par.so"
+    p = qnt("compile", FMNIST, "-o", par, "--batch", "4", "--parallel")
+    assert p.returncode == 0, p.stderr
+    p = qnt("run", par, tmp_path / "x.npy", "--threads", "2", "-o",
+            tmp_path / "t.npy")
+    assert p.returncode == 0, p.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), y)
 
 
 def test_fmnist_matches_onnxruntime(tmp_path):
