@@ -6,6 +6,10 @@
 // checksum of C.
 //
 //   dnnl_gemm int8|f32 M N K warmup iters
+//   dnnl_gemm dw_int8 N H W C K stride warmup iters
+//       an int8 depthwise convolution (groups = C, K x K filter, no padding:
+//       the input is already padded), u8 NHWC source, s8 weights in
+//       oneDNN's preferred layout, s32 NHWC destination.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
@@ -18,7 +22,71 @@
 
 using namespace dnnl;
 
+/// Median nanoseconds per call of `prim` over `iters` calls after `warmup`.
+static double medianNs(primitive &prim, stream &s,
+                       std::unordered_map<int, memory> &args, int warmup,
+                       int iters) {
+  for (int i = 0; i < warmup; ++i)
+    prim.execute(s, args);
+  s.wait();
+  std::vector<double> ns;
+  for (int i = 0; i < iters; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    prim.execute(s, args);
+    s.wait();
+    auto t1 = std::chrono::steady_clock::now();
+    ns.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count());
+  }
+  std::sort(ns.begin(), ns.end());
+  return ns[ns.size() / 2];
+}
+
+static int depthwise(int argc, char **argv) {
+  if (argc != 10) {
+    std::fprintf(stderr, "usage: %s dw_int8 N H W C K stride warmup iters\n",
+                 argv[0]);
+    return 2;
+  }
+  memory::dim N = std::atol(argv[2]), H = std::atol(argv[3]),
+              W = std::atol(argv[4]), C = std::atol(argv[5]),
+              K = std::atol(argv[6]), S = std::atol(argv[7]);
+  int warmup = std::atoi(argv[8]), iters = std::atoi(argv[9]);
+  memory::dim OH = (H - K) / S + 1, OW = (W - K) / S + 1;
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  using dt = memory::data_type;
+  using tag = memory::format_tag;
+  memory::desc src_md({N, C, H, W}, dt::u8, tag::nhwc);
+  memory::desc wei_user_md({C, 1, 1, K, K}, dt::s8, tag::goihw);
+  memory::desc wei_md({C, 1, 1, K, K}, dt::s8, tag::any);
+  memory::desc dst_md({N, C, OH, OW}, dt::s32, tag::nhwc);
+  convolution_forward::primitive_desc pd(
+      convolution_forward::desc(prop_kind::forward_inference,
+                                algorithm::convolution_direct, src_md, wei_md,
+                                dst_md, {S, S}, {0, 0}, {0, 0}),
+      eng);
+  memory X(src_md, eng), Wuser(wei_user_md, eng), Wt(pd.weights_desc(), eng),
+      Y(dst_md, eng);
+  auto *x = static_cast<uint8_t *>(X.get_data_handle());
+  auto *w = static_cast<int8_t *>(Wuser.get_data_handle());
+  for (memory::dim i = 0; i < N * C * H * W; ++i) x[i] = uint8_t(i * 7 % 251);
+  for (memory::dim i = 0; i < C * K * K; ++i) w[i] = int8_t(i * 13 % 255 - 127);
+  reorder(Wuser, Wt).execute(s, Wuser, Wt);
+  s.wait();
+  convolution_forward prim(pd);
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, X}, {DNNL_ARG_WEIGHTS, Wt}, {DNNL_ARG_DST, Y}};
+  double ns = medianNs(prim, s, args, warmup, iters);
+  double sum = 0;
+  auto *y = static_cast<int32_t *>(Y.get_data_handle());
+  for (memory::dim i = 0; i < N * C * OH * OW; ++i) sum += y[i];
+  std::printf("%.0f %.6g\n", ns, sum);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && std::string(argv[1]) == "dw_int8")
+    return depthwise(argc, argv);
   if (argc != 7) {
     std::fprintf(stderr, "usage: %s int8|f32 M N K warmup iters\n", argv[0]);
     return 2;

@@ -67,6 +67,9 @@ SQUARE = [256, 1024, 2048]
 MODEL_LAYERS = [(28 * 28, 16, 32), (14 * 14, 32, 64), (14 * 14, 64, 64),
                 (7 * 7, 64, 128), (7 * 7, 128, 128)]
 BATCH = 64
+# The bundled model's depthwise 3x3 convolutions at batch 64: (padded input
+# H = W, channels, stride).
+DW_LAYERS = [(30, 16, 1), (29, 32, 2), (16, 64, 1), (15, 64, 2), (9, 128, 1)]
 
 INT8_OPS_PER_CYCLE = 64
 FP32_OPS_PER_CYCLE = 32
@@ -123,9 +126,24 @@ def gemm_module(m, n, k, b, dtype) -> str:
 """
 
 
+def dw_module(h, c, stride, w) -> str:
+    """func @forward(x [64, H, H, C] i8) -> i32: the depthwise 3x3 conv."""
+    o = (h - 3) // stride + 1
+    hexdata = w.tobytes().hex().upper()
+    t_in, t_out = f"tensor<{BATCH}x{h}x{h}x{c}xi8>", f"tensor<{BATCH}x{o}x{o}x{c}xi32>"
+    return f"""func.func @forward(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{hexdata}"> : tensor<3x3x{c}x1xi8>}}> : () -> tensor<3x3x{c}x1xi8>
+  %b = "tosa.const"() <{{values = dense<0> : tensor<{c}xi32>}}> : () -> tensor<{c}xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %y = tosa.depthwise_conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, tensor<3x3x{c}x1xi8>, tensor<{c}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_out}
+  return %y : {t_out}
+}}
+"""
+
+
 class DnnlRunner:
-    def __init__(self, exe: Path, kind, m, n, k):
-        self.exe, self.args = exe, [kind, str(m), str(n), str(k)]
+    def __init__(self, exe: Path, kind, *dims):
+        self.exe, self.args = exe, [kind, *map(str, dims)]
 
     def median_ms(self, warmup, iters):
         env = dict(os.environ, OMP_NUM_THREADS="1")
@@ -204,6 +222,31 @@ def main():
                 runners[(name, f"oneDNN {dtype}")] = DnnlRunner(
                     dnnl, "int8" if dtype == "int8" else "f32", m, n, k)
             print(f"compiled and checked {name}", flush=True)
+        dw_shapes = []
+        for h, c, stride in (DW_LAYERS[:1] if args.quick else DW_LAYERS):
+            o = (h - 3) // stride + 1
+            name = f"dw 3x3/{stride} {BATCH}x{o}x{o}x{c}"
+            dw_shapes.append((name, h, c, stride, o))
+            x = rng.integers(-128, 128, (BATCH, h, h, c), dtype=np.int8)
+            w = rng.integers(-127, 128, (3, 3, c, 1), dtype=np.int8)
+            t0 = time.perf_counter()
+            so = compiler.compile_mlir(dw_module(h, c, stride, w),
+                                       tmp / f"dw_{h}_{c}_{stride}.so")
+            compile_s[(name, "int8")] = time.perf_counter() - t0
+            r = QntRunner(harness, so, [x])
+            got = r.outputs()[0].astype(np.int64)
+            want = np.zeros((BATCH, o, o, c), np.int64)
+            for i in range(3):
+                for j in range(3):
+                    want += (x[:, i:i + stride * (o - 1) + 1:stride,
+                               j:j + stride * (o - 1) + 1:stride, :]
+                             .astype(np.int64) * w[i, j, :, 0])
+            if not np.array_equal(got, want):
+                sys.exit(f"qnt int8 depthwise {name}: wrong result")
+            runners[(name, "qnt int8")] = QntMedian(r)
+            runners[(name, "oneDNN int8")] = DnnlRunner(
+                dnnl, "dw_int8", BATCH, h, h, c, 3, stride)
+            print(f"compiled and checked {name}", flush=True)
         # Iteration counts from one probe call each.
         iters = {key: iters_for(r.median_ms(1, 3), args.budget)
                  for key, r in runners.items()}
@@ -224,6 +267,17 @@ def main():
         for dtype in ("int8", "f32"):
             row[f"compile_s {dtype}"] = compile_s[(name, dtype)]
         result["rows"].append(row)
+    result["dw_rows"] = []
+    for name, h, c, stride, o in dw_shapes:
+        macs = BATCH * o * o * c * 9
+        row = {"shape": name, "macs": macs,
+               "compile_s int8": compile_s[(name, "int8")]}
+        for rt in ("qnt int8", "oneDNN int8"):
+            ms = statistics.median(samples[(name, rt)])
+            row[rt] = {"ms": ms, "min_ms": min(samples[(name, rt)]),
+                       "max_ms": max(samples[(name, rt)]),
+                       "gops": 2 * macs / ms / 1e6}
+        result["dw_rows"].append(row)
     table = format_table(result)
     print(table)
     if args.json:
@@ -250,6 +304,16 @@ def format_table(r) -> str:
             f"{g['qnt f32']:.1f} ({100 * g['qnt f32'] / pf:.0f}%) | "
             f"{g['oneDNN f32']:.1f} ({100 * g['oneDNN f32'] / pf:.0f}%) | "
             f"{g['qnt int8'] / g['qnt f32']:.2f} |")
+    lines += ["", "Depthwise 3x3 convolutions of the bundled model (batch 64, "
+              "input already padded, i32 output):", "",
+              "| layer (N x OH x OW x C) | qnt int8 Gop/s | oneDNN int8 Gop/s "
+              "| qnt / oneDNN int8 | qnt ms | oneDNN ms |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for row in r.get("dw_rows", []):
+        q, d = row["qnt int8"], row["oneDNN int8"]
+        lines.append(f"| {row['shape']} | {q['gops']:.1f} | {d['gops']:.1f} | "
+                     f"{q['gops'] / d['gops']:.3f} | {q['ms']:.3f} | "
+                     f"{d['ms']:.3f} |")
     return "\n".join(lines)
 
 
@@ -272,13 +336,21 @@ rounds, median per cell. oneDNN needs `scripts/install-bench-deps.sh`.
 
 {table}
 
-How qnt computes these (issue 7, in progress): an int8 matmul with
-constant weights goes through `qnt-int8-matmul-kernels` (weights packed at
-compile time into 8-column blocks of K pairs, activations widened to i16,
-4 x 24 register tiles of i32 accumulators) and `qnt-select-x86-intrinsics`
-(`vpmaddwd`), on targets with AVX2; fp32 matmuls (and int8 convolutions,
-which are not matmuls yet) go through the generic tiling and vectorization
-of `qnt-tile-and-vectorize`. AVX2 has no int8 dot product that is exact for
+End to end (both models, int8 against fp32 and onnxruntime fp32 / int8, 1
+and 2 threads): [performance-e2e.md](performance-e2e.md).
+
+How qnt computes these (issue 7, in progress): an int8 matmul or
+convolution with constant weights goes through `qnt-int8-matmul-kernels`
+(weights packed at compile time into 8-column blocks of K pairs,
+activations widened to i16 (im2col patches for convolutions other than
+1x1), 4 x 24 register tiles of i32 accumulators) and
+`qnt-select-x86-intrinsics` (`vpmaddwd`), on targets with AVX2; int8
+depthwise convolutions through `qnt-int8-depthwise-kernels` (channel
+vectors of i32 products, taps unrolled, column tiles); fp32 matmuls go
+through the generic tiling and vectorization of `qnt-tile-and-vectorize`.
+In the models the requantization runs in the kernels' epilogue; these
+tables time the kernels with i32 results (oneDNN: s32 destination) so that
+both sides do the same work. AVX2 has no int8 dot product that is exact for
 all s8 x s8 inputs (`vpmaddubsw` saturates), so the kernel pays one i16
 widening of the activations; the VNNI form (`vpdpbusd`, K quads) cannot run
 on this AVX2-only VM.
