@@ -93,11 +93,11 @@ writes (the recipe ends with `qnt-check-integer-only`), run next to the fp32
 library compiled by the same pipeline. Weight bytes are the convolution and
 matmul weights (4-bit and smaller weights packed several per byte by
 `qnt-pack-weights`); all constants adds the i32 biases and zero points.
-Latency is the median of 200 interleaved calls. Int8 matmuls and 1x1
+Latency is the median of 200 interleaved calls. Int8 matmuls and
 convolutions with constant 8-bit weights run in the AVX2 kernels of
-`qnt-int8-matmul-kernels` (issue 7); depthwise and 3x3 convolutions, and
-layers with packed sub-byte weights (unpacked on every call, so not
-constant for the kernels), still take the generic path.
+`qnt-int8-matmul-kernels` and `qnt-int8-depthwise-kernels` (issue 7) with
+the requantization fused; layers with packed sub-byte weights (unpacked on
+every call, so not constant for the kernels) still take the generic path.
 `w4a4-aciq-alloc-bc` calibrates per channel; its activations have a scale
 and a width (1..8 bits, mean 4) per channel. Rows with `--weight-asymmetric`
 use asymmetric weights (a zero point per tensor or channel); their weight
