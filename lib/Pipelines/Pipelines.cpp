@@ -37,6 +37,9 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize && options.int8Kernels != "none") {
     QntInt8MatmulKernelsOptions kernels;
     kernels.isa = options.int8Kernels;
+    // 32 zmm registers: 4 x 4 blocks of 16 lanes.
+    if (options.int8Kernels == "avx512vnni")
+      kernels.nBlocks = 4;
     pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
   }
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in
@@ -104,7 +107,8 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLibmPass());
   // The int8 kernels' dot products as x86 instructions (after
   // bufferization, which rejects llvm.call_intrinsic).
-  if (options.vectorize && options.int8Kernels == "avx2")
+  if (options.vectorize && options.int8Kernels != "none" &&
+      options.x86Intrinsics)
     pm.nest<func::FuncOp>().addPass(createQntSelectX86Intrinsics());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;

@@ -98,19 +98,25 @@ def target_vector_width(target_cpu: str = None,
 
 
 def host_int8_kernels() -> str:
-    """The int8 kernel set (qnt-int8-matmul-kernels) for the host: avx2 if
-    the CPU has AVX2, else none."""
-    return "avx2" if " avx2 " in _host_flags() else "none"
+    """The int8 kernel set (qnt-int8-matmul-kernels) for the host:
+    avx512vnni with AVX512-VNNI and AVX512BW (vpdpbusd), else avx2 with
+    AVX2 (vpmaddwd), else none."""
+    flags = _host_flags()
+    if " avx512_vnni " in flags and " avx512bw " in flags:
+        return "avx512vnni"
+    return "avx2" if " avx2 " in flags else "none"
 
 
 def target_int8_kernels(target_cpu: str = None,
                         target_triple: str = None) -> str:
-    """The int8 kernel set for a target (clang's ``__AVX2__``), the host's
-    when no target is given."""
+    """The int8 kernel set for a target (clang's ``__AVX512VNNI__`` and
+    ``__AVX512BW__``, ``__AVX2__``), the host's when no target is given."""
     if not target_cpu and not target_triple:
         return host_int8_kernels()
-    return "avx2" if "__AVX2__" in _target_macros(target_cpu,
-                                                  target_triple) else "none"
+    macros = _target_macros(target_cpu, target_triple)
+    if "__AVX512VNNI__" in macros and "__AVX512BW__" in macros:
+        return "avx512vnni"
+    return "avx2" if "__AVX2__" in macros else "none"
 
 
 def float_pipeline(vectorize: bool = True, vector_width: int = None,
@@ -123,8 +129,8 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None,
     results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
     (a reference for debugging the vectorizer); ``vector_width`` defaults to
     the host's (see host_vector_width), ``int8_kernels`` (avx2 or none: the
-    int8 kernels of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels)
-    too. ``parallel``: the kernels' outer loops run on OpenMP threads
+    int8 kernels of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels:
+    avx512vnni, avx2 or none) too. ``parallel``: the kernels' outer loops run on OpenMP threads
     (compile with ``compile_mlir(parallel=True)``, which links libomp)."""
     if not vectorize:
         return "builtin.module(qnt-float-to-llvm{vectorize=false})"

@@ -3,6 +3,8 @@ references: Python big-integer implementations of the gemmlowp (TFLite) and
 TOSA requantization definitions (ALGORITHMS.md section 6), and numpy for the
 float ops. Bit-exact where the definition is integer."""
 
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -430,3 +432,74 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
         got = call(runtime.CompiledModel(so), "conv", x)
         np.testing.assert_array_equal(got.astype(np.int64), want,
                                       err_msg=f"int8-kernels={kernels}")
+
+
+def _conv_requant_case(rng, n, h, w, c, f, k, stride):
+    """A k x k int8 convolution + bias + per-channel requantization and its
+    expected codes (numpy + the Python gemmlowp reference)."""
+    x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
+    wt = rng.integers(-128, 128, (f, k, k, c), dtype=np.int8)
+    x[0, :k, :k, :] = -128
+    wt[0] = -128
+    bias = rng.integers(-(1 << 16), 1 << 16, f, dtype=np.int64)
+    mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, f, endpoint=True)]
+    shifts = [int(v) for v in rng.integers(0, 12, f)]
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    t_in, t_w = f"tensor<{n}x{h}x{w}x{c}xi8>", f"tensor<{f}x{k}x{k}x{c}xi8>"
+    t_acc = f"tensor<{n}x{oh}x{ow}x{f}xi32>"
+    t_out = f"tensor<{n}x{oh}x{ow}x{f}xi8>"
+    text = f"""func.func @conv(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : {t_w}}}> : () -> {t_w}
+  %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{f}xi32>}}> : () -> tensor<{f}xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, {t_w}, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 4 clamp [-128, 127] : {t_acc} -> {t_out}
+  return %y : {t_out}
+}}"""
+    acc = np.zeros((n, oh, ow, f), np.int64) + bias
+    for i in range(k):
+        for j in range(k):
+            patch = x[:, i: i + stride * (oh - 1) + 1: stride,
+                      j: j + stride * (ow - 1) + 1: stride, :]
+            acc += patch.astype(np.int64) @ wt[:, i, j, :].T.astype(np.int64)
+    want = np.vectorize(lambda v, ch: ref_requantize(
+        int(v), 0, mults[ch], shifts[ch], 4, -128, 127, "tflite"))(
+        acc, np.arange(f)[None, None, None, :]).astype(np.int64)
+    return text, x, want
+
+
+@pytest.mark.parametrize("n,h,w,c,f,k,stride", [
+    (1, 6, 6, 16, 40, 1, 1), (1, 9, 9, 3, 24, 3, 2), (2, 5, 5, 7, 17, 1, 1)])
+def test_int8_vnni_kernel_plain_form_exact(tmp_path, n, h, w, c, f, k, stride):
+    # The avx512vnni kernel (16 lanes, K quads, activations offset by +128
+    # and compensated by compile-time weight column sums) with its dot
+    # product left in the plain vector form (x86-intrinsics=false): that
+    # form runs on any x86 CPU, so the packing and the compensation are
+    # checked here even without VNNI hardware. K = 16 / 27 / 7 (padding to
+    # quads), N not a multiple of 16.
+    rng = np.random.default_rng(h * 11 + c * 5 + f)
+    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride)
+    pipe = ("builtin.module(qnt-float-to-llvm{vector-width=16 "
+            "int8-kernels=avx512vnni x86-intrinsics=false})")
+    so = compiler.compile_mlir(text, tmp_path / "vnni.so", pipeline=pipe)
+    got = call(runtime.CompiledModel(so), "conv", x)
+    np.testing.assert_array_equal(got.astype(np.int64), want)
+
+
+def test_int8_vnni_kernel_selects_vpdpbusd(tmp_path):
+    # For a VNNI target the kernel's dot products are vpdpbusd instructions
+    # (disassembled: the library cannot run on this machine unless it has
+    # VNNI); for an AVX2 target vpmaddwd and no vpdpbusd.
+    rng = np.random.default_rng(3)
+    text, _, _ = _conv_requant_case(rng, 1, 6, 6, 16, 32, 1, 1)
+    assert compiler.target_int8_kernels("sapphirerapids") == "avx512vnni"
+    assert compiler.target_int8_kernels("x86-64-v3") == "avx2"
+    objdump = compiler.llvm_tool("llvm-objdump")
+    for cpu, want, absent in (("sapphirerapids", "vpdpbusd", "vpmaddwd"),
+                              ("x86-64-v3", "vpmaddwd", "vpdpbusd")):
+        so = compiler.compile_mlir(text, tmp_path / f"{cpu}.so",
+                                   target_cpu=cpu)
+        dis = subprocess.run([str(objdump), "-d", str(so)],
+                             capture_output=True, text=True).stdout
+        assert want in dis, cpu
+        assert absent not in dis, cpu

@@ -25,10 +25,18 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       llvm::cl::init(16)};
   PassOptions::Option<std::string> int8Kernels{
       *this, "int8-kernels",
-      llvm::cl::desc("Kernels for int8 matmuls with constant weights "
-                     "(qnt-int8-matmul-kernels): avx2 (vpmaddwd; the target "
-                     "must have AVX2) or none (portable tiling)"),
+      llvm::cl::desc("Kernels for int8 matmuls and convolutions with "
+                     "constant weights (qnt-int8-matmul-kernels, "
+                     "qnt-int8-depthwise-kernels): avx2 (vpmaddwd; the "
+                     "target must have AVX2), avx512vnni (vpdpbusd on zmm; "
+                     "AVX512-VNNI and AVX512BW) or none (portable tiling)"),
       llvm::cl::init("none")};
+  PassOptions::Option<bool> x86Intrinsics{
+      *this, "x86-intrinsics",
+      llvm::cl::desc("Select the kernels' dot products as x86 intrinsics "
+                     "(qnt-select-x86-intrinsics); false keeps the plain "
+                     "vector forms, which run on any CPU (tests)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run the int8 kernels' outer loops on OpenMP threads "

@@ -157,10 +157,11 @@ struct QntInt8MatmulKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (isa != "avx2" && isa != "none") {
+    if (isa != "avx2" && isa != "avx512vnni" && isa != "none") {
       getOperation().emitError()
           << "qnt-int8-matmul-kernels: unknown isa '"
-          << static_cast<std::string>(isa) << "' (expected avx2 or none)";
+          << static_cast<std::string>(isa)
+          << "' (expected avx2, avx512vnni or none)";
       return signalPassFailure();
     }
     if (mTile < 1 || nBlocks < 1) {
@@ -183,23 +184,41 @@ struct QntInt8MatmulKernelsPass
       rewrite(op, shape, epilogue);
   }
 
-  /// vpmaddwd as plain vector ops: the even and the odd i16 lanes of `a`
-  /// and `b` sign-extended to i32, multiplied, and the two products added
-  /// (LLVM's x86 backend selects this as one vpmaddwd).
-  static Value pmaddwd(OpBuilder &b, Location loc, Value a, Value w) {
-    auto v8i32 = VectorType::get({8}, b.getI32Type());
-    SmallVector<int64_t> even, odd;
-    for (int64_t i = 0; i < 8; ++i) {
-      even.push_back(2 * i);
-      odd.push_back(2 * i + 1);
-    }
-    auto lanes = [&](Value v, ArrayRef<int64_t> mask) -> Value {
-      Value s = vector::ShuffleOp::create(b, loc, v, v, mask);
-      return arith::ExtSIOp::create(b, loc, v8i32, s);
+  /// The dot-product step for `isa` on one accumulator: `row` is a
+  /// broadcast K group of one row (avx2: vector<16xi16>, 8 pairs; vnni:
+  /// vector<64xi8>, 16 quads of u8 codes), `w` a block of the packed
+  /// weights (same shape; vnni: s8). Written as plain vector ops:
+  /// per position t of the group, the lanes t, t + G, ... of both operands
+  /// extended to i32 (avx2: both signed; vnni: the row unsigned) and
+  /// multiplied; avx2 adds the pair's two products, then the sum to `acc`
+  /// (LLVM's x86 backend selects the pair as vpmaddwd); vnni adds the four
+  /// products to `acc` one by one. qnt-select-x86-intrinsics turns these
+  /// forms into vpmaddwd / vpdpbusd after bufferization.
+  static Value dotStep(OpBuilder &b, Location loc, Value acc, Value row,
+                       Value w, int64_t lanes, int64_t group, bool vnni) {
+    auto i32v = VectorType::get({lanes}, b.getI32Type());
+    auto lanesOf = [&](Value v, int64_t t, bool isUnsigned) -> Value {
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < lanes; ++i)
+        mask.push_back(group * i + t);
+      Value sh = vector::ShuffleOp::create(b, loc, v, v, mask);
+      if (isUnsigned)
+        return arith::ExtUIOp::create(b, loc, i32v, sh);
+      return arith::ExtSIOp::create(b, loc, i32v, sh);
     };
-    Value lo = arith::MulIOp::create(b, loc, lanes(a, even), lanes(w, even));
-    Value hi = arith::MulIOp::create(b, loc, lanes(a, odd), lanes(w, odd));
-    return arith::AddIOp::create(b, loc, lo, hi);
+    SmallVector<Value> products;
+    for (int64_t t = 0; t < group; ++t)
+      products.push_back(arith::MulIOp::create(
+          b, loc, lanesOf(row, t, /*isUnsigned=*/vnni),
+          lanesOf(w, t, /*isUnsigned=*/false)));
+    if (!vnni)
+      return arith::AddIOp::create(
+          b, loc, acc,
+          arith::AddIOp::create(b, loc, products[0], products[1]));
+    Value r = acc;
+    for (Value p : products)
+      r = arith::AddIOp::create(b, loc, r, p);
+    return r;
   }
 
   void rewrite(linalg::LinalgOp op, const MatmulShape &s,
@@ -209,19 +228,38 @@ struct QntInt8MatmulKernelsPass
     OpBuilder b(epilogue ? epilogue->op.getOperation() : op.getOperation());
     Location loc = op.getLoc();
     Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
-    const int64_t kPairs = (s.k + 1) / 2, nBlk = (s.n + 7) / 8;
+    // avx2: 8 i32 lanes, K pairs of i16 (vpmaddwd); avx512vnni: 16 lanes,
+    // K quads of u8 x s8 (vpdpbusd) with the activations offset by +128.
+    const bool vnni = isa == "avx512vnni";
+    const int64_t L = vnni ? 16 : 8, G = vnni ? 4 : 2;
+    const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
     const int64_t mt = largestDivisorUpTo(s.m, mTile);
     const int64_t nb = largestDivisorUpTo(nBlk, nBlocks);
+    Type elem = vnni ? i8 : i16; // the activation operand's element type
 
-    // Weights packed at compile time.
-    SmallVector<int8_t> packed(nBlk * kPairs * 16, 0);
+    // Weights packed at compile time: block j, group g holds, per column c
+    // of the block, B[G g + t][L j + c] for t < G (zeros past N and K).
+    SmallVector<int8_t> packed(nBlk * kGroups * L * G, 0);
     for (int64_t k = 0; k < s.k; ++k)
       for (int64_t n = 0; n < s.n; ++n)
-        packed[((n / 8) * kPairs + k / 2) * 16 + (n % 8) * 2 + k % 2] =
+        packed[((n / L) * kGroups + k / G) * (L * G) + (n % L) * G + k % G] =
             s.weights[k * s.n + n];
-    auto packedType = RankedTensorType::get({nBlk, kPairs, 16}, i8);
+    auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i8);
     Value bp = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+    // vnni: sum_k (a + 128) w = sum_k a w + 128 sum_k w; the second term
+    // (per column, at compile time) is taken off the accumulators' start.
+    Value compensation;
+    if (vnni) {
+      SmallVector<int32_t> comp(nBlk * L, 0);
+      for (int64_t k = 0; k < s.k; ++k)
+        for (int64_t n = 0; n < s.n; ++n)
+          comp[n] += 128 * int32_t(s.weights[k * s.n + n]);
+      compensation = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(RankedTensorType::get({nBlk * L}, i32),
+                                 ArrayRef<int32_t>(comp)));
+    }
 
     // A 1x1 convolution: [N, H, W, C] -> [N H W, C], same for the result.
     // The loops carry the result: the i32 init, or with a fused epilogue
@@ -239,13 +277,19 @@ struct QntInt8MatmulKernelsPass
     if (!out)
       out = init;
 
-    // Activations widened to i16 (for a general convolution: its patches,
-    // gathered by one linalg.generic over [N, OH, OW, KH, KW, C] reading
-    // input[n, oh sh + kh dh, ow sw + kw dw, c], then collapsed to
-    // [N OH OW, KH KW C]); K padded to an even length.
+    // The activation operand (avx2: widened to i16; vnni: offset to u8 by
+    // flipping the sign bit, a + 128), for a general convolution its
+    // patches, gathered by one linalg.generic over [N, OH, OW, KH, KW, C]
+    // reading input[n, oh sh + kh dh, ow sw + kw dw, c], then collapsed to
+    // [N OH OW, KH KW C]; K padded to a multiple of the group.
     auto extend = [&](OpBuilder &nb, Location l, ValueRange args) {
-      linalg::YieldOp::create(
-          nb, l, ValueRange{arith::ExtSIOp::create(nb, l, i16, args[0])});
+      Value v = vnni ? arith::XOrIOp::create(
+                           nb, l, args[0],
+                           arith::ConstantOp::create(
+                               nb, l, nb.getIntegerAttr(i8, -128)))
+                           .getResult()
+                     : arith::ExtSIOp::create(nb, l, i16, args[0]).getResult();
+      linalg::YieldOp::create(nb, l, ValueRange{v});
     };
     Value wide;
     if (s.im2col) {
@@ -262,7 +306,7 @@ struct QntInt8MatmulKernelsPass
           {d[0], d[1] * s.strideH + d[3] * s.dilH,
            d[2] * s.strideW + d[4] * s.dilW, d[5]},
           ctx);
-      Value empty = tensor::EmptyOp::create(b, loc, patchShape, i16);
+      Value empty = tensor::EmptyOp::create(b, loc, patchShape, elem);
       Value patches =
           linalg::GenericOp::create(
               b, loc, TypeRange{empty.getType()}, ValueRange{lhs},
@@ -277,7 +321,7 @@ struct QntInt8MatmulKernelsPass
           SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
     } else {
       auto lhsType = cast<RankedTensorType>(lhs.getType());
-      Value empty = tensor::EmptyOp::create(b, loc, lhsType.getShape(), i16);
+      Value empty = tensor::EmptyOp::create(b, loc, lhsType.getShape(), elem);
       unsigned r = lhsType.getRank();
       AffineMap id = b.getMultiDimIdentityMap(r);
       wide = linalg::GenericOp::create(
@@ -291,17 +335,17 @@ struct QntInt8MatmulKernelsPass
     auto wideType = cast<RankedTensorType>(wide.getType());
     SmallVector<int64_t> wideShape(wideType.getShape());
     unsigned rank = wideType.getRank();
-    if (s.k % 2) {
+    if (s.k % G) {
+      // (The padded weights are zero: the padding value does not matter.)
       SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
           hi(rank, b.getIndexAttr(0));
-      hi.back() = b.getIndexAttr(1);
+      hi.back() = b.getIndexAttr(G - s.k % G);
       SmallVector<int64_t> padded(wideShape);
-      padded.back() += 1;
-      Value zero16 =
-          arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0));
-      wide = tensor::PadOp::create(b, loc, RankedTensorType::get(padded, i16),
+      padded.back() += G - s.k % G;
+      Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
+      wide = tensor::PadOp::create(b, loc, RankedTensorType::get(padded, elem),
                                    wide, ArrayRef<OpFoldResult>(lo),
-                                   ArrayRef<OpFoldResult>(hi), zero16);
+                                   ArrayRef<OpFoldResult>(hi), zero);
     }
 
     auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
@@ -318,14 +362,15 @@ struct QntInt8MatmulKernelsPass
     auto add = [&](OpBuilder &bb, Value x, int64_t c) -> Value {
       return c == 0 ? x : arith::AddIOp::create(bb, loc, x, idx(bb, c));
     };
-    auto acc8 = VectorType::get({8}, i32);
-    auto pair = VectorType::get({2}, i16);
+    auto accType = VectorType::get({L}, i32);
+    auto groupType = VectorType::get({G}, elem);
     auto one32 = VectorType::get({1}, i32);
-    auto v16i16 = VectorType::get({16}, i16);
-    auto v16i8 = VectorType::get({16}, i8);
+    auto operandType = VectorType::get({L * G}, elem);
+    auto weightType = VectorType::get({L * G}, i8);
     Value zeroAcc = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(acc8, b.getI32IntegerAttr(0)));
-    Value padI16 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i16, 0));
+        b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+    Value padElem =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
     Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
 
@@ -336,12 +381,12 @@ struct QntInt8MatmulKernelsPass
               b1, loc, idx(b1, 0), idx(b1, nBlk), idx(b1, nb),
               ValueRange{outer[0]},
               [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
-                bool fullBlocks = s.n % 8 == 0;
+                bool fullBlocks = s.n % L == 0;
                 // The accumulators start at the init's tile (zero for a
                 // zero fill).
                 auto column = [&](OpBuilder &bb, int64_t c) -> Value {
                   return arith::MulIOp::create(bb, loc, add(bb, j, c),
-                                               idx(bb, 8));
+                                               idx(bb, L));
                 };
                 // Per-column vectors of a 1-D tensor (bias, epilogue
                 // parameters), zero past N.
@@ -350,7 +395,7 @@ struct QntInt8MatmulKernelsPass
                   Value pad = arith::ConstantOp::create(
                       bb, loc, bb.getZeroAttr(et));
                   return vector::TransferReadOp::create(
-                             bb, loc, VectorType::get({8}, et), t,
+                             bb, loc, VectorType::get({L}, et), t,
                              ValueRange{column(bb, c)}, pad,
                              ArrayRef<bool>{fullBlocks})
                       .getResult();
@@ -366,40 +411,53 @@ struct QntInt8MatmulKernelsPass
                   for (int64_t i = 0; i < mt; ++i)
                     for (int64_t c = 0; c < nb; ++c)
                       start[i * nb + c] = vector::TransferReadOp::create(
-                          b2, loc, acc8, epilogue ? init : inner[0],
+                          b2, loc, accType, epilogue ? init : inner[0],
                           at(b2, add(b2, m, i), column(b2, c)), zeroI32,
                           ArrayRef<bool>{fullBlocks});
                 }
+                // vnni: minus 128 x the column sums of the weights.
+                if (vnni)
+                  for (int64_t c = 0; c < nb; ++c) {
+                    Value comp = columnVector(b2, compensation, c);
+                    for (int64_t i = 0; i < mt; ++i)
+                      start[i * nb + c] = arith::SubIOp::create(
+                          b2, loc, start[i * nb + c], comp);
+                  }
                 auto kLoop = scf::ForOp::create(
-                    b2, loc, idx(b2, 0), idx(b2, kPairs), idx(b2, 1), start,
-                    [&](OpBuilder &b3, Location, Value p, ValueRange accs) {
-                      Value k = arith::MulIOp::create(b3, loc, p, idx(b3, 2));
+                    b2, loc, idx(b2, 0), idx(b2, kGroups), idx(b2, 1), start,
+                    [&](OpBuilder &b3, Location, Value g, ValueRange accs) {
+                      Value k = arith::MulIOp::create(b3, loc, g, idx(b3, G));
                       SmallVector<Value> rows, blocks, next;
+                      // Per row: its K group as one i32, broadcast to all
+                      // lanes.
                       for (int64_t i = 0; i < mt; ++i) {
                         Value pr = vector::TransferReadOp::create(
-                            b3, loc, pair, wide, at(b3, add(b3, m, i), k),
-                            padI16, ArrayRef<bool>{true});
+                            b3, loc, groupType, wide,
+                            at(b3, add(b3, m, i), k), padElem,
+                            ArrayRef<bool>{true});
                         Value word = vector::ExtractOp::create(
                             b3, loc,
                             vector::BitCastOp::create(b3, loc, one32, pr), 0);
                         rows.push_back(vector::BitCastOp::create(
-                            b3, loc, v16i16,
-                            vector::BroadcastOp::create(b3, loc, acc8, word)));
+                            b3, loc, operandType,
+                            vector::BroadcastOp::create(b3, loc, accType,
+                                                        word)));
                       }
+                      // Per block: L columns x G weights (avx2: widened).
                       for (int64_t c = 0; c < nb; ++c) {
-                        Value w8 = vector::TransferReadOp::create(
-                            b3, loc, v16i8, bp,
-                            ValueRange{add(b3, j, c), p, idx(b3, 0)}, padI8,
+                        Value w = vector::TransferReadOp::create(
+                            b3, loc, weightType, bp,
+                            ValueRange{add(b3, j, c), g, idx(b3, 0)}, padI8,
                             ArrayRef<bool>{true});
-                        blocks.push_back(
-                            arith::ExtSIOp::create(b3, loc, v16i16, w8));
+                        if (!vnni)
+                          w = arith::ExtSIOp::create(b3, loc, operandType, w);
+                        blocks.push_back(w);
                       }
                       for (int64_t i = 0; i < mt; ++i)
-                        for (int64_t c = 0; c < nb; ++c) {
-                          Value prod = pmaddwd(b3, loc, rows[i], blocks[c]);
-                          next.push_back(arith::AddIOp::create(
-                              b3, loc, accs[i * nb + c], prod));
-                        }
+                        for (int64_t c = 0; c < nb; ++c)
+                          next.push_back(dotStep(b3, loc, accs[i * nb + c],
+                                                 rows[i], blocks[c], L, G,
+                                                 vnni));
                       scf::YieldOp::create(b3, loc, next);
                     });
                 Value tile = inner[0];

@@ -1,8 +1,9 @@
 //===- QntSelectX86Intrinsics.cpp - x86 dot products from vector ops -----===//
 //
-// The plain vector-op form of vpmaddwd (even and odd i16 lanes of two
-// vectors sign-extended, multiplied and the two products added) becomes the
-// instruction itself, after bufferization. LLVM selects the plain form on
+// The plain vector-op forms of vpmaddwd (even and odd i16 lanes of two
+// vectors sign-extended, multiplied and the two products added) and of
+// vpdpbusd (four u8 x s8 lane products added to an accumulator one by one)
+// become the instructions themselves, after bufferization. LLVM selects the plain form on
 // its own only while neither operand is a recognizable broadcast; the int8
 // matmul kernels broadcast each row's K pair.
 //
@@ -57,10 +58,105 @@ std::optional<std::pair<Value, Value>> lanesProduct(Value mul,
   return std::make_pair(a, b);
 }
 
+/// `v` = ext(shuffle(x, x, [t, t + 4, ..., t + 60])) with x a vector<64xi8>,
+/// v a vector<16xi32>, ext unsigned or signed as asked: returns x.
+Value quadLanes(Value v, int64_t t, bool isUnsigned) {
+  Value in;
+  if (isUnsigned) {
+    auto ext = v.getDefiningOp<arith::ExtUIOp>();
+    in = ext ? ext.getIn() : Value();
+  } else {
+    auto ext = v.getDefiningOp<arith::ExtSIOp>();
+    in = ext ? ext.getIn() : Value();
+  }
+  if (!in)
+    return {};
+  auto shuffle = in.getDefiningOp<vector::ShuffleOp>();
+  if (!shuffle || shuffle.getV1() != shuffle.getV2())
+    return {};
+  auto src = dyn_cast<VectorType>(shuffle.getV1().getType());
+  if (!src || src.getShape() != ArrayRef<int64_t>{64} ||
+      !src.getElementType().isInteger(8))
+    return {};
+  ArrayRef<int64_t> mask = shuffle.getMask();
+  if (mask.size() != 16)
+    return {};
+  for (int64_t i = 0; i < 16; ++i)
+    if (mask[i] != 4 * i + t)
+      return {};
+  return shuffle.getV1();
+}
+
+/// The plain form of vpdpbusd, ((((acc + p0) + p1) + p2) + p3) with
+/// p_t = extui(quad lanes t of a) * extsi(quad lanes t of w), becomes
+/// llvm.x86.avx512.vpdpbusd.512(acc, a, w) (LLVM 22: a, w as <64 x i8>). The
+/// ops of the plain form left without uses are erased and recorded in
+/// `erased`.
+bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
+  auto type = dyn_cast<VectorType>(last.getType());
+  if (!type || type.getShape() != ArrayRef<int64_t>{16} ||
+      !type.getElementType().isInteger(32))
+    return false;
+  SmallVector<arith::AddIOp> chain = {last};
+  for (int t = 0; t < 3; ++t) {
+    auto prev = chain.back().getLhs().getDefiningOp<arith::AddIOp>();
+    if (!prev || !prev->hasOneUse())
+      return false;
+    chain.push_back(prev);
+  }
+  Value acc = chain.back().getLhs();
+  Value a, w;
+  for (int64_t t = 0; t < 4; ++t) {
+    auto mul = chain[3 - t].getRhs().getDefiningOp<arith::MulIOp>();
+    if (!mul || !mul->hasOneUse())
+      return false;
+    Value at = quadLanes(mul.getLhs(), t, /*isUnsigned=*/true);
+    Value wt = quadLanes(mul.getRhs(), t, /*isUnsigned=*/false);
+    if (!at || !wt || (a && (a != at || w != wt)))
+      return false;
+    a = at;
+    w = wt;
+  }
+  OpBuilder b(last);
+  Value r = LLVM::CallIntrinsicOp::create(
+                b, last.getLoc(), type,
+                b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                ValueRange{acc, a, w})
+                .getResult(0);
+  last.replaceAllUsesWith(r);
+  // Erase what only fed the plain form (adds, products, extensions,
+  // shuffles), users first.
+  SmallVector<Operation *> worklist = {last};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!op->use_empty() || erased.contains(op))
+      continue;
+    for (Value v : op->getOperands())
+      if (Operation *def = v.getDefiningOp();
+          def && isa<arith::AddIOp, arith::MulIOp, arith::ExtSIOp,
+                     arith::ExtUIOp, vector::ShuffleOp>(def))
+        worklist.push_back(def);
+    erased.insert(op);
+    op->erase();
+  }
+  return true;
+}
+
 struct QntSelectX86IntrinsicsPass
     : public qnt::impl::QntSelectX86IntrinsicsBase<
           QntSelectX86IntrinsicsPass> {
   void runOnOperation() override {
+    // vpdpbusd first: its chains end in adds of vector<16xi32>.
+    {
+      SmallVector<arith::AddIOp> adds;
+      getOperation().walk([&](arith::AddIOp add) { adds.push_back(add); });
+      // The last add of a chain is not used by another add of the chain;
+      // try every add, latest first (erased adds are skipped).
+      llvm::DenseSet<Operation *> erased;
+      for (arith::AddIOp add : llvm::reverse(adds))
+        if (!erased.contains(add.getOperation()))
+          (void)selectDpbusd(add, erased);
+    }
     SmallVector<arith::AddIOp> adds;
     getOperation().walk([&](arith::AddIOp add) { adds.push_back(add); });
     for (arith::AddIOp add : adds) {

@@ -1,9 +1,10 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=none}))" | FileCheck %s --check-prefix=NONE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=avx512vnni}))" | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=neon}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2 or none)
+// BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2, avx512vnni or none)
 
 // B[k][n] = 10 k + n, K = 3, N = 10: two 8-column blocks, two K pairs (the
 // second pair's odd half and columns 10..15 are zeros). Block 0, pair 0
@@ -191,4 +192,41 @@ func.func @epilogue_not_fused(%a: tensor<8x2xi8>, %v: tensor<8x8xi32>) -> (tenso
     linalg.yield %y : i32
   } -> tensor<8x8xi32>
   return %r1, %g1, %g2, %g3 : tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>, tensor<8x8xi32>
+}
+
+// -----
+
+// avx512vnni: 16 lanes and K quads. B[k][n] = k + 1 for K = 5, N = 2: one
+// block, two quads; quad 0 holds B[0..3][c] per column c: [1, 2, 3, 4] for
+// columns 0 and 1, zeros for columns 2..15; quad 1 holds B[4][c] = 5 and
+// zeros. The activations are offset to u8 by flipping the sign bit (xori
+// -128) and padded to K = 8; the accumulators start at minus 128 x the
+// column sums (128 x 15 = 1920), zero past N. Per quad: one i32 broadcast
+// per row, one vector<64xi8> of weights, and the plain vpdpbusd form.
+// VNNI-LABEL: func @vnni
+// VNNI-DAG: %[[COMP:.*]] = arith.constant dense<[1920, 1920, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<16xi32>
+// VNNI-DAG: %[[B:.*]] = arith.constant dense<"0x0102030401020304{{(00)+}}0500000005{{(00)+}}"> : tensor<1x2x64xi8>
+// VNNI: linalg.generic
+// VNNI: arith.xori %{{.*}}, %{{.*}} : i8
+// VNNI: tensor.pad %{{.*}} low[0, 0] high[0, 3]
+// VNNI: scf.for
+// VNNI: %[[C:.*]] = vector.transfer_read %[[COMP]]
+// VNNI: %[[S:.*]] = arith.subi %{{.*}}, %[[C]] : vector<16xi32>
+// VNNI: scf.for {{.*}} iter_args(%[[ACC:[^ ]*]] = %[[S]],
+// VNNI: vector.transfer_read %{{.*}} : tensor<3x8xi8>, vector<4xi8>
+// VNNI: vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// VNNI: vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// VNNI: vector.transfer_read %[[B]]{{.*}} : tensor<1x2x64xi8>, vector<64xi8>
+// VNNI: vector.shuffle %{{.*}} [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60] : vector<64xi8>, vector<64xi8>
+// VNNI: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// VNNI: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// VNNI: %[[P0:.*]] = arith.muli
+// VNNI: %[[R0:.*]] = arith.addi %[[ACC]], %[[P0]] : vector<16xi32>
+func.func @vnni(%a: tensor<3x5xi8>) -> tensor<3x2xi32> {
+  %b = arith.constant dense<[[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]> : tensor<5x2xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x2xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x2xi32>) -> tensor<3x2xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x2xi8>) outs(%f : tensor<3x2xi32>) -> tensor<3x2xi32>
+  return %r : tensor<3x2xi32>
 }

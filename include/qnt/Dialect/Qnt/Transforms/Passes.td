@@ -548,13 +548,25 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     to the register tile before the store, so the kernel writes the
     narrow result and no `i32` tensor exists.
 
+    With `isa=avx512vnni` the same kernel has 16 lanes (zmm) and K quads:
+    the weights are packed as `[ceil(N/16), ceil(K/4), 64]`, the
+    activations offset to unsigned by flipping their sign bit (`a + 128`,
+    the `u8` operand of `vpdpbusd`), and the accumulators start at `init -
+    128 sum_k B[k][n]` (column sums at compile time), so that `sum_k (a_k +
+    128) B[k][n]` comes out as the exact product. The step per quad is the
+    plain form `((((acc + p0) + p1) + p2) + p3)` with `p_t` = zero-extended
+    activation lane t x sign-extended weight lane t, which
+    qnt-select-x86-intrinsics turns into `vpdpbusd` (LLVM 22 does not form
+    it from plain IR).
+
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
     portable path: qnt-tile-and-vectorize). Other matmuls are left alone.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
-           "Kernel instruction set: avx2 (vpmaddwd) or none">,
+           "Kernel instruction set: avx2 (vpmaddwd, 8 lanes, K pairs), "
+           "avx512vnni (vpdpbusd, 16 lanes, K quads) or none">,
     Option<"mTile", "m-tile", "int64_t", /*default=*/"4",
            "Rows per register tile (the largest divisor of M up to this)">,
     Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"3",
@@ -645,11 +657,24 @@ def QntSelectX86Intrinsics
     `llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%a, %b)`, which is the
     same function (exact products; the one overflow case wraps the same
     way). LLVM would select this itself, but not once it has simplified an
-    operand that is a broadcast. Runs after bufferization (which rejects
-    ops with unknown memory effects, as `llvm.call_intrinsic` is), for an
-    AVX2 target only.
+    operand that is a broadcast. Also replaces the chain
+
+    ```mlir
+    %r = ((((%acc + p0) + p1) + p2) + p3)
+    p_t = arith.muli (extui (shuffle %a [t, t+4, ..., t+60])),
+                     (extsi (shuffle %w [t, t+4, ..., t+60]))
+    ```
+
+    with `%a`, `%w` of type `vector<64xi8>` and `%acc`, `%r` of type
+    `vector<16xi32>` (the avx512vnni kernel) by
+    `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %a, %w)`,
+    which LLVM does not form from
+    plain IR; the ops only the chain used are erased. Runs after
+    bufferization (which rejects ops with unknown memory effects, as
+    `llvm.call_intrinsic` is), for the kernels' target only.
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
