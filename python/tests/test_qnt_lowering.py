@@ -387,15 +387,9 @@ func.func @fconv(%x: tensor<2x10x10x8xf32>) -> tensor<2x8x8x16xf32> {{
         np.testing.assert_array_equal(call(par, "fconv", xf), want_f32)
 
 
-@pytest.mark.parametrize("n,h,w,c,f,k,stride,dil", [
-    (1, 9, 9, 1, 16, 3, 1, 1), (2, 11, 13, 3, 24, 5, 2, 1),
-    (1, 10, 10, 5, 7, 3, 1, 2), (1, 9, 9, 16, 8, 3, 2, 1)])
-def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
-    # A general (k x k, strided, dilated) int8 convolution through the
-    # matmul kernel on its im2col patches, with the bias start and the fused
-    # requantization, against numpy + the Python gemmlowp reference (odd
-    # K = k k c included); the portable path alike.
-    rng = np.random.default_rng(n + h * 3 + c * 5 + f * 7 + k + stride + dil)
+def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1):
+    """A k x k int8 convolution + bias + per-channel requantization and its
+    expected codes (numpy + the Python gemmlowp reference)."""
     x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     wt = rng.integers(-128, 128, (f, k, k, c), dtype=np.int8)
     x[0, :k, :k, :] = -128
@@ -413,7 +407,7 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
   %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{f}xi32>}}> : () -> tensor<{f}xi32>
   %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
   %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: {dil}, {dil}>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, {t_w}, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
-  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp -9 clamp [-128, 127] : {t_acc} -> {t_out}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 4 clamp [-128, 127] : {t_acc} -> {t_out}
   return %y : {t_out}
 }}"""
     acc = np.zeros((n, oh, ow, f), np.int64) + bias
@@ -423,8 +417,21 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
                       j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
             acc += patch.astype(np.int64) @ wt[:, i, j, :].T.astype(np.int64)
     want = np.vectorize(lambda v, ch: ref_requantize(
-        int(v), 0, mults[ch], shifts[ch], -9, -128, 127, "tflite"))(
+        int(v), 0, mults[ch], shifts[ch], 4, -128, 127, "tflite"))(
         acc, np.arange(f)[None, None, None, :]).astype(np.int64)
+    return text, x, want
+
+
+@pytest.mark.parametrize("n,h,w,c,f,k,stride,dil", [
+    (1, 9, 9, 1, 16, 3, 1, 1), (2, 11, 13, 3, 24, 5, 2, 1),
+    (1, 10, 10, 5, 7, 3, 1, 2), (1, 9, 9, 16, 8, 3, 2, 1)])
+def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
+    # A general (k x k, strided, dilated) int8 convolution through the
+    # matmul kernel on its im2col patches, with the bias start and the fused
+    # requantization, against numpy + the Python gemmlowp reference (odd
+    # K = k k c included); the portable path alike.
+    rng = np.random.default_rng(n + h * 3 + c * 5 + f * 7 + k + stride + dil)
+    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride, dil)
     for kernels in {compiler.host_int8_kernels(), "none"}:
         so = compiler.compile_mlir(
             text, tmp_path / f"conv_{kernels}.so",
@@ -432,40 +439,6 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
         got = call(runtime.CompiledModel(so), "conv", x)
         np.testing.assert_array_equal(got.astype(np.int64), want,
                                       err_msg=f"int8-kernels={kernels}")
-
-
-def _conv_requant_case(rng, n, h, w, c, f, k, stride):
-    """A k x k int8 convolution + bias + per-channel requantization and its
-    expected codes (numpy + the Python gemmlowp reference)."""
-    x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
-    wt = rng.integers(-128, 128, (f, k, k, c), dtype=np.int8)
-    x[0, :k, :k, :] = -128
-    wt[0] = -128
-    bias = rng.integers(-(1 << 16), 1 << 16, f, dtype=np.int64)
-    mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, f, endpoint=True)]
-    shifts = [int(v) for v in rng.integers(0, 12, f)]
-    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
-    t_in, t_w = f"tensor<{n}x{h}x{w}x{c}xi8>", f"tensor<{f}x{k}x{k}x{c}xi8>"
-    t_acc = f"tensor<{n}x{oh}x{ow}x{f}xi32>"
-    t_out = f"tensor<{n}x{oh}x{ow}x{f}xi8>"
-    text = f"""func.func @conv(%x: {t_in}) -> {t_out} {{
-  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : {t_w}}}> : () -> {t_w}
-  %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{f}xi32>}}> : () -> tensor<{f}xi32>
-  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
-  %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, {t_w}, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
-  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 4 clamp [-128, 127] : {t_acc} -> {t_out}
-  return %y : {t_out}
-}}"""
-    acc = np.zeros((n, oh, ow, f), np.int64) + bias
-    for i in range(k):
-        for j in range(k):
-            patch = x[:, i: i + stride * (oh - 1) + 1: stride,
-                      j: j + stride * (ow - 1) + 1: stride, :]
-            acc += patch.astype(np.int64) @ wt[:, i, j, :].T.astype(np.int64)
-    want = np.vectorize(lambda v, ch: ref_requantize(
-        int(v), 0, mults[ch], shifts[ch], 4, -128, 127, "tflite"))(
-        acc, np.arange(f)[None, None, None, :]).astype(np.int64)
-    return text, x, want
 
 
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [

@@ -70,15 +70,10 @@ std::optional<DepthwiseShape> matchDepthwise(linalg::DepthwiseConv2DNhwcHwcOp op
   for (const APInt &v : w.getValues<APInt>())
     s.weights.push_back(int32_t(v.getSExtValue()));
   s.input = input;
-  s.init = init;
-  if (auto fill = init.getDefiningOp<linalg::FillOp>();
-      fill && matchPattern(fill.getInputs()[0], m_Zero())) {
-    s.zeroInit = true;
-    s.init = fill.getOutputs()[0];
-  } else if (Value bias = matchLastDimBroadcast(init)) {
-    s.bias = bias;
-    s.init = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
-  }
+  AccumulatorStart start = classifyAccumulatorStart(init);
+  s.zeroInit = start.zero;
+  s.bias = start.bias;
+  s.init = start.init;
   return s;
 }
 

@@ -137,17 +137,10 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
     s.weights = std::move(*weights);
   }
   s.lhs = lhs;
-  s.init = init;
-  // A zero fill needs no reading: the accumulators start at zero and the
-  // fill's destination is written.
-  if (auto fill = init.getDefiningOp<linalg::FillOp>();
-      fill && matchPattern(fill.getInputs()[0], m_Zero())) {
-    s.zeroInit = true;
-    s.init = fill.getOutputs()[0];
-  } else if (Value bias = matchLastDimBroadcast(init)) {
-    s.bias = bias;
-    s.init = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
-  }
+  AccumulatorStart start = classifyAccumulatorStart(init);
+  s.zeroInit = start.zero;
+  s.bias = start.bias;
+  s.init = start.init;
   return s;
 }
 

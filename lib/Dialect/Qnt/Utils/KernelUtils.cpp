@@ -42,6 +42,20 @@ Value mlir::qnt::matchLastDimBroadcast(Value init) {
   return g.getDpsInputs()[0];
 }
 
+AccumulatorStart mlir::qnt::classifyAccumulatorStart(Value init) {
+  AccumulatorStart start;
+  start.init = init;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>();
+      fill && matchPattern(fill.getInputs()[0], m_Zero())) {
+    start.zero = true;
+    start.init = fill.getOutputs()[0];
+  } else if (Value bias = matchLastDimBroadcast(init)) {
+    start.bias = bias;
+    start.init = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
+  }
+  return start;
+}
+
 std::optional<KernelEpilogue> mlir::qnt::matchKernelEpilogue(Value result) {
   if (!result.hasOneUse())
     return std::nullopt;

@@ -24,6 +24,18 @@ int64_t largestDivisorUpTo(int64_t n, int64_t limit);
 /// tensor, or null.
 Value matchLastDimBroadcast(Value init);
 
+/// Where a kernel's i32 accumulators start, from the op's init: a zero
+/// `linalg.fill` (start at zero, the fill's destination is written) or a
+/// 1-D bias broadcast (start from the bias vectors, the broadcast's
+/// destination is written) need not be read; anything else is `init`.
+struct AccumulatorStart {
+  bool zero = false;
+  Value bias; ///< the 1-D bias, or null
+  Value init; ///< the tensor the kernel writes (and reads unless zero/bias)
+};
+
+AccumulatorStart classifyAccumulatorStart(Value init);
+
 /// An element-wise consumer to fuse into a kernel (its epilogue): the
 /// accumulators' only user, an all-parallel linalg.generic reading them
 /// through the identity map, every other input a 1-D per-channel (last
