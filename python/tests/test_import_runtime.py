@@ -284,3 +284,29 @@ def test_concat_strided_copies_exact(tmp_path, axis):
     out = lib["cat_f32"](a.astype(np.float32), b.astype(np.float32))
     np.testing.assert_array_equal(out[0] if isinstance(out, (list, tuple)) else out,
                                   want.astype(np.float32))
+
+
+def test_qdq_export_runs_int8_in_onnxruntime(tmp_path):
+    # qnt.reference.qdq (the onnxruntime int8 peer of bench/e2e.py): the QDQ
+    # model of the bundled network is fused by onnxruntime into int8 ops
+    # (QLinearConv, QGemm: no float Conv left), and its top-1 on real test
+    # images stays close to the float model's.
+    import onnx
+    from qnt import datasets
+    from qnt.reference import ort, qdq
+    if not ort.ort_available():
+        pytest.skip("onnxruntime-node not installed (scripts/install-ort.sh)")
+    xc, _ = datasets.calibration_set(128)
+    q = qdq.export_qdq(FMNIST, {"input": xc}, tmp_path / "q.onnx", batch=64)
+    opt = ort.save_optimized_model(q, tmp_path / "opt.onnx")
+    ops = [n.op_type for n in onnx.load(str(opt)).graph.node]
+    assert ops.count("QLinearConv") == 11 and "QGemm" in ops, ops
+    assert "Conv" not in ops
+    x, y = datasets.evaluation_set()
+    x, y = x[:1000], y[:1000]
+    top1 = {}
+    for name, m in (("fp32", FMNIST), ("int8", q)):
+        out = list(ort.run_onnxruntime_dataset(m, {"input": x},
+                                               batch=100).values())[0]
+        top1[name] = float((out.argmax(1) == y).mean())
+    assert top1["int8"] >= top1["fp32"] - 0.03, top1
