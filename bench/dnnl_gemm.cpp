@@ -1,9 +1,11 @@
 // oneDNN GEMM timing for bench/gemm.py: C = A B with A [M, K] (u8 for
 // int8: oneDNN's x86 int8 kernels take unsigned activations; f32) and B
 // [K, N] (s8 / f32) prepacked once into oneDNN's preferred layout (as for
-// constant weights), C s32 / f32. Prints one line per measurement: the
-// median nanoseconds per call over `iters` timed calls after `warmup`, and a
-// checksum of C.
+// constant weights), C s32 / f32, A and B uniformly random over their
+// whole range. Prints one line per measurement: the median nanoseconds per
+// call over `iters` timed calls after `warmup`, and a checksum of C; for
+// int8 also how many of a sample of C's elements (every 7th row, every 5th
+// column) differ from the exact integer product, and the sample's size.
 //
 //   dnnl_gemm int8|f32 M N K warmup iters
 //   dnnl_gemm dw_int8 N H W C K stride warmup iters
@@ -108,12 +110,18 @@ int main(int argc, char **argv) {
   matmul::primitive_desc pd(matmul::desc(a_md, b_md, c_md), eng);
   memory A(a_md, eng), Buser(b_user_md, eng), B(pd.weights_desc(), eng),
       C(c_md, eng);
-  // Deterministic data (the values do not change the speed).
+  // Uniformly random data from a fixed seed (the values do not change the
+  // speed, but they decide whether int8 i16 intermediates saturate).
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state]() {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return uint32_t(state >> 33);
+  };
   if (int8) {
     auto *a = static_cast<uint8_t *>(A.get_data_handle());
     auto *b = static_cast<int8_t *>(Buser.get_data_handle());
-    for (memory::dim i = 0; i < M * K; ++i) a[i] = uint8_t(i * 7 % 251);
-    for (memory::dim i = 0; i < K * N; ++i) b[i] = int8_t(i * 13 % 255 - 127);
+    for (memory::dim i = 0; i < M * K; ++i) a[i] = uint8_t(next() % 256);
+    for (memory::dim i = 0; i < K * N; ++i) b[i] = int8_t(int(next() % 255) - 127);
   } else {
     auto *a = static_cast<float *>(A.get_data_handle());
     auto *b = static_cast<float *>(Buser.get_data_handle());
@@ -145,6 +153,22 @@ int main(int argc, char **argv) {
     auto *c = static_cast<float *>(C.get_data_handle());
     for (memory::dim i = 0; i < M * N; ++i) sum += c[i];
   }
-  std::printf("%.0f %.6g\n", ns[ns.size() / 2], sum);
+  std::printf("%.0f %.6g", ns[ns.size() / 2], sum);
+  if (int8) {
+    auto *a = static_cast<uint8_t *>(A.get_data_handle());
+    auto *b = static_cast<int8_t *>(Buser.get_data_handle());
+    auto *c = static_cast<int32_t *>(C.get_data_handle());
+    long wrong = 0, sampled = 0;
+    for (memory::dim i = 0; i < M; i += 7)
+      for (memory::dim j = 0; j < N; j += 5) {
+        int64_t exact = 0;
+        for (memory::dim k = 0; k < K; ++k)
+          exact += int64_t(a[i * K + k]) * b[k * N + j];
+        ++sampled;
+        wrong += exact != c[i * N + j];
+      }
+    std::printf(" %ld %ld", wrong, sampled);
+  }
+  std::printf("\n");
   return 0;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Int8 and fp32 GEMM speed: qnt against oneDNN, side by side, one thread.
+"""Int8 and fp32 GEMM speed: qnt against oneDNN, side by side, 1 and 2 threads.
 
     /usr/bin/python3 bench/gemm.py [--rounds 5] [--budget 0.3] [--quick]
                                    [--write] [--json F]
@@ -17,7 +17,17 @@ Runtimes, each computing C = A B with B constant (weights):
   x86 int8 kernels take unsigned activations) and f32, B reordered once
   into oneDNN's preferred layout outside the timed region (as constant
   weights are), ``OMP_NUM_THREADS=1``; ``bench/dnnl_gemm.cpp``, built by
-  this script.
+  this script;
+* int8 on 2 threads (square shapes): qnt compiled with
+  ``compile_mlir(parallel=True)`` and run with 2 OpenMP threads, oneDNN with
+  ``OMP_NUM_THREADS=2``.
+
+Exactness: oneDNN's int8 result is checked by dnnl_gemm itself on a sample
+of the output (every 7th row, every 5th column) against the exact integer
+product of its (uniformly random) inputs; the table shows the share of
+sampled outputs that are exact. On CPUs without VNNI oneDNN's kernels sum
+u8 x s8 products in saturating 16-bit pairs (``vpmaddubsw``), which is exact
+only while activations stay below 128.
 
 Before timing, qnt's int8 result is compared with numpy's exact integer
 product (every element equal) and qnt's fp32 result with numpy's (relative
@@ -142,22 +152,29 @@ def dw_module(h, c, stride, w) -> str:
 
 
 class DnnlRunner:
-    def __init__(self, exe: Path, kind, *dims):
+    def __init__(self, exe: Path, kind, *dims, threads=1):
         self.exe, self.args = exe, [kind, *map(str, dims)]
+        self.threads = threads
+        # int8 GEMM: (wrong, sampled) outputs of the last run.
+        self.exactness = None
 
     def median_ms(self, warmup, iters):
-        env = dict(os.environ, OMP_NUM_THREADS="1")
+        env = dict(os.environ, OMP_NUM_THREADS=str(self.threads))
         out = subprocess.run([str(self.exe), *self.args, str(warmup),
                               str(iters)], check=True, capture_output=True,
                              text=True, env=env).stdout.split()
+        if len(out) >= 4:
+            self.exactness = (int(out[2]), int(out[3]))
         return float(out[0]) / 1e6
 
 
 class QntMedian:
-    def __init__(self, runner: QntRunner):
-        self.r = runner
+    def __init__(self, runner: QntRunner, threads=None):
+        self.r, self.threads = runner, threads
 
     def median_ms(self, warmup, iters):
+        if self.threads is not None:
+            self.r.model.set_num_threads(self.threads)
         return float(np.median(self.r.times_ms(warmup, iters)))
 
 
@@ -221,6 +238,20 @@ def main():
                 runners[(name, f"qnt {dtype}")] = QntMedian(r)
                 runners[(name, f"oneDNN {dtype}")] = DnnlRunner(
                     dnnl, "int8" if dtype == "int8" else "f32", m, n, k)
+            if m == n == k:
+                # int8 on 2 threads: the same GEMM compiled with OpenMP.
+                so = compiler.compile_mlir(gemm_module(m, n, k, b8, "int8"),
+                                           tmp / f"{m}_{n}_{k}_int8_par.so",
+                                           parallel=True)
+                r = QntRunner(harness, so, [a8])
+                r.model.set_num_threads(2)
+                got = r.outputs()[0]
+                want = a8.astype(np.int64)[0] @ b8.astype(np.int64)[0]
+                if not np.array_equal(got[0].astype(np.int64), want):
+                    sys.exit(f"qnt int8 GEMM {name} (2 threads): wrong result")
+                runners[(name, "qnt int8 2T")] = QntMedian(r, threads=2)
+                runners[(name, "oneDNN int8 2T")] = DnnlRunner(
+                    dnnl, "int8", m, n, k, threads=2)
             print(f"compiled and checked {name}", flush=True)
         dw_shapes = []
         for h, c, stride in (DW_LAYERS[:1] if args.quick else DW_LAYERS):
@@ -259,13 +290,19 @@ def main():
               "rounds": args.rounds, "budget_s": args.budget, "rows": []}
     for name, m, n, k in shapes:
         row = {"shape": name, "m": m, "n": n, "k": k}
-        for rt in ("qnt int8", "oneDNN int8", "qnt f32", "oneDNN f32"):
+        for rt in ("qnt int8", "oneDNN int8", "qnt f32", "oneDNN f32",
+                   "qnt int8 2T", "oneDNN int8 2T"):
+            if (name, rt) not in samples:
+                continue
             ms = statistics.median(samples[(name, rt)])
             row[rt] = {"ms": ms, "min_ms": min(samples[(name, rt)]),
                        "max_ms": max(samples[(name, rt)]),
                        "gops": 2 * m * n * k / ms / 1e6}
         for dtype in ("int8", "f32"):
             row[f"compile_s {dtype}"] = compile_s[(name, dtype)]
+        wrong, sampled = runners[(name, "oneDNN int8")].exactness
+        row["oneDNN int8 wrong"] = wrong
+        row["oneDNN int8 sampled"] = sampled
         result["rows"].append(row)
     result["dw_rows"] = []
     for name, h, c, stride, o in dw_shapes:
@@ -290,9 +327,10 @@ def format_table(r) -> str:
     ghz = r["ghz_estimate"]
     p8, pf = INT8_OPS_PER_CYCLE * ghz, FP32_OPS_PER_CYCLE * ghz
     lines = ["| shape (M x N x K) | qnt int8 Gop/s (% peak) | oneDNN int8 "
-             "Gop/s (% peak) | qnt / oneDNN int8 | qnt fp32 Gflop/s (% peak) "
+             "Gop/s (% peak) | qnt / oneDNN int8 | oneDNN int8 outputs exact "
+             "| qnt fp32 Gflop/s (% peak) "
              "| oneDNN fp32 Gflop/s (% peak) | qnt int8 / qnt fp32 |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in r["rows"]:
         g = {k: row[k]["gops"] for k in ("qnt int8", "oneDNN int8",
                                           "qnt f32", "oneDNN f32")}
@@ -301,9 +339,23 @@ def format_table(r) -> str:
             f"{g['qnt int8']:.1f} ({100 * g['qnt int8'] / p8:.0f}%) | "
             f"{g['oneDNN int8']:.1f} ({100 * g['oneDNN int8'] / p8:.0f}%) | "
             f"{g['qnt int8'] / g['oneDNN int8']:.3f} | "
+            f"{100 * (1 - row['oneDNN int8 wrong'] / row['oneDNN int8 sampled']):.1f}% | "
             f"{g['qnt f32']:.1f} ({100 * g['qnt f32'] / pf:.0f}%) | "
             f"{g['oneDNN f32']:.1f} ({100 * g['oneDNN f32'] / pf:.0f}%) | "
             f"{g['qnt int8'] / g['qnt f32']:.2f} |")
+    lines += ["", "Int8 on 2 threads (qnt: OpenMP build, 2 threads; oneDNN: "
+              "OMP_NUM_THREADS=2):", "",
+              "| shape | qnt int8 2T Gop/s | speed-up over 1T | oneDNN int8 2T "
+              "Gop/s | speed-up over 1T | qnt / oneDNN int8 2T |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for row in r["rows"]:
+        if "qnt int8 2T" not in row:
+            continue
+        q2, d2 = row["qnt int8 2T"]["gops"], row["oneDNN int8 2T"]["gops"]
+        lines.append(f"| {row['shape']} | {q2:.1f} | "
+                     f"{q2 / row['qnt int8']['gops']:.2f}x | {d2:.1f} | "
+                     f"{d2 / row['oneDNN int8']['gops']:.2f}x | "
+                     f"{q2 / d2:.3f} |")
     lines += ["", "Depthwise 3x3 convolutions of the bundled model (batch 64, "
               "input already padded, i32 output):", "",
               "| layer (N x OH x OW x C) | qnt int8 Gop/s | oneDNN int8 Gop/s "
@@ -324,7 +376,8 @@ def format_doc(r, table) -> str:
 
 Generated by `/usr/bin/python3 bench/gemm.py --write` (do not edit by hand;
 the method is in the script's docstring). One thread, {r['rounds']} interleaved
-rounds, median per cell. oneDNN needs `scripts/install-bench-deps.sh`.
+rounds, median per cell (2 threads in their own table). oneDNN needs
+`scripts/install-bench-deps.sh`.
 
 | | |
 |---|---|
@@ -341,9 +394,10 @@ and 2 threads): [performance-e2e.md](performance-e2e.md).
 
 How qnt computes these (issue 7, in progress): an int8 matmul or
 convolution with constant weights goes through `qnt-int8-matmul-kernels`
-(weights packed at compile time into 8-column blocks of K pairs,
-activations widened to i16 (im2col patches for convolutions other than
-1x1), 4 x 24 register tiles of i32 accumulators) and
+(weights packed at compile time into 8-column blocks of K pairs, sign-
+extended to i16; activations widened to i16 (im2col patches for
+convolutions other than 1x1); row chunks that fit in L2, then 16-column
+weight panels, then 6 x 16 register tiles of i32 accumulators) and
 `qnt-select-x86-intrinsics` (`vpmaddwd`), on targets with AVX2; int8
 depthwise convolutions through `qnt-int8-depthwise-kernels` (channel
 vectors of i32 products, taps unrolled, column tiles); fp32 matmuls go
@@ -351,9 +405,14 @@ through the generic tiling and vectorization of `qnt-tile-and-vectorize`.
 In the models the requantization runs in the kernels' epilogue; these
 tables time the kernels with i32 results (oneDNN: s32 destination) so that
 both sides do the same work. AVX2 has no int8 dot product that is exact for
-all s8 x s8 inputs (`vpmaddubsw` saturates), so the kernel pays one i16
-widening of the activations; the VNNI form (`vpdpbusd`, K quads) cannot run
-on this AVX2-only VM.
+all 8-bit inputs: `vpmaddubsw` sums two u8 x s8 products into a saturating
+i16, so qnt widens the activations to i16 and uses `vpmaddwd` (16
+multiply-adds per instruction plus a `vpaddd`, where oneDNN's `vpmaddubsw`
++ `vpmaddwd` + `vpaddd` does 32 in three). oneDNN takes the faster form and
+its result is then not the exact product: the "outputs exact" column counts
+the sampled outputs of oneDNN that equal the exact product of its uniformly
+random u8 x s8 inputs. qnt's outputs are all checked exact. The VNNI form
+(`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM.
 """
 
 

@@ -37,9 +37,16 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize && options.int8Kernels != "none") {
     QntInt8MatmulKernelsOptions kernels;
     kernels.isa = options.int8Kernels;
+    // AVX2, 16 ymm registers: 6 x 2 blocks of 8 lanes (the default);
     // 32 zmm registers: 4 x 4 blocks of 16 lanes.
-    if (options.int8Kernels == "avx512vnni")
+    if (options.int8Kernels == "avx512vnni") {
+      kernels.mTile = 4;
       kernels.nBlocks = 4;
+    }
+    if (options.int8MTile > 0)
+      kernels.mTile = options.int8MTile;
+    if (options.int8NBlocks > 0)
+      kernels.nBlocks = options.int8NBlocks;
     pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
   }
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in

@@ -31,6 +31,16 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
                      "target must have AVX2), avx512vnni (vpdpbusd on zmm; "
                      "AVX512-VNNI and AVX512BW) or none (portable tiling)"),
       llvm::cl::init("none")};
+  PassOptions::Option<int64_t> int8MTile{
+      *this, "int8-m-tile",
+      llvm::cl::desc("Rows per register tile of the int8 matmul kernels "
+                     "(0: the kernels' default for the ISA)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> int8NBlocks{
+      *this, "int8-n-blocks",
+      llvm::cl::desc("Column blocks per register tile of the int8 matmul "
+                     "kernels (0: the kernels' default for the ISA)"),
+      llvm::cl::init(0)};
   PassOptions::Option<bool> x86Intrinsics{
       *this, "x86-intrinsics",
       llvm::cl::desc("Select the kernels' dot products as x86 intrinsics "

@@ -2,9 +2,9 @@
 //
 // An i8 x i8 -> i32 matmul with constant weights becomes a register-blocked
 // kernel: the weights are packed at compile time into 8-column blocks of K
-// pairs ([ceil(N/8)][ceil(K/2)][16] i8, the two K values of a pair
+// pairs ([ceil(N/8)][ceil(K/2)][16] i16, the two K values of a pair
 // interleaved per column), the activations are widened to i16 once, and an
-// m-tile x (8 n-blocks) tile of vector<8xi32> accumulators is updated per K
+// m-tile x n-blocks tile of vector<8xi32> accumulators is updated per K
 // pair with vpmaddwd (exact i16 x i16 products, summed in pairs into i32):
 // per row one broadcast of its i16 pair, per block one 16-lane i16 weight
 // vector (written as plain vector ops that LLVM selects as vpmaddwd). It
@@ -145,6 +145,10 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
 }
 
 
+/// The activation rows of one chunk of the loop nest take about this many
+/// bytes (half of a 512 KiB L2).
+constexpr int64_t kChunkBytes = 256 * 1024;
+
 struct QntInt8MatmulKernelsPass
     : public qnt::impl::QntInt8MatmulKernelsBase<QntInt8MatmulKernelsPass> {
   using Base::Base;
@@ -226,7 +230,9 @@ struct QntInt8MatmulKernelsPass
     const bool vnni = isa == "avx512vnni";
     const int64_t L = vnni ? 16 : 8, G = vnni ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
-    const int64_t mt = largestDivisorUpTo(s.m, mTile);
+    // Full m-tiles of mt rows, then one tile of the remaining rows.
+    const int64_t mt = std::min<int64_t>(s.m, mTile);
+    const int64_t mMain = s.m / mt * mt, mRest = s.m - mMain;
     const int64_t nb = largestDivisorUpTo(nBlk, nBlocks);
     Type elem = vnni ? i8 : i16; // the activation operand's element type
 
@@ -237,9 +243,20 @@ struct QntInt8MatmulKernelsPass
       for (int64_t n = 0; n < s.n; ++n)
         packed[((n / L) * kGroups + k / G) * (L * G) + (n % L) * G + k % G] =
             s.weights[k * s.n + n];
-    auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i8);
-    Value bp = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+    // avx2: sign-extended to i16 here, not per use in the kernel's loop.
+    Value bp;
+    if (vnni) {
+      auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i8);
+      bp = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
+    } else {
+      SmallVector<int16_t> wide16(packed.begin(), packed.end());
+      auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i16);
+      bp = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(packedType, ArrayRef<int16_t>(wide16)));
+    }
     // vnni: sum_k (a + 128) w = sum_k a w + 128 sum_k w; the second term
     // (per column, at compile time) is taken off the accumulators' start.
     Value compensation;
@@ -359,128 +376,160 @@ struct QntInt8MatmulKernelsPass
     auto groupType = VectorType::get({G}, elem);
     auto one32 = VectorType::get({1}, i32);
     auto operandType = VectorType::get({L * G}, elem);
-    auto weightType = VectorType::get({L * G}, i8);
+    auto weightType = VectorType::get({L * G}, elem);
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
     Value padElem =
         arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
-    Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
 
-    auto mLoop = scf::ForOp::create(
-        b, loc, idx(b, 0), idx(b, s.m), idx(b, mt), ValueRange{out},
-        [&](OpBuilder &b1, Location, Value m, ValueRange outer) {
+    // One register tile: rows [m, m + rows) x blocks [j, j + nb) of the
+    // result `tileIn`; returns the updated result.
+    auto emitTile = [&](OpBuilder &b2, Value m, Value j, int64_t rows,
+                        Value tileIn) -> Value {
+      bool fullBlocks = s.n % L == 0;
+      // The accumulators start at the init's tile (zero for a
+      // zero fill).
+      auto column = [&](OpBuilder &bb, int64_t c) -> Value {
+        return arith::MulIOp::create(bb, loc, add(bb, j, c),
+                                     idx(bb, L));
+      };
+      // Per-column vectors of a 1-D tensor (bias, epilogue
+      // parameters), zero past N.
+      auto columnVector = [&](OpBuilder &bb, Value t, int64_t c) {
+        auto et = cast<RankedTensorType>(t.getType()).getElementType();
+        Value pad = arith::ConstantOp::create(
+            bb, loc, bb.getZeroAttr(et));
+        return vector::TransferReadOp::create(
+                   bb, loc, VectorType::get({L}, et), t,
+                   ValueRange{column(bb, c)}, pad,
+                   ArrayRef<bool>{fullBlocks})
+            .getResult();
+      };
+      SmallVector<Value> start(rows * nb, zeroAcc);
+      if (s.bias) {
+        for (int64_t c = 0; c < nb; ++c) {
+          Value v = columnVector(b2, s.bias, c);
+          for (int64_t i = 0; i < rows; ++i)
+            start[i * nb + c] = v;
+        }
+      } else if (!s.zeroInit) {
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t c = 0; c < nb; ++c)
+            start[i * nb + c] = vector::TransferReadOp::create(
+                b2, loc, accType, epilogue ? init : tileIn,
+                at(b2, add(b2, m, i), column(b2, c)), zeroI32,
+                ArrayRef<bool>{fullBlocks});
+      }
+      // vnni: minus 128 x the column sums of the weights.
+      if (vnni)
+        for (int64_t c = 0; c < nb; ++c) {
+          Value comp = columnVector(b2, compensation, c);
+          for (int64_t i = 0; i < rows; ++i)
+            start[i * nb + c] = arith::SubIOp::create(
+                b2, loc, start[i * nb + c], comp);
+        }
+      auto kLoop = scf::ForOp::create(
+          b2, loc, idx(b2, 0), idx(b2, kGroups), idx(b2, 1), start,
+          [&](OpBuilder &b3, Location, Value g, ValueRange accs) {
+            Value k = arith::MulIOp::create(b3, loc, g, idx(b3, G));
+            SmallVector<Value> rowGroups, blocks, next;
+            // Per row: its K group as one i32, broadcast to all
+            // lanes.
+            for (int64_t i = 0; i < rows; ++i) {
+              Value pr = vector::TransferReadOp::create(
+                  b3, loc, groupType, wide,
+                  at(b3, add(b3, m, i), k), padElem,
+                  ArrayRef<bool>{true});
+              Value word = vector::ExtractOp::create(
+                  b3, loc,
+                  vector::BitCastOp::create(b3, loc, one32, pr), 0);
+              rowGroups.push_back(vector::BitCastOp::create(
+                  b3, loc, operandType,
+                  vector::BroadcastOp::create(b3, loc, accType,
+                                              word)));
+            }
+            // Per block: L columns x G weights (avx2: i16).
+            for (int64_t c = 0; c < nb; ++c) {
+              Value w = vector::TransferReadOp::create(
+                  b3, loc, weightType, bp,
+                  ValueRange{add(b3, j, c), g, idx(b3, 0)},
+                  padElem, ArrayRef<bool>{true});
+              blocks.push_back(w);
+            }
+            for (int64_t i = 0; i < rows; ++i)
+              for (int64_t c = 0; c < nb; ++c)
+                next.push_back(dotStep(b3, loc, accs[i * nb + c],
+                                       rowGroups[i], blocks[c], L, G,
+                                       vnni));
+            scf::YieldOp::create(b3, loc, next);
+          });
+      Value tile = tileIn;
+      for (int64_t c = 0; c < nb; ++c) {
+        // The epilogue's per-column parameters, once per block.
+        SmallVector<Value> params;
+        if (epilogue)
+          for (OpOperand *in : epilogue->op.getDpsInputOperands())
+            params.push_back(
+                in->getOperandNumber() == epilogue->accInput
+                    ? Value()
+                    : columnVector(b2, in->get(), c));
+        for (int64_t i = 0; i < rows; ++i) {
+          Value v = kLoop.getResult(i * nb + c);
+          if (epilogue)
+            v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
+          tile = vector::TransferWriteOp::create(
+                     b2, loc, v, tile,
+                     at(b2, add(b2, m, i), column(b2, c)),
+                     ArrayRef<bool>{fullBlocks})
+                     .getResult();
+        }
+      }
+      return tile;
+    };
+
+    // The loop nest: chunks of mc rows (the activations' chunk stays in
+    // L2; chunks are independent: the parallel loop), in each chunk the
+    // column blocks (one nb-block panel of the packed weights stays in L1
+    // while the chunk's m-tiles go by), then the m-tiles.
+    const int64_t kBytes = kGroups * G * (vnni ? 1 : 2);
+    int64_t mc = std::max<int64_t>(1, kChunkBytes / kBytes / mt) * mt;
+    // At least 4 chunks when there are rows for them (threads).
+    mc = std::min(mc, std::max<int64_t>(mt, (mMain / mt + 3) / 4 * mt));
+    Value mMainV = idx(b, mMain);
+    auto chunkLoop = scf::ForOp::create(
+        b, loc, idx(b, 0), mMainV, idx(b, mc), ValueRange{out},
+        [&](OpBuilder &b1, Location, Value c0, ValueRange outer) {
+          Value c1 = arith::MinSIOp::create(
+              b1, loc, arith::AddIOp::create(b1, loc, c0, idx(b1, mc)),
+              mMainV);
           auto jLoop = scf::ForOp::create(
               b1, loc, idx(b1, 0), idx(b1, nBlk), idx(b1, nb),
               ValueRange{outer[0]},
               [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
-                bool fullBlocks = s.n % L == 0;
-                // The accumulators start at the init's tile (zero for a
-                // zero fill).
-                auto column = [&](OpBuilder &bb, int64_t c) -> Value {
-                  return arith::MulIOp::create(bb, loc, add(bb, j, c),
-                                               idx(bb, L));
-                };
-                // Per-column vectors of a 1-D tensor (bias, epilogue
-                // parameters), zero past N.
-                auto columnVector = [&](OpBuilder &bb, Value t, int64_t c) {
-                  auto et = cast<RankedTensorType>(t.getType()).getElementType();
-                  Value pad = arith::ConstantOp::create(
-                      bb, loc, bb.getZeroAttr(et));
-                  return vector::TransferReadOp::create(
-                             bb, loc, VectorType::get({L}, et), t,
-                             ValueRange{column(bb, c)}, pad,
-                             ArrayRef<bool>{fullBlocks})
-                      .getResult();
-                };
-                SmallVector<Value> start(mt * nb, zeroAcc);
-                if (s.bias) {
-                  for (int64_t c = 0; c < nb; ++c) {
-                    Value v = columnVector(b2, s.bias, c);
-                    for (int64_t i = 0; i < mt; ++i)
-                      start[i * nb + c] = v;
-                  }
-                } else if (!s.zeroInit) {
-                  for (int64_t i = 0; i < mt; ++i)
-                    for (int64_t c = 0; c < nb; ++c)
-                      start[i * nb + c] = vector::TransferReadOp::create(
-                          b2, loc, accType, epilogue ? init : inner[0],
-                          at(b2, add(b2, m, i), column(b2, c)), zeroI32,
-                          ArrayRef<bool>{fullBlocks});
-                }
-                // vnni: minus 128 x the column sums of the weights.
-                if (vnni)
-                  for (int64_t c = 0; c < nb; ++c) {
-                    Value comp = columnVector(b2, compensation, c);
-                    for (int64_t i = 0; i < mt; ++i)
-                      start[i * nb + c] = arith::SubIOp::create(
-                          b2, loc, start[i * nb + c], comp);
-                  }
-                auto kLoop = scf::ForOp::create(
-                    b2, loc, idx(b2, 0), idx(b2, kGroups), idx(b2, 1), start,
-                    [&](OpBuilder &b3, Location, Value g, ValueRange accs) {
-                      Value k = arith::MulIOp::create(b3, loc, g, idx(b3, G));
-                      SmallVector<Value> rows, blocks, next;
-                      // Per row: its K group as one i32, broadcast to all
-                      // lanes.
-                      for (int64_t i = 0; i < mt; ++i) {
-                        Value pr = vector::TransferReadOp::create(
-                            b3, loc, groupType, wide,
-                            at(b3, add(b3, m, i), k), padElem,
-                            ArrayRef<bool>{true});
-                        Value word = vector::ExtractOp::create(
-                            b3, loc,
-                            vector::BitCastOp::create(b3, loc, one32, pr), 0);
-                        rows.push_back(vector::BitCastOp::create(
-                            b3, loc, operandType,
-                            vector::BroadcastOp::create(b3, loc, accType,
-                                                        word)));
-                      }
-                      // Per block: L columns x G weights (avx2: widened).
-                      for (int64_t c = 0; c < nb; ++c) {
-                        Value w = vector::TransferReadOp::create(
-                            b3, loc, weightType, bp,
-                            ValueRange{add(b3, j, c), g, idx(b3, 0)}, padI8,
-                            ArrayRef<bool>{true});
-                        if (!vnni)
-                          w = arith::ExtSIOp::create(b3, loc, operandType, w);
-                        blocks.push_back(w);
-                      }
-                      for (int64_t i = 0; i < mt; ++i)
-                        for (int64_t c = 0; c < nb; ++c)
-                          next.push_back(dotStep(b3, loc, accs[i * nb + c],
-                                                 rows[i], blocks[c], L, G,
-                                                 vnni));
-                      scf::YieldOp::create(b3, loc, next);
+                auto mLoop = scf::ForOp::create(
+                    b2, loc, c0, c1, idx(b2, mt), ValueRange{inner[0]},
+                    [&](OpBuilder &b3, Location, Value m, ValueRange t) {
+                      scf::YieldOp::create(b3, loc,
+                                           emitTile(b3, m, j, mt, t[0]));
                     });
-                Value tile = inner[0];
-                for (int64_t c = 0; c < nb; ++c) {
-                  // The epilogue's per-column parameters, once per block.
-                  SmallVector<Value> params;
-                  if (epilogue)
-                    for (OpOperand *in : epilogue->op.getDpsInputOperands())
-                      params.push_back(
-                          in->getOperandNumber() == epilogue->accInput
-                              ? Value()
-                              : columnVector(b2, in->get(), c));
-                  for (int64_t i = 0; i < mt; ++i) {
-                    Value v = kLoop.getResult(i * nb + c);
-                    if (epilogue)
-                      v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
-                    tile = vector::TransferWriteOp::create(
-                               b2, loc, v, tile,
-                               at(b2, add(b2, m, i), column(b2, c)),
-                               ArrayRef<bool>{fullBlocks})
-                               .getResult();
-                  }
-                }
-                scf::YieldOp::create(b2, loc, tile);
+                scf::YieldOp::create(b2, loc, mLoop.getResult(0));
               });
           scf::YieldOp::create(b1, loc, jLoop.getResult(0));
         });
-    // Row tiles are independent: qnt-parallelize-kernels may share them out.
-    mLoop->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
-    Value result = mLoop.getResult(0);
+    Value result = chunkLoop.getResult(0);
+    if (mRest) {
+      auto restLoop = scf::ForOp::create(
+          b, loc, idx(b, 0), idx(b, nBlk), idx(b, nb), ValueRange{result},
+          [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
+            scf::YieldOp::create(
+                b2, loc, emitTile(b2, mMainV, j, mRest, inner[0]));
+          });
+      result = restLoop.getResult(0);
+    }
+    // Row chunks are independent: qnt-parallelize-kernels may share them
+    // out.
+    chunkLoop->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
     Value replaced = epilogue ? epilogue->op.getResult(0) : op->getResult(0);
     if (s.conv1x1 || s.im2col)
       result = tensor::ExpandShapeOp::create(b, loc, replaced.getType(),

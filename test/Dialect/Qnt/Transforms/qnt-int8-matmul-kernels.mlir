@@ -10,25 +10,29 @@
 // second pair's odd half and columns 10..15 are zeros). Block 0, pair 0
 // interleaves B[0][c], B[1][c]: [0, 10, 1, 11, ..., 7, 17]; pair 1:
 // [20, 0, 21, 0, ..., 27, 0]; block 1, pair 0: [8, 18, 9, 19, 0...];
-// pair 1: [28, 0, 29, 0, 0...]. The activations are widened to i16 and
-// padded to K = 4; M = 2 rows (m-tile 2), 2 blocks (n-blocks 2); N is not
-// a multiple of 8, so the stores may be out of bounds (no in_bounds).
+// pair 1: [28, 0, 29, 0, 0...], sign-extended to i16 at compile time. The
+// activations are widened to i16 and padded to K = 4; M = 2 rows (one
+// tile of 2), 2 blocks (n-blocks 2); N is not a multiple of 8, so the
+// stores may be out of bounds (no in_bounds). The loops: row chunks
+// (parallel), column blocks, m-tiles of the chunk, K pairs.
 // CHECK-LABEL: func @batch_matmul
-// CHECK-DAG: %[[B:.*]] = arith.constant dense<{{\[\[\[}}0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15, 6, 16, 7, 17], [20, 0, 21, 0, 22, 0, 23, 0, 24, 0, 25, 0, 26, 0, 27, 0]], {{\[\[}}8, 18, 9, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [28, 0, 29, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<2x2x16xi8>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<{{\[\[\[}}0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15, 6, 16, 7, 17], [20, 0, 21, 0, 22, 0, 23, 0, 24, 0, 25, 0, 26, 0, 27, 0]], {{\[\[}}8, 18, 9, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [28, 0, 29, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<2x2x16xi16>
 // CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x2x3xi8>) outs(%{{.*}} : tensor<1x2x3xi16>)
 // CHECK: arith.extsi %{{.*}} : i8 to i16
 // CHECK: %[[P:.*]] = tensor.pad %[[W]] low[0, 0, 0] high[0, 0, 1]
-// CHECK: scf.for %[[M:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: %[[ACC:.*]]:4 = scf.for %[[KP:.*]] = {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK: scf.for %[[C:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: %[[CEND:.*]] = arith.minsi
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[M:[a-z0-9_]+]] = %[[C]] to %[[CEND]] step %{{.*}} iter_args
+// CHECK: %[[ACC:.*]]:4 = scf.for %[[KP:[a-z0-9_]+]] = {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // CHECK: vector.transfer_read %[[P]]{{.*}} : tensor<1x2x4xi16>, vector<2xi16>
 // CHECK: vector.broadcast %{{.*}} : i32 to vector<8xi32>
 // CHECK: vector.bitcast %{{.*}} : vector<8xi32> to vector<16xi16>
-// CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<2x2x16xi8>, vector<16xi8>
-// CHECK: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi16>
+// CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<2x2x16xi16>, vector<16xi16>
 // CHECK: vector.shuffle %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi16>, vector<16xi16>
 // CHECK: vector.shuffle %{{.*}} [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi16>, vector<16xi16>
 // CHECK: vector.transfer_write %[[ACC]]#0, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : vector<8xi32>, tensor<1x2x10xi32>
+// CHECK: } {qnt.parallel}
 // CHECK-NOT: linalg.batch_matmul
 // NONE-LABEL: func @batch_matmul
 // NONE: linalg.batch_matmul
@@ -75,7 +79,7 @@ func.func @nonzero_init(%a: tensor<2x2xi8>, %acc: tensor<2x8xi32>) -> tensor<2x8
 // -> block 0, pair 0: [1, 2, 4, 5, 0...], pair 1: [3, 0, 6, 0, 0...]; the
 // bias broadcast is the init.
 // CHECK-LABEL: func @conv1x1
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 2, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi8>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 2, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi16>
 // CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<1x2x2x3xi8> into tensor<4x3xi8>
 // CHECK: scf.for
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [1, 2, 2, 2] : tensor<4x2xi32> into tensor<1x2x2x2xi32>
@@ -94,7 +98,7 @@ func.func @conv1x1(%x: tensor<1x2x2x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
 // (K = 3, padded to 4); the filter is packed as B[(kh KW + kw) C + c][f].
 // CHECK-DAG: #[[GATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-LABEL: func @strided
-// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi8>
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi16>
 // CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[GATHER]], #{{.*}}], {{.*}} ins(%arg0 : tensor<1x4x4x3xi8>) outs(%{{.*}} : tensor<1x2x2x1x1x3xi16>)
 // CHECK: arith.extsi %{{.*}} : i8 to i16
 // CHECK: %[[A:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x2x2x1x1x3xi16> into tensor<4x3xi16>
@@ -121,7 +125,9 @@ func.func @strided(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
 // CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi32>
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant dense<[2, 2, 2, 2, 3, 3, 3, 3]> : tensor<8xi32>
 // CHECK-DAG: %[[OUT:.*]] = tensor.empty() : tensor<4x8xi8>
-// CHECK: scf.for %[[M:.*]] = {{.*}} iter_args(%{{.*}} = %[[OUT]]) -> (tensor<4x8xi8>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[OUT]]) -> (tensor<4x8xi8>)
+// CHECK: scf.for
+// CHECK: scf.for %[[M:[a-z0-9_]+]] =
 // CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8xi32>, vector<8xi32>
 // CHECK: %[[ACC:.*]]:4 = scf.for {{.*}} iter_args(%{{.*}} = %[[B]], %{{.*}} = %[[B]], %{{.*}} = %[[B]], %{{.*}} = %[[B]])
 // CHECK: %[[S:.*]] = vector.transfer_read %[[SCALE]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<8xi32>, vector<8xi32>
@@ -229,4 +235,29 @@ func.func @vnni(%a: tensor<3x5xi8>) -> tensor<3x2xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x2xi32>) -> tensor<3x2xi32>
   %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x2xi8>) outs(%f : tensor<3x2xi32>) -> tensor<3x2xi32>
   return %r : tensor<3x2xi32>
+}
+
+// -----
+
+// M = 8 rows with m-tile 6: the row chunks cover the 6 rows of full tiles,
+// then one tile of the 2 remaining rows (starting at row 6) runs over the
+// column blocks.
+// CHECK-LABEL: func @remainder_rows
+// CHECK: %[[C6:.*]] = arith.constant 6 : index
+// CHECK: %[[MAIN:.*]] = scf.for {{.*}} to %[[C6]]
+// CHECK-COUNT-6: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<8x8xi32>
+// CHECK: } {qnt.parallel}
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[MAIN]])
+// CHECK: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>)
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%[[C6]], %{{.*}}] {in_bounds = [true]} : vector<8xi32>, tensor<8x8xi32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<8x8xi32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: return
+func.func @remainder_rows(%a: tensor<8x2xi8>) -> tensor<8x8xi32> {
+  %w = arith.constant dense<1> : tensor<2x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<8x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<8x8xi32>) -> tensor<8x8xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
+  return %r : tensor<8x8xi32>
 }

@@ -525,11 +525,18 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     KH KW C]`) with the filter as `[KH KW C, F]`. The kernel:
 
     * the weights are packed at compile time into `[ceil(N/8), ceil(K/2),
-      16] x i8`: block `j`, K pair `p` holds `B[2p][8j + c]`,
-      `B[2p + 1][8j + c]` for c = 0..7 interleaved (zeros past N and K);
+      16] x i16` (sign-extended, so the loop loads them as they are):
+      block `j`, K pair `p` holds `B[2p][8j + c]`, `B[2p + 1][8j + c]`
+      for c = 0..7 interleaved (zeros past N and K);
     * the activations are sign-extended to `i16` (K padded to even with 0)
       once per call;
-    * an `m-tile` x 8 `n-blocks` tile of `vector<8xi32>` accumulators: for
+    * the loops: chunks of rows whose activations take about 256 KiB (at
+      least 4 chunks when M allows; the chunk loop is marked
+      `qnt.parallel`), in each chunk the column panels of `n-blocks`
+      blocks (a panel of packed weights stays in L1 while the chunk's
+      tiles pass), then the chunk's m-tiles; the rows after the last full
+      m-tile get one tile of their own;
+    * an `m-tile` x `n-blocks` tile of `vector<8xi32>` accumulators: for
       each K pair, one broadcast of the row's `i16` pair per row, one
       16-lane `i16` weight vector per block, and a `vpmaddwd` (exact `i16`
       products summed in pairs into `i32`) added to the accumulators, which
@@ -567,9 +574,10 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
            "Kernel instruction set: avx2 (vpmaddwd, 8 lanes, K pairs), "
            "avx512vnni (vpdpbusd, 16 lanes, K quads) or none">,
-    Option<"mTile", "m-tile", "int64_t", /*default=*/"4",
-           "Rows per register tile (the largest divisor of M up to this)">,
-    Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"3",
+    Option<"mTile", "m-tile", "int64_t", /*default=*/"6",
+           "Rows per register tile (the rows left after the last full "
+           "tile get one smaller tile)">,
+    Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"2",
            "8-column blocks per register tile (the largest divisor of "
            "ceil(N/8) up to this)">,
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",

@@ -1,0 +1,17 @@
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=DEFAULT
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=3 int8-n-blocks=1})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=TILE
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=16 int8-kernels=avx512vnni})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=VNNI
+
+// The register tile of the int8 matmul kernels per ISA, and the pipeline's
+// int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
+// columns (4 blocks of 8, 2 of 16).
+// DEFAULT: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// TILE: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+func.func @conv1x1(%x: tensor<1x8x8x16xi8>) -> tensor<1x8x8x32xi32> {
+  %w = "tosa.const"() <{values = dense<3> : tensor<32x1x1x16xi8>}> : () -> tensor<32x1x1x16xi8>
+  %b = "tosa.const"() <{values = dense<5> : tensor<32xi32>}> : () -> tensor<32xi32>
+  %z = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %c = tosa.conv2d %x, %w, %b, %z, %z {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x8x8x16xi8>, tensor<32x1x1x16xi8>, tensor<32xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x8x8x32xi32>
+  return %c : tensor<1x8x8x32xi32>
+}
