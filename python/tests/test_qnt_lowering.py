@@ -222,7 +222,8 @@ def test_unpack_native_and_intref(tmp_path, bits):
 
 
 @pytest.mark.parametrize("m,n,k", [(1, 1, 1), (3, 5, 1), (6, 13, 7),
-                                   (1, 10, 128), (12, 33, 65), (4, 64, 256)])
+                                   (1, 10, 128), (12, 33, 65), (4, 64, 256),
+                                   (13, 9, 5)])
 def test_int8_matmul_kernels_exact(tmp_path, m, n, k):
     # qnt-int8-matmul-kernels (packed constant weights, vpmaddwd on AVX2)
     # against numpy's exact integer product, extreme values included (a

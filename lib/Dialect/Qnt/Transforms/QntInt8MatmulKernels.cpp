@@ -238,11 +238,21 @@ struct QntInt8MatmulKernelsPass
 
     // Weights packed at compile time: block j, group g holds, per column c
     // of the block, B[G g + t][L j + c] for t < G (zeros past N and K).
+    // When N is not a multiple of L (but at least L), the last block
+    // overlaps the one before: it holds columns N - L .. N - 1, so that every
+    // load and store of the kernel is a whole vector in bounds (a partial
+    // block would need masked i8 stores, which AVX2 does not have). The
+    // overlapping columns are computed twice, with the same result.
+    const bool overlapTail = s.n % L != 0 && s.n > L;
+    auto blockStart = [&](int64_t j) {
+      return overlapTail ? std::min(j * L, s.n - L) : j * L;
+    };
     SmallVector<int8_t> packed(nBlk * kGroups * L * G, 0);
-    for (int64_t k = 0; k < s.k; ++k)
-      for (int64_t n = 0; n < s.n; ++n)
-        packed[((n / L) * kGroups + k / G) * (L * G) + (n % L) * G + k % G] =
-            s.weights[k * s.n + n];
+    for (int64_t j = 0; j < nBlk; ++j)
+      for (int64_t c = 0; c < L && blockStart(j) + c < s.n; ++c)
+        for (int64_t k = 0; k < s.k; ++k)
+          packed[(j * kGroups + k / G) * (L * G) + c * G + k % G] =
+              s.weights[k * s.n + blockStart(j) + c];
     // avx2: sign-extended to i16 here, not per use in the kernel's loop.
     Value bp;
     if (vnni) {
@@ -387,12 +397,15 @@ struct QntInt8MatmulKernelsPass
     // result `tileIn`; returns the updated result.
     auto emitTile = [&](OpBuilder &b2, Value m, Value j, int64_t rows,
                         Value tileIn) -> Value {
-      bool fullBlocks = s.n % L == 0;
+      bool fullBlocks = s.n % L == 0 || overlapTail;
       // The accumulators start at the init's tile (zero for a
       // zero fill).
       auto column = [&](OpBuilder &bb, int64_t c) -> Value {
-        return arith::MulIOp::create(bb, loc, add(bb, j, c),
-                                     idx(bb, L));
+        Value start = arith::MulIOp::create(bb, loc, add(bb, j, c),
+                                            idx(bb, L));
+        if (overlapTail)
+          start = arith::MinSIOp::create(bb, loc, start, idx(bb, s.n - L));
+        return start;
       };
       // Per-column vectors of a 1-D tensor (bias, epilogue
       // parameters), zero past N.

@@ -12,6 +12,8 @@
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTSELECTX86INTRINSICS
@@ -142,6 +144,134 @@ bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
   return true;
 }
 
+/// An i32 vector `x` of a sign-extended product operand (extsi from
+/// vector<N x i32>, or a constant whose values fit in i32) as its even and
+/// odd elements in the low halves of vector<N/2 x i64> lanes, sign-extended:
+/// for extsi, the bitcast lanes shifted (even: left then right by 32, odd:
+/// right by 32; vpmuldq reads only the low half, so LLVM drops the shifts
+/// it does not need); for a constant, two constants.
+std::optional<std::pair<Value, Value>> evenOddOperand(OpBuilder &b,
+                                                      Location loc, Value x,
+                                                      VectorType pairs) {
+  auto i64 = b.getI64Type();
+  if (auto ext = x.getDefiningOp<arith::ExtSIOp>()) {
+    auto src = dyn_cast<VectorType>(ext.getIn().getType());
+    if (!src || !src.getElementType().isInteger(32))
+      return std::nullopt;
+    Value w = vector::BitCastOp::create(b, loc, pairs, ext.getIn());
+    Value c32 = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairs, b.getIntegerAttr(i64, 32)));
+    Value even = arith::ShRSIOp::create(
+        b, loc, arith::ShLIOp::create(b, loc, w, c32), c32);
+    Value odd = arith::ShRSIOp::create(b, loc, w, c32);
+    return std::make_pair(even, odd);
+  }
+  DenseIntElementsAttr attr;
+  if (!matchPattern(x, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<int64_t> values;
+  for (const APInt &v : attr.getValues<APInt>()) {
+    int64_t s = v.getSExtValue();
+    if (s < INT32_MIN || s > INT32_MAX)
+      return std::nullopt;
+    values.push_back(s);
+  }
+  SmallVector<int64_t> even, odd;
+  for (size_t i = 0; i + 1 < values.size(); i += 2) {
+    even.push_back(values[i]);
+    odd.push_back(values[i + 1]);
+  }
+  return std::make_pair(
+      arith::ConstantOp::create(b, loc,
+                                DenseElementsAttr::get(pairs, ArrayRef(even)))
+          .getResult(),
+      arith::ConstantOp::create(b, loc,
+                                DenseElementsAttr::get(pairs, ArrayRef(odd)))
+          .getResult());
+}
+
+/// trunci((extsi(a) * extsi(m) [+ c]) >> s) from vector<N x i64> to
+/// vector<N x i32>, 1 <= s <= 32 (the high product of the requantization),
+/// becomes the even/odd form: the i32 vectors bitcast to N/2 i64 lanes,
+/// even and odd elements multiplied separately (two vpmuldq), the even
+/// results shifted right by s (their low halves are the result), the odd
+/// ones left by 32 - s (their high halves are), merged by a blend. Same
+/// bits: the low 32 bits of (p + c) >> s are bits [s, s + 32) of p + c in
+/// both. Without this, LLVM widens both operands to two i64 vectors and
+/// narrows the result back (six shuffles more per vector).
+bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
+  auto rt = dyn_cast<VectorType>(trunc.getType());
+  auto it = dyn_cast<VectorType>(trunc.getIn().getType());
+  if (!rt || !it || rt.getRank() != 1 || rt.getShape()[0] % 2 ||
+      !rt.getElementType().isInteger(32) || !it.getElementType().isInteger(64))
+    return false;
+  Operation *shr = trunc.getIn().getDefiningOp();
+  if (!shr || !isa<arith::ShRUIOp, arith::ShRSIOp>(shr))
+    return false;
+  APInt shift;
+  if (!matchPattern(shr->getOperand(1), m_ConstantInt(&shift)) ||
+      shift.getSExtValue() < 1 || shift.getSExtValue() > 32)
+    return false;
+  int64_t s = shift.getSExtValue();
+  Value sum = shr->getOperand(0);
+  std::optional<int64_t> addend;
+  if (auto add = sum.getDefiningOp<arith::AddIOp>()) {
+    APInt c;
+    for (auto [x, y] : {std::pair(add.getLhs(), add.getRhs()),
+                        std::pair(add.getRhs(), add.getLhs())})
+      if (matchPattern(y, m_ConstantInt(&c)) && x.getDefiningOp<arith::MulIOp>()) {
+        addend = c.getSExtValue();
+        sum = x;
+        break;
+      }
+    if (!addend)
+      return false;
+  }
+  auto mul = sum.getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return false;
+  OpBuilder b(trunc);
+  Location loc = trunc.getLoc();
+  Type i64 = b.getI64Type();
+  auto pairs = VectorType::get({rt.getShape()[0] / 2}, i64);
+  auto lhs = evenOddOperand(b, loc, mul.getLhs(), pairs);
+  auto rhs = evenOddOperand(b, loc, mul.getRhs(), pairs);
+  if (!lhs || !rhs)
+    return false;
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairs, b.getIntegerAttr(i64, v)));
+  };
+  Value even = arith::MulIOp::create(b, loc, lhs->first, rhs->first);
+  Value odd = arith::MulIOp::create(b, loc, lhs->second, rhs->second);
+  if (addend) {
+    even = arith::AddIOp::create(b, loc, even, splat(*addend));
+    odd = arith::AddIOp::create(b, loc, odd, splat(*addend));
+  }
+  even = arith::ShRUIOp::create(b, loc, even, splat(s));
+  if (s < 32)
+    odd = arith::ShLIOp::create(b, loc, odd, splat(32 - s));
+  Value merged = arith::OrIOp::create(
+      b, loc, arith::AndIOp::create(b, loc, even, splat(0xFFFFFFFFll)),
+      arith::AndIOp::create(b, loc, odd, splat(~0xFFFFFFFFll)));
+  trunc.replaceAllUsesWith(
+      vector::BitCastOp::create(b, loc, rt, merged).getResult());
+  // The wide form, as far as nothing else uses it.
+  llvm::SetVector<Operation *> dead;
+  dead.insert(trunc);
+  dead.insert(shr);
+  if (sum != shr->getOperand(0))
+    dead.insert(shr->getOperand(0).getDefiningOp());
+  dead.insert(mul);
+  for (Value v : mul->getOperands())
+    if (auto ext = v.getDefiningOp<arith::ExtSIOp>())
+      dead.insert(ext);
+  for (Operation *op : dead)
+    if (op->use_empty())
+      op->erase();
+  return true;
+}
+
 struct QntSelectX86IntrinsicsPass
     : public qnt::impl::QntSelectX86IntrinsicsBase<
           QntSelectX86IntrinsicsPass> {
@@ -156,6 +286,14 @@ struct QntSelectX86IntrinsicsPass
       for (arith::AddIOp add : llvm::reverse(adds))
         if (!erased.contains(add.getOperation()))
           (void)selectDpbusd(add, erased);
+    }
+    // The requantization's high products.
+    {
+      SmallVector<arith::TruncIOp> truncs;
+      getOperation().walk(
+          [&](arith::TruncIOp trunc) { truncs.push_back(trunc); });
+      for (arith::TruncIOp trunc : truncs)
+        (void)selectEvenOddHighProduct(trunc);
     }
     SmallVector<arith::AddIOp> adds;
     getOperation().walk([&](arith::AddIOp add) { adds.push_back(add); });

@@ -142,6 +142,39 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
 /// tiles of the result (qnt-parallelize-kernels may share them out).
 /// `loops` are the tile loops of the dimensions with a non-zero size, in
 /// order.
+/// Element-wise generics whose operands all use the identity map (same
+/// shape, no broadcast) and whose innermost dimension is not a multiple of
+/// the vector width become 1-D generics over all their elements: the
+/// vector loop then has one tail at the very end instead of a masked one
+/// per row (masked i8 and i16 accesses are scalarized on AVX2), e.g. a
+/// residual add over 28 channels.
+void collapseElementwise(func::FuncOp func, IRRewriter &rewriter,
+                         int64_t vectorWidth) {
+  SmallVector<linalg::GenericOp> ops;
+  func.walk([&](linalg::GenericOp op) {
+    if (!op.hasPureTensorSemantics() || op.getNumLoops() < 2 ||
+        op.getNumReductionLoops() != 0 ||
+        !llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (ShapedType::isDynamicShape(ranges) ||
+        ranges.back() % vectorWidth == 0)
+      return;
+    ops.push_back(op);
+  });
+  for (linalg::GenericOp op : ops) {
+    ReassociationIndices all =
+        llvm::to_vector(llvm::seq<int64_t>(0, op.getNumLoops()));
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::CollapseResult> collapsed =
+        linalg::collapseOpIterationDims(op, {all}, rewriter);
+    if (failed(collapsed))
+      continue;
+    rewriter.replaceOp(op, collapsed->results);
+  }
+}
+
 void markParallelTileLoop(linalg::LinalgOp op, ArrayRef<int64_t> sizes,
                           ArrayRef<LoopLikeOpInterface> loops) {
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
@@ -178,6 +211,7 @@ struct QntTileAndVectorizePass
 
     IRRewriter rewriter(ctx);
     decomposePads(func, rewriter);
+    collapseElementwise(func, rewriter, vectorWidth);
 
     // 1. Tile.
     SmallVector<linalg::LinalgOp> ops;

@@ -39,23 +39,27 @@ func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
 
 // -----
 
-// 12 channels: two 8-lane blocks, the second masked (no in_bounds). The
-// bias broadcast is not read: each block starts from its bias vector. The
-// element-wise consumer (bias-free here: a per-channel shift and a
-// truncation) runs on the accumulators; only i8 is stored.
+// 12 channels: two 8-lane blocks, the second overlapping the first
+// (channels 4..11: its start is min(c, 12 - 8)), so every access is a whole
+// vector in bounds. The bias broadcast is not read: each block starts from
+// its bias vector. The element-wise consumer (bias-free here: a per-channel
+// shift and a truncation) runs on the accumulators; only i8 is stored.
 // CHECK-LABEL: func @bias_epilogue_masked
 // CHECK-DAG: %[[BIAS:.*]] = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]> : tensor<12xi32>
 // CHECK-DAG: %[[SH:.*]] = arith.constant dense<[0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]> : tensor<12xi32>
 // CHECK: scf.for
-// CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
-// CHECK: %[[S:.*]] = vector.transfer_read %[[SH]][%[[C]]], %{{.*}} : tensor<12xi32>, vector<8xi32>
+// CHECK: %[[C16:.*]] = arith.constant 16 : index
+// CHECK: scf.for %[[C:[a-z0-9_]+]] = %{{.*}} to %[[C16]] step %{{.*}} iter_args
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: %[[CC:.*]] = arith.minsi %[[C]], %[[C4]] : index
+// CHECK: %[[B:.*]] = vector.transfer_read %[[BIAS]][%[[CC]]], %{{.*}} {in_bounds = [true]} : tensor<12xi32>, vector<8xi32>
+// CHECK: %[[S:.*]] = vector.transfer_read %[[SH]][%[[CC]]], %{{.*}} {in_bounds = [true]} : tensor<12xi32>, vector<8xi32>
 // CHECK: scf.for
 // CHECK: %[[M:.*]] = arith.muli
 // CHECK: %[[A:.*]] = arith.addi %[[B]], %[[M]] : vector<8xi32>
 // CHECK: %[[Y:.*]] = arith.shrsi %{{.*}}, %[[S]] : vector<8xi32>
 // CHECK: %[[T:.*]] = arith.trunci %[[Y]] : vector<8xi32> to vector<8xi8>
-// CHECK: vector.transfer_write %[[T]], %{{.*}} : vector<8xi8>, tensor<1x1x2x12xi8>
+// CHECK: vector.transfer_write %[[T]], %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %[[CC]]] {in_bounds = [true]} : vector<8xi8>, tensor<1x1x2x12xi8>
 // CHECK-NOT: tensor<1x1x2x12xi32>
 // NOFUSE-LABEL: func @bias_epilogue_masked
 // NOFUSE: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x2x12xi32>
@@ -98,4 +102,19 @@ func.func @left_alone(%x: tensor<1x3x3x8xi8>, %w: tensor<3x3x8xi8>, %y: tensor<1
   %ff = linalg.fill ins(%z : f32) outs(%ef : tensor<1x1x1x8xf32>) -> tensor<1x1x1x8xf32>
   %rf = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%y, %wf : tensor<1x3x3x8xf32>, tensor<3x3x8xf32>) outs(%ff : tensor<1x1x1x8xf32>) -> tensor<1x1x1x8xf32>
   return %r, %rf : tensor<1x1x1x8xi32>, tensor<1x1x1x8xf32>
+}
+
+// -----
+
+// Fewer channels than lanes: one partial block, masked (no in_bounds).
+// CHECK-LABEL: func @narrow
+// CHECK: vector.transfer_read %{{.*}} : tensor<1x1x1x6xi8>, vector<8xi8>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x1x6xi32>
+func.func @narrow(%x: tensor<1x1x1x6xi8>) -> tensor<1x1x1x6xi32> {
+  %w = arith.constant dense<3> : tensor<1x1x6xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x1x6xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x1x6xi32>) -> tensor<1x1x1x6xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x1x6xi8>, tensor<1x1x6xi8>) outs(%f : tensor<1x1x1x6xi32>) -> tensor<1x1x1x6xi32>
+  return %r : tensor<1x1x1x6xi32>
 }

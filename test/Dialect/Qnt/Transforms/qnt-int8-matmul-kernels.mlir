@@ -7,16 +7,17 @@
 // BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2, avx512vnni or none)
 
 // B[k][n] = 10 k + n, K = 3, N = 10: two 8-column blocks, two K pairs (the
-// second pair's odd half and columns 10..15 are zeros). Block 0, pair 0
-// interleaves B[0][c], B[1][c]: [0, 10, 1, 11, ..., 7, 17]; pair 1:
-// [20, 0, 21, 0, ..., 27, 0]; block 1, pair 0: [8, 18, 9, 19, 0...];
-// pair 1: [28, 0, 29, 0, 0...], sign-extended to i16 at compile time. The
+// second pair's odd half is zero). N is not a multiple of 8, so the second
+// block overlaps the first: it holds columns 2..9 (starting at
+// min(8 j, N - 8)) and every store is a whole vector in bounds. Block 0,
+// pair 0 interleaves B[0][c], B[1][c]: [0, 10, 1, 11, ..., 7, 17]; pair 1:
+// [20, 0, 21, 0, ..., 27, 0]; block 1, pair 0: [2, 12, 3, 13, ..., 9, 19];
+// pair 1: [22, 0, ..., 29, 0], sign-extended to i16 at compile time. The
 // activations are widened to i16 and padded to K = 4; M = 2 rows (one
-// tile of 2), 2 blocks (n-blocks 2); N is not a multiple of 8, so the
-// stores may be out of bounds (no in_bounds). The loops: row chunks
-// (parallel), column blocks, m-tiles of the chunk, K pairs.
+// tile of 2), 2 blocks (n-blocks 2). The loops: row chunks (parallel),
+// column blocks, m-tiles of the chunk, K pairs.
 // CHECK-LABEL: func @batch_matmul
-// CHECK-DAG: %[[B:.*]] = arith.constant dense<{{\[\[\[}}0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15, 6, 16, 7, 17], [20, 0, 21, 0, 22, 0, 23, 0, 24, 0, 25, 0, 26, 0, 27, 0]], {{\[\[}}8, 18, 9, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [28, 0, 29, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<2x2x16xi16>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<{{\[\[\[}}0, 10, 1, 11, 2, 12, 3, 13, 4, 14, 5, 15, 6, 16, 7, 17], [20, 0, 21, 0, 22, 0, 23, 0, 24, 0, 25, 0, 26, 0, 27, 0]], {{\[\[}}2, 12, 3, 13, 4, 14, 5, 15, 6, 16, 7, 17, 8, 18, 9, 19], [22, 0, 23, 0, 24, 0, 25, 0, 26, 0, 27, 0, 28, 0, 29, 0]]]> : tensor<2x2x16xi16>
 // CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x2x3xi8>) outs(%{{.*}} : tensor<1x2x3xi16>)
 // CHECK: arith.extsi %{{.*}} : i8 to i16
 // CHECK: %[[P:.*]] = tensor.pad %[[W]] low[0, 0, 0] high[0, 0, 1]
@@ -31,7 +32,8 @@
 // CHECK: vector.transfer_read %[[B]]{{.*}} : tensor<2x2x16xi16>, vector<16xi16>
 // CHECK: vector.shuffle %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi16>, vector<16xi16>
 // CHECK: vector.shuffle %{{.*}} [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi16>, vector<16xi16>
-// CHECK: vector.transfer_write %[[ACC]]#0, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : vector<8xi32>, tensor<1x2x10xi32>
+// CHECK: arith.minsi %{{.*}}, %{{.*}} : index
+// CHECK: vector.transfer_write %[[ACC]]#0, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] {in_bounds = [true]} : vector<8xi32>, tensor<1x2x10xi32>
 // CHECK: } {qnt.parallel}
 // CHECK-NOT: linalg.batch_matmul
 // NONE-LABEL: func @batch_matmul

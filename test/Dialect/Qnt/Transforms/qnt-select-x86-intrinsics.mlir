@@ -106,3 +106,95 @@ func.func @dpbusd_signed_activation(%acc: vector<16xi32>, %a: vector<64xi8>, %w:
   %s3 = arith.addi %s2, %p3 : vector<16xi32>
   return %s3 : vector<16xi32>
 }
+
+// The requantization's high product, trunci((extsi(a) * extsi(m) + c) >> s)
+// from i64 lanes, becomes the even/odd form: the i32 vectors bitcast to
+// i64 lanes, even elements sign-extended in place (shift left then right
+// by 32), odd ones shifted down (vpmuldq reads the low halves), two
+// products, the even results shifted right by s, the odd ones left by
+// 32 - s, merged by masks (a blend) and bitcast back.
+// CHECK-LABEL: func @high_product
+// CHECK-SAME: (%[[A:.*]]: vector<8xi32>, %[[M:.*]]: vector<8xi32>)
+// CHECK: %[[AW:.*]] = vector.bitcast %[[A]] : vector<8xi32> to vector<4xi64>
+// CHECK: %[[C32:.*]] = arith.constant dense<32> : vector<4xi64>
+// CHECK: %[[AL:.*]] = arith.shli %[[AW]], %[[C32]] : vector<4xi64>
+// CHECK: %[[AE:.*]] = arith.shrsi %[[AL]], %[[C32]] : vector<4xi64>
+// CHECK: %[[AO:.*]] = arith.shrsi %[[AW]], %[[C32]] : vector<4xi64>
+// CHECK: %[[MW:.*]] = vector.bitcast %[[M]] : vector<8xi32> to vector<4xi64>
+// CHECK: %[[ME:.*]] = arith.shrsi %{{.*}}, %{{.*}} : vector<4xi64>
+// CHECK: %[[MO:.*]] = arith.shrsi %[[MW]], %{{.*}} : vector<4xi64>
+// CHECK: %[[PE:.*]] = arith.muli %[[AE]], %[[ME]] : vector<4xi64>
+// CHECK: %[[PO:.*]] = arith.muli %[[AO]], %[[MO]] : vector<4xi64>
+// CHECK: arith.constant dense<1073741824> : vector<4xi64>
+// CHECK: %[[SE:.*]] = arith.addi %[[PE]], %{{.*}} : vector<4xi64>
+// CHECK: %[[SO:.*]] = arith.addi %[[PO]], %{{.*}} : vector<4xi64>
+// CHECK: %[[C31:.*]] = arith.constant dense<31> : vector<4xi64>
+// CHECK: %[[E:.*]] = arith.shrui %[[SE]], %[[C31]] : vector<4xi64>
+// CHECK: %[[C1:.*]] = arith.constant dense<1> : vector<4xi64>
+// CHECK: %[[O:.*]] = arith.shli %[[SO]], %[[C1]] : vector<4xi64>
+// CHECK: %[[LO:.*]] = arith.constant dense<4294967295> : vector<4xi64>
+// CHECK: %[[EL:.*]] = arith.andi %[[E]], %[[LO]] : vector<4xi64>
+// CHECK: %[[HI:.*]] = arith.constant dense<-4294967296> : vector<4xi64>
+// CHECK: %[[OH:.*]] = arith.andi %[[O]], %[[HI]] : vector<4xi64>
+// CHECK: %[[R:.*]] = arith.ori %[[EL]], %[[OH]] : vector<4xi64>
+// CHECK: %[[RR:.*]] = vector.bitcast %[[R]] : vector<4xi64> to vector<8xi32>
+// CHECK-NOT: arith.trunci
+// CHECK: return %[[RR]]
+func.func @high_product(%a: vector<8xi32>, %m: vector<8xi32>) -> vector<8xi32> {
+  %c = arith.constant dense<1073741824> : vector<8xi64>
+  %s = arith.constant dense<31> : vector<8xi64>
+  %ae = arith.extsi %a : vector<8xi32> to vector<8xi64>
+  %me = arith.extsi %m : vector<8xi32> to vector<8xi64>
+  %p = arith.muli %ae, %me : vector<8xi64>
+  %q = arith.addi %p, %c : vector<8xi64>
+  %h = arith.shrui %q, %s : vector<8xi64>
+  %t = arith.trunci %h : vector<8xi64> to vector<8xi32>
+  return %t : vector<8xi32>
+}
+
+// A constant multiplier (values within i32) splits into its even and odd
+// elements at compile time; without an addend there is no add; a shift of
+// 32 needs no left shift of the odd results.
+// CHECK-LABEL: func @high_product_constant
+// CHECK: %[[ME:.*]] = arith.constant dense<[1, 3, 5, 7]> : vector<4xi64>
+// CHECK: %[[MO:.*]] = arith.constant dense<[2, 4, 6, -2147483648]> : vector<4xi64>
+// CHECK: arith.muli %{{.*}}, %[[ME]] : vector<4xi64>
+// CHECK: %[[PO:.*]] = arith.muli %{{.*}}, %[[MO]] : vector<4xi64>
+// CHECK-NOT: arith.addi
+// CHECK: arith.shrui
+// CHECK-NOT: arith.shli %[[PO]]
+// CHECK: arith.andi %[[PO]], %{{.*}} : vector<4xi64>
+func.func @high_product_constant(%a: vector<8xi32>) -> vector<8xi32> {
+  %m = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, -2147483648]> : vector<8xi64>
+  %s = arith.constant dense<32> : vector<8xi64>
+  %ae = arith.extsi %a : vector<8xi32> to vector<8xi64>
+  %p = arith.muli %ae, %m : vector<8xi64>
+  %h = arith.shrsi %p, %s : vector<8xi64>
+  %t = arith.trunci %h : vector<8xi64> to vector<8xi32>
+  return %t : vector<8xi32>
+}
+
+// Left alone: a shift above 32 (the low 32 bits of the result would need
+// bits of both halves), a constant beyond i32, an operand that is not
+// sign-extended.
+// CHECK-LABEL: func @high_product_near_misses
+// CHECK-NOT: vector.bitcast
+// CHECK-COUNT-3: arith.trunci
+func.func @high_product_near_misses(%a: vector<8xi32>, %b: vector<8xi32>) -> (vector<8xi32>, vector<8xi32>, vector<8xi32>) {
+  %s33 = arith.constant dense<33> : vector<8xi64>
+  %s31 = arith.constant dense<31> : vector<8xi64>
+  %big = arith.constant dense<4294967296> : vector<8xi64>
+  %ae = arith.extsi %a : vector<8xi32> to vector<8xi64>
+  %be = arith.extsi %b : vector<8xi32> to vector<8xi64>
+  %bz = arith.extui %b : vector<8xi32> to vector<8xi64>
+  %p1 = arith.muli %ae, %be : vector<8xi64>
+  %h1 = arith.shrui %p1, %s33 : vector<8xi64>
+  %t1 = arith.trunci %h1 : vector<8xi64> to vector<8xi32>
+  %p2 = arith.muli %ae, %big : vector<8xi64>
+  %h2 = arith.shrui %p2, %s31 : vector<8xi64>
+  %t2 = arith.trunci %h2 : vector<8xi64> to vector<8xi32>
+  %p3 = arith.muli %ae, %bz : vector<8xi64>
+  %h3 = arith.shrui %p3, %s31 : vector<8xi64>
+  %t3 = arith.trunci %h3 : vector<8xi64> to vector<8xi32>
+  return %t1, %t2, %t3 : vector<8xi32>, vector<8xi32>, vector<8xi32>
+}

@@ -96,3 +96,43 @@ func.func @parallel_marks(%a: tensor<16x128xf32>, %b: tensor<128x32xf32>, %c: te
   %1 = linalg.matmul ins(%a2, %b2 : tensor<8x128xf32>, tensor<128x16xf32>) outs(%c2 : tensor<8x16xf32>) -> tensor<8x16xf32>
   return %0, %1 : tensor<16x32xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// An element-wise op over 12 channels (not a multiple of the width) with
+// identity maps only: collapsed to one dimension of 2 x 3 x 12 = 72
+// elements first, so the vector loop has whole vectors but for one tail
+// at the end (SMALL, width 8: 9 tiles of 8).
+// SMALL-LABEL: func @collapse_elementwise
+// SMALL: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : tensor<2x3x12xi8> into tensor<72xi8>
+// SMALL: scf.for
+// SMALL: vector.transfer_read {{.*}} : tensor<72xi8>, vector<8xi8>
+// SMALL: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2]] output_shape [2, 3, 12] : tensor<72xi8> into tensor<2x3x12xi8>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @collapse_elementwise(%a: tensor<2x3x12xi8>, %b: tensor<2x3x12xi8>) -> tensor<2x3x12xi8> {
+  %e = tensor.empty() : tensor<2x3x12xi8>
+  %r = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a, %b : tensor<2x3x12xi8>, tensor<2x3x12xi8>) outs(%e : tensor<2x3x12xi8>) {
+  ^bb0(%x: i8, %y: i8, %o: i8):
+    %s = arith.addi %x, %y : i8
+    linalg.yield %s : i8
+  } -> tensor<2x3x12xi8>
+  return %r : tensor<2x3x12xi8>
+}
+
+// -----
+
+// Left as it is: a broadcast operand (the map of %b is not the identity).
+// SMALL-LABEL: func @no_collapse_broadcast
+// SMALL-NOT: tensor.collapse_shape
+// SMALL: return
+#id3b = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#last = affine_map<(d0, d1, d2) -> (d2)>
+func.func @no_collapse_broadcast(%a: tensor<2x3x12xi8>, %b: tensor<12xi8>) -> tensor<2x3x12xi8> {
+  %e = tensor.empty() : tensor<2x3x12xi8>
+  %r = linalg.generic {indexing_maps = [#id3b, #last, #id3b], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a, %b : tensor<2x3x12xi8>, tensor<12xi8>) outs(%e : tensor<2x3x12xi8>) {
+  ^bb0(%x: i8, %y: i8, %o: i8):
+    %s = arith.addi %x, %y : i8
+    linalg.yield %s : i8
+  } -> tensor<2x3x12xi8>
+  return %r : tensor<2x3x12xi8>
+}

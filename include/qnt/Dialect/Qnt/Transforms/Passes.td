@@ -677,7 +677,21 @@ def QntSelectX86Intrinsics
     `vector<16xi32>` (the avx512vnni kernel) by
     `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %a, %w)`,
     which LLVM does not form from
-    plain IR; the ops only the chain used are erased. Runs after
+    plain IR; the ops only the chain used are erased. And it rewrites the
+    requantization's high product
+
+    ```mlir
+    %r = arith.trunci (arith.shrui (arith.addi (arith.muli (extsi %a), (extsi %m)), %c), %s)
+    ```
+
+    from `vector<N x i64>` to `vector<N x i32>` (1 <= s <= 32; `%m` may be
+    a constant within i32; the add is optional) into its even/odd form on
+    `vector<N/2 x i64>` lanes of the bitcast operands: even elements
+    sign-extended in place, odd ones shifted down, two products (each one
+    `vpmuldq`), the even results shifted right by s and the odd ones left
+    by 32 - s, merged by masks (a `vpblendd`) and bitcast back: the same
+    bits, without the widening and narrowing shuffles LLVM emits for the
+    i64 form. Runs after
     bufferization (which rejects ops with unknown memory effects, as
     `llvm.call_intrinsic` is), for the kernels' target only.
   }];
@@ -699,7 +713,11 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
       `vector-width` output pixels/channels, one filter tap at a time;
     * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`;
     * matmuls: `m-tile` x `vector-width` x whole K;
-    * element-wise and reductions: the innermost dimension by `vector-width`.
+    * element-wise and reductions: the innermost dimension by `vector-width`
+      (an element-wise generic whose operands all use the identity map and
+      whose innermost size is not a multiple of `vector-width` is first
+      collapsed to one dimension, so that only the last vector of the
+      whole tensor is partial).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
