@@ -312,7 +312,73 @@ struct QntInt8MatmulKernelsPass
       linalg::YieldOp::create(nb, l, ValueRange{v});
     };
     Value wide;
-    if (s.im2col) {
+    // K already padded to a multiple of the group (the padding columns are
+    // left unset: their weights are zero).
+    bool kPadded = false;
+    if (s.im2col && s.dilW == 1) {
+      // Per output pixel and filter row, the KW C codes it reads are
+      // contiguous in the input ([N, H, W C]): one vector read, extended
+      // (or offset) at once and written to the pixel's row of patches.
+      auto inType = cast<RankedTensorType>(lhs.getType());
+      auto outType = cast<RankedTensorType>(s.init.getType());
+      const int64_t oh = outType.getDimSize(1), ow = outType.getDimSize(2);
+      const int64_t run = s.kw * inType.getDimSize(3);
+      Value flat = tensor::CollapseShapeOp::create(
+          b, loc, lhs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+      Value empty = tensor::EmptyOp::create(
+          b, loc, ArrayRef<int64_t>{s.m, kGroups * G}, elem);
+      auto c = [&](OpBuilder &bb, int64_t v) -> Value {
+        return arith::ConstantIndexOp::create(bb, loc, v);
+      };
+      auto runType = VectorType::get({run}, elem);
+      Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
+      auto rows = scf::ForOp::create(
+          b, loc, c(b, 0), c(b, outType.getDimSize(0) * oh), c(b, 1),
+          ValueRange{empty},
+          [&](OpBuilder &b1, Location, Value r, ValueRange a1) {
+            Value n = arith::DivUIOp::create(b1, loc, r, c(b1, oh));
+            Value y = arith::RemUIOp::create(b1, loc, r, c(b1, oh));
+            auto cols = scf::ForOp::create(
+                b1, loc, c(b1, 0), c(b1, ow), c(b1, 1), ValueRange{a1[0]},
+                [&](OpBuilder &b2, Location, Value x, ValueRange a2) {
+                  Value pixel = arith::AddIOp::create(
+                      b2, loc, arith::MulIOp::create(b2, loc, r, c(b2, ow)),
+                      x);
+                  Value col = arith::MulIOp::create(
+                      b2, loc, x, c(b2, s.strideW * inType.getDimSize(3)));
+                  Value t = a2[0];
+                  for (int64_t kh = 0; kh < s.kh; ++kh) {
+                    Value row = arith::AddIOp::create(
+                        b2, loc,
+                        arith::MulIOp::create(b2, loc, y, c(b2, s.strideH)),
+                        c(b2, kh * s.dilH));
+                    Value v = vector::TransferReadOp::create(
+                        b2, loc, VectorType::get({run}, i8), flat,
+                        ValueRange{n, row, col}, padI8, ArrayRef<bool>{true});
+                    v = vnni ? arith::XOrIOp::create(
+                                   b2, loc, v,
+                                   arith::ConstantOp::create(
+                                       b2, loc,
+                                       DenseElementsAttr::get(
+                                           VectorType::get({run}, i8),
+                                           b2.getIntegerAttr(i8, -128))))
+                                   .getResult()
+                             : arith::ExtSIOp::create(b2, loc, runType, v)
+                                   .getResult();
+                    t = vector::TransferWriteOp::create(
+                            b2, loc, v, t, ValueRange{pixel, c(b2, kh * run)},
+                            ArrayRef<bool>{true})
+                            .getResult();
+                  }
+                  scf::YieldOp::create(b2, loc, t);
+                });
+            scf::YieldOp::create(b1, loc, cols.getResult(0));
+          });
+      // Output rows are independent (threads).
+      rows->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
+      wide = rows.getResult(0);
+      kPadded = true;
+    } else if (s.im2col) {
       auto inType = cast<RankedTensorType>(lhs.getType());
       auto outType = cast<RankedTensorType>(s.init.getType());
       SmallVector<int64_t> patchShape = {
@@ -355,7 +421,7 @@ struct QntInt8MatmulKernelsPass
     auto wideType = cast<RankedTensorType>(wide.getType());
     SmallVector<int64_t> wideShape(wideType.getShape());
     unsigned rank = wideType.getRank();
-    if (s.k % G) {
+    if (s.k % G && !kPadded) {
       // (The padded weights are zero: the padding value does not matter.)
       SmallVector<OpFoldResult> lo(rank, b.getIndexAttr(0)),
           hi(rank, b.getIndexAttr(0));

@@ -94,17 +94,24 @@ func.func @conv1x1(%x: tensor<1x2x2x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
 
 // -----
 
-// A strided (or larger) convolution is the matmul of its im2col patches:
-// one linalg.generic gathers input[n, 2 oh + kh, 2 ow + kw, c] into
-// [N, OH, OW, KH, KW, C] widened to i16, collapsed to [N OH OW, KH KW C]
-// (K = 3, padded to 4); the filter is packed as B[(kh KW + kw) C + c][f].
-// CHECK-DAG: #[[GATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// A strided (or larger) convolution is the matmul of its im2col patches
+// [N OH OW, KH KW C] (K = 3, padded to 4; the padding column is not
+// written: its weights are zero); the filter is packed as
+// B[(kh KW + kw) C + c][f]. Without dilation along W, the KW C codes a
+// pixel reads per filter row are contiguous in the input collapsed to
+// [N, H, W C]: one vector<3xi8> read at (n, 2 oh + kh, 2 ow C), widened,
+// written at (pixel, kh KW C); the (batch, output row) loop is parallel.
 // CHECK-LABEL: func @strided
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi16>
-// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[GATHER]], #{{.*}}], {{.*}} ins(%arg0 : tensor<1x4x4x3xi8>) outs(%{{.*}} : tensor<1x2x2x1x1x3xi16>)
-// CHECK: arith.extsi %{{.*}} : i8 to i16
-// CHECK: %[[A:.*]] = tensor.collapse_shape %[[P]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x2x2x1x1x3xi16> into tensor<4x3xi16>
-// CHECK: tensor.pad %[[A]] low[0, 0] high[0, 1]
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x4x4x3xi8> into tensor<1x4x12xi8>
+// CHECK: %[[P:.*]] = tensor.empty() : tensor<4x4xi16>
+// CHECK: scf.for %[[R:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[P]])
+// CHECK: scf.for %[[X:[a-z0-9_]+]] =
+// CHECK: vector.transfer_read %[[FLAT]]{{.*}} {in_bounds = [true]} : tensor<1x4x12xi8>, vector<3xi8>
+// CHECK: arith.extsi %{{.*}} : vector<3xi8> to vector<3xi16>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<3xi16>, tensor<4x4xi16>
+// CHECK: } {qnt.parallel}
+// CHECK-NOT: tensor.pad
 // CHECK: scf.for
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1, 2], [3]] output_shape [1, 2, 2, 2] : tensor<4x2xi32> into tensor<1x2x2x2xi32>
 // CHECK-NOT: linalg.conv_2d
@@ -262,4 +269,25 @@ func.func @remainder_rows(%a: tensor<8x2xi8>) -> tensor<8x8xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<8x8xi32>) -> tensor<8x8xi32>
   %r = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
   return %r : tensor<8x8xi32>
+}
+
+// -----
+
+// Dilation along W: the codes of a filter row are not contiguous, so one
+// linalg.generic gathers input[n, oh + kh, ow + 2 kw, c] into
+// [N, OH, OW, KH, KW, C] widened to i16, collapsed to [N OH OW, KH KW C]
+// (K = 4: no padding).
+// CHECK-DAG: #[[DGATHER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 + d3, d2 + d4 * 2, d5)>
+// CHECK-LABEL: func @dilated
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[DGATHER]], #{{.*}}], {{.*}} ins(%arg0 : tensor<1x2x4x2xi8>) outs(%{{.*}} : tensor<1x2x2x1x2x2xi16>)
+// CHECK: arith.extsi %{{.*}} : i8 to i16
+// CHECK: tensor.collapse_shape %[[P]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x2x2x1x2x2xi16> into tensor<4x4xi16>
+// CHECK-NOT: linalg.conv_2d
+func.func @dilated(%x: tensor<1x2x4x2xi8>) -> tensor<1x2x2x8xi32> {
+  %w = arith.constant dense<1> : tensor<8x1x2x2xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x2x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x2x8xi32>) -> tensor<1x2x2x8xi32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x4x2xi8>, tensor<8x1x2x2xi8>) outs(%f : tensor<1x2x2x8xi32>) -> tensor<1x2x2x8xi32>
+  return %y : tensor<1x2x2x8xi32>
 }
