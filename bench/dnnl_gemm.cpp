@@ -7,7 +7,8 @@
 // int8 also how many of a sample of C's elements (every 7th row, every 5th
 // column) differ from the exact integer product, and the sample's size.
 //
-//   dnnl_gemm int8|f32 M N K warmup iters
+//   dnnl_gemm int8|int8a7|f32 M N K warmup iters
+//       int8a7: int8 with activations below 128 (7 bits)
 //   dnnl_gemm dw_int8 N H W C K stride warmup iters
 //       an int8 depthwise convolution (groups = C, K x K filter, no padding:
 //       the input is already padded), u8 NHWC source, s8 weights in
@@ -90,14 +91,16 @@ int main(int argc, char **argv) {
   if (argc > 1 && std::string(argv[1]) == "dw_int8")
     return depthwise(argc, argv);
   if (argc != 7) {
-    std::fprintf(stderr, "usage: %s int8|f32 M N K warmup iters\n", argv[0]);
+    std::fprintf(stderr, "usage: %s int8|int8a7|f32 M N K warmup iters\n", argv[0]);
     return 2;
   }
   std::string kind = argv[1];
   memory::dim M = std::atol(argv[2]), N = std::atol(argv[3]),
               K = std::atol(argv[4]);
   int warmup = std::atoi(argv[5]), iters = std::atoi(argv[6]);
-  bool int8 = kind == "int8";
+  bool int8 = kind == "int8" || kind == "int8a7";
+  // int8a7: activations in [0, 128), no i16 pair of products can saturate.
+  uint32_t aRange = kind == "int8a7" ? 128 : 256;
   engine eng(engine::kind::cpu, 0);
   stream s(eng);
   auto src_t = int8 ? memory::data_type::u8 : memory::data_type::f32;
@@ -120,7 +123,7 @@ int main(int argc, char **argv) {
   if (int8) {
     auto *a = static_cast<uint8_t *>(A.get_data_handle());
     auto *b = static_cast<int8_t *>(Buser.get_data_handle());
-    for (memory::dim i = 0; i < M * K; ++i) a[i] = uint8_t(next() % 256);
+    for (memory::dim i = 0; i < M * K; ++i) a[i] = uint8_t(next() % aRange);
     for (memory::dim i = 0; i < K * N; ++i) b[i] = int8_t(int(next() % 255) - 127);
   } else {
     auto *a = static_cast<float *>(A.get_data_handle());
