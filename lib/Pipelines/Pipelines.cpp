@@ -43,9 +43,11 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
       kernels.mTile = 4;
       kernels.nBlocks = 4;
     }
-    if (options.int8MTile > 0)
+    // 0 keeps the ISA's default; anything else (negative included) goes to
+    // the pass, which rejects non-positive tiles.
+    if (options.int8MTile != 0)
       kernels.mTile = options.int8MTile;
-    if (options.int8NBlocks > 0)
+    if (options.int8NBlocks != 0)
       kernels.nBlocks = options.int8NBlocks;
     pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
   }

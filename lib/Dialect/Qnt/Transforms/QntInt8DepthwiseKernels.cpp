@@ -107,14 +107,11 @@ struct QntInt8DepthwiseKernelsPass
     Location loc = op.getLoc();
     Type i8 = b.getI8Type(), i32 = b.getI32Type();
     const int64_t L = lanes;
-    const int64_t blocks = (s.c + L - 1) / L;
-    // With C not a multiple of L (but above it), the last channel block
-    // overlaps the one before (channels C - L .. C - 1): every access is a
-    // whole vector in bounds, where a partial block would need masked i8
-    // loads and stores (scalarized on AVX2). The overlapping channels are
-    // computed twice, with the same result.
-    const bool overlapTail = s.c % L != 0 && s.c > L;
-    const bool full = s.c % L == 0 || overlapTail;
+    // Channel blocks of L (the last one overlapping the one before when C
+    // is not a multiple of L).
+    const VectorBlocks channels{s.c, L};
+    const int64_t blocks = channels.count();
+    const bool full = channels.allWhole();
     auto accType = VectorType::get({L}, i32);
     auto inType = VectorType::get({L}, i8);
 
@@ -212,9 +209,7 @@ struct QntInt8DepthwiseKernelsPass
               b2, loc, idx(b2, 0), idx(b2, blocks * L), idx(b2, L),
               ValueRange{a2[0]},
               [&](OpBuilder &b3, Location, Value c0, ValueRange a3) {
-                if (overlapTail)
-                  c0 = arith::MinSIOp::create(b3, loc, c0,
-                                              idx(b3, s.c - L));
+                c0 = channels.start(b3, loc, c0);
                 // Per channel block: the bias and the epilogue's
                 // parameters.
                 Value bias;

@@ -238,15 +238,10 @@ struct QntInt8MatmulKernelsPass
 
     // Weights packed at compile time: block j, group g holds, per column c
     // of the block, B[G g + t][L j + c] for t < G (zeros past N and K).
-    // When N is not a multiple of L (but at least L), the last block
-    // overlaps the one before: it holds columns N - L .. N - 1, so that every
-    // load and store of the kernel is a whole vector in bounds (a partial
-    // block would need masked i8 stores, which AVX2 does not have). The
-    // overlapping columns are computed twice, with the same result.
-    const bool overlapTail = s.n % L != 0 && s.n > L;
-    auto blockStart = [&](int64_t j) {
-      return overlapTail ? std::min(j * L, s.n - L) : j * L;
-    };
+    // When N is not a multiple of L (but above it), the last block overlaps
+    // the one before (VectorBlocks).
+    const VectorBlocks columns{s.n, L};
+    auto blockStart = [&](int64_t j) { return columns.start(j); };
     SmallVector<int8_t> packed(nBlk * kGroups * L * G, 0);
     for (int64_t j = 0; j < nBlk; ++j)
       for (int64_t c = 0; c < L && blockStart(j) + c < s.n; ++c)
@@ -311,6 +306,9 @@ struct QntInt8MatmulKernelsPass
                      : arith::ExtSIOp::create(nb, l, i16, args[0]).getResult();
       linalg::YieldOp::create(nb, l, ValueRange{v});
     };
+    auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(bb, loc, v);
+    };
     Value wide;
     // K already padded to a multiple of the group (the padding columns are
     // left unset: their weights are zero).
@@ -327,31 +325,28 @@ struct QntInt8MatmulKernelsPass
           b, loc, lhs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
       Value empty = tensor::EmptyOp::create(
           b, loc, ArrayRef<int64_t>{s.m, kGroups * G}, elem);
-      auto c = [&](OpBuilder &bb, int64_t v) -> Value {
-        return arith::ConstantIndexOp::create(bb, loc, v);
-      };
       auto runType = VectorType::get({run}, elem);
       Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
       auto rows = scf::ForOp::create(
-          b, loc, c(b, 0), c(b, outType.getDimSize(0) * oh), c(b, 1),
+          b, loc, idx(b, 0), idx(b, outType.getDimSize(0) * oh), idx(b, 1),
           ValueRange{empty},
           [&](OpBuilder &b1, Location, Value r, ValueRange a1) {
-            Value n = arith::DivUIOp::create(b1, loc, r, c(b1, oh));
-            Value y = arith::RemUIOp::create(b1, loc, r, c(b1, oh));
+            Value n = arith::DivUIOp::create(b1, loc, r, idx(b1, oh));
+            Value y = arith::RemUIOp::create(b1, loc, r, idx(b1, oh));
             auto cols = scf::ForOp::create(
-                b1, loc, c(b1, 0), c(b1, ow), c(b1, 1), ValueRange{a1[0]},
+                b1, loc, idx(b1, 0), idx(b1, ow), idx(b1, 1), ValueRange{a1[0]},
                 [&](OpBuilder &b2, Location, Value x, ValueRange a2) {
                   Value pixel = arith::AddIOp::create(
-                      b2, loc, arith::MulIOp::create(b2, loc, r, c(b2, ow)),
+                      b2, loc, arith::MulIOp::create(b2, loc, r, idx(b2, ow)),
                       x);
                   Value col = arith::MulIOp::create(
-                      b2, loc, x, c(b2, s.strideW * inType.getDimSize(3)));
+                      b2, loc, x, idx(b2, s.strideW * inType.getDimSize(3)));
                   Value t = a2[0];
                   for (int64_t kh = 0; kh < s.kh; ++kh) {
                     Value row = arith::AddIOp::create(
                         b2, loc,
-                        arith::MulIOp::create(b2, loc, y, c(b2, s.strideH)),
-                        c(b2, kh * s.dilH));
+                        arith::MulIOp::create(b2, loc, y, idx(b2, s.strideH)),
+                        idx(b2, kh * s.dilH));
                     Value v = vector::TransferReadOp::create(
                         b2, loc, VectorType::get({run}, i8), flat,
                         ValueRange{n, row, col}, padI8, ArrayRef<bool>{true});
@@ -366,7 +361,7 @@ struct QntInt8MatmulKernelsPass
                              : arith::ExtSIOp::create(b2, loc, runType, v)
                                    .getResult();
                     t = vector::TransferWriteOp::create(
-                            b2, loc, v, t, ValueRange{pixel, c(b2, kh * run)},
+                            b2, loc, v, t, ValueRange{pixel, idx(b2, kh * run)},
                             ArrayRef<bool>{true})
                             .getResult();
                   }
@@ -434,9 +429,6 @@ struct QntInt8MatmulKernelsPass
                                    ArrayRef<OpFoldResult>(hi), zero);
     }
 
-    auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(bb, loc, v);
-    };
     auto at = [&](OpBuilder &bb, Value row, Value col) {
       SmallVector<Value> v;
       if (s.batched)
@@ -463,15 +455,12 @@ struct QntInt8MatmulKernelsPass
     // result `tileIn`; returns the updated result.
     auto emitTile = [&](OpBuilder &b2, Value m, Value j, int64_t rows,
                         Value tileIn) -> Value {
-      bool fullBlocks = s.n % L == 0 || overlapTail;
+      bool fullBlocks = columns.allWhole();
       // The accumulators start at the init's tile (zero for a
       // zero fill).
       auto column = [&](OpBuilder &bb, int64_t c) -> Value {
-        Value start = arith::MulIOp::create(bb, loc, add(bb, j, c),
-                                            idx(bb, L));
-        if (overlapTail)
-          start = arith::MinSIOp::create(bb, loc, start, idx(bb, s.n - L));
-        return start;
+        return columns.start(
+            bb, loc, arith::MulIOp::create(bb, loc, add(bb, j, c), idx(bb, L)));
       };
       // Per-column vectors of a 1-D tensor (bias, epilogue
       // parameters), zero past N.

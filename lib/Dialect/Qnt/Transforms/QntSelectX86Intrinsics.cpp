@@ -325,6 +325,12 @@ struct QntSelectX86IntrinsicsPass
         break;
       }
     }
+    // Constants only the replaced forms used (shift amounts, splat
+    // multipliers of the wide products).
+    getOperation().walk([](arith::ConstantOp c) {
+      if (c->use_empty())
+        c->erase();
+    });
   }
 };
 } // namespace

@@ -16,6 +16,13 @@ int64_t mlir::qnt::largestDivisorUpTo(int64_t n, int64_t limit) {
   return 1;
 }
 
+Value VectorBlocks::start(OpBuilder &b, Location loc, Value offset) const {
+  if (!overlapsLast())
+    return offset;
+  return arith::MinSIOp::create(
+      b, loc, offset, arith::ConstantIndexOp::create(b, loc, size - lanes));
+}
+
 /// (d0, ..., dr-1) -> (dr-1).
 static bool isLastDimMap(AffineMap map, unsigned rank) {
   return map.getNumDims() == rank && map.getNumResults() == 1 &&

@@ -18,6 +18,29 @@ namespace mlir::qnt {
 /// The largest divisor of `n` that is at most `limit` (at least 1).
 int64_t largestDivisorUpTo(int64_t n, int64_t limit);
 
+/// A dimension of `size` elements cut into vector blocks of `lanes`. When
+/// the size is not a multiple of the lanes but above them, the last block
+/// overlaps the one before (it holds elements size - lanes .. size - 1), so
+/// every block is a whole vector in bounds: no masked accesses, which AVX2
+/// lacks for i8 and LLVM scalarizes. The overlapping elements are computed
+/// twice, with the same result.
+struct VectorBlocks {
+  int64_t size, lanes;
+
+  int64_t count() const { return (size + lanes - 1) / lanes; }
+  bool overlapsLast() const { return size % lanes != 0 && size > lanes; }
+  /// Every block is whole (a multiple, or the overlapping last block).
+  bool allWhole() const { return size % lanes == 0 || overlapsLast(); }
+  /// The first element of block `j`.
+  int64_t start(int64_t j) const {
+    return overlapsLast() ? std::min(j * lanes, size - lanes) : j * lanes;
+  }
+  /// The first element of the block that would start at `offset` (a
+  /// multiple of the lanes) in IR: min(offset, size - lanes) when the last
+  /// block overlaps, else `offset`.
+  Value start(OpBuilder &b, Location loc, Value offset) const;
+};
+
 /// A 1-D tensor broadcast along every dimension but the last (the per
 /// output channel bias init of tosa-to-linalg): a linalg.generic yielding
 /// its one input, read through (d0, ..., dr-1) -> (dr-1). Returns that
