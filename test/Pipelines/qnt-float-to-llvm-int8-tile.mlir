@@ -5,11 +5,12 @@
 
 // The register tile of the int8 matmul kernels per ISA, and the pipeline's
 // int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
-// columns (4 blocks of 8, 2 of 16).
+// columns (4 blocks of 8, 2 of 16: with VNNI's 4 x 4 tile the 2 blocks take
+// 8 rows, keeping 16 accumulators).
 // DEFAULT: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // TILE: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // NEG: error: qnt-int8-matmul-kernels: m-tile and n-blocks must be positive
-// VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 func.func @conv1x1(%x: tensor<1x8x8x16xi8>) -> tensor<1x8x8x32xi32> {
   %w = "tosa.const"() <{values = dense<3> : tensor<32x1x1x16xi8>}> : () -> tensor<32x1x1x16xi8>
   %b = "tosa.const"() <{values = dense<5> : tensor<32xi32>}> : () -> tensor<32xi32>

@@ -230,10 +230,15 @@ struct QntInt8MatmulKernelsPass
     const bool vnni = isa == "avx512vnni";
     const int64_t L = vnni ? 16 : 8, G = vnni ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
-    // Full m-tiles of mt rows, then one tile of the remaining rows.
-    const int64_t mt = std::min<int64_t>(s.m, mTile);
+    // The register tile: mTile x nBlocks accumulators. With fewer column
+    // blocks than nBlocks, the rows grow to keep as many accumulators
+    // (N = 8 on AVX2: 12 x 1 instead of 6 x 1).
+    const int64_t nb = std::min(nBlk, (int64_t)nBlocks);
+    // Full m-tiles of mt rows, then one tile of the remaining rows; full
+    // panels of nb blocks, then one panel of the remaining blocks.
+    const int64_t mt = std::min<int64_t>(s.m, mTile * nBlocks / nb);
     const int64_t mMain = s.m / mt * mt, mRest = s.m - mMain;
-    const int64_t nb = largestDivisorUpTo(nBlk, nBlocks);
+    const int64_t nMain = nBlk / nb * nb, nRest = nBlk - nMain;
     Type elem = vnni ? i8 : i16; // the activation operand's element type
 
     // Weights packed at compile time: block j, group g holds, per column c
@@ -451,10 +456,10 @@ struct QntInt8MatmulKernelsPass
         arith::ConstantOp::create(b, loc, b.getIntegerAttr(elem, 0));
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
 
-    // One register tile: rows [m, m + rows) x blocks [j, j + nb) of the
+    // One register tile: rows [m, m + rows) x blocks [j, j + cols) of the
     // result `tileIn`; returns the updated result.
     auto emitTile = [&](OpBuilder &b2, Value m, Value j, int64_t rows,
-                        Value tileIn) -> Value {
+                        int64_t cols, Value tileIn) -> Value {
       bool fullBlocks = columns.allWhole();
       // The accumulators start at the init's tile (zero for a
       // zero fill).
@@ -474,28 +479,28 @@ struct QntInt8MatmulKernelsPass
                    ArrayRef<bool>{fullBlocks})
             .getResult();
       };
-      SmallVector<Value> start(rows * nb, zeroAcc);
+      SmallVector<Value> start(rows * cols, zeroAcc);
       if (s.bias) {
-        for (int64_t c = 0; c < nb; ++c) {
+        for (int64_t c = 0; c < cols; ++c) {
           Value v = columnVector(b2, s.bias, c);
           for (int64_t i = 0; i < rows; ++i)
-            start[i * nb + c] = v;
+            start[i * cols + c] = v;
         }
       } else if (!s.zeroInit) {
         for (int64_t i = 0; i < rows; ++i)
-          for (int64_t c = 0; c < nb; ++c)
-            start[i * nb + c] = vector::TransferReadOp::create(
+          for (int64_t c = 0; c < cols; ++c)
+            start[i * cols + c] = vector::TransferReadOp::create(
                 b2, loc, accType, epilogue ? init : tileIn,
                 at(b2, add(b2, m, i), column(b2, c)), zeroI32,
                 ArrayRef<bool>{fullBlocks});
       }
       // vnni: minus 128 x the column sums of the weights.
       if (vnni)
-        for (int64_t c = 0; c < nb; ++c) {
+        for (int64_t c = 0; c < cols; ++c) {
           Value comp = columnVector(b2, compensation, c);
           for (int64_t i = 0; i < rows; ++i)
-            start[i * nb + c] = arith::SubIOp::create(
-                b2, loc, start[i * nb + c], comp);
+            start[i * cols + c] = arith::SubIOp::create(
+                b2, loc, start[i * cols + c], comp);
         }
       auto kLoop = scf::ForOp::create(
           b2, loc, idx(b2, 0), idx(b2, kGroups), idx(b2, 1), start,
@@ -518,7 +523,7 @@ struct QntInt8MatmulKernelsPass
                                               word)));
             }
             // Per block: L columns x G weights (avx2: i16).
-            for (int64_t c = 0; c < nb; ++c) {
+            for (int64_t c = 0; c < cols; ++c) {
               Value w = vector::TransferReadOp::create(
                   b3, loc, weightType, bp,
                   ValueRange{add(b3, j, c), g, idx(b3, 0)},
@@ -526,14 +531,14 @@ struct QntInt8MatmulKernelsPass
               blocks.push_back(w);
             }
             for (int64_t i = 0; i < rows; ++i)
-              for (int64_t c = 0; c < nb; ++c)
-                next.push_back(dotStep(b3, loc, accs[i * nb + c],
+              for (int64_t c = 0; c < cols; ++c)
+                next.push_back(dotStep(b3, loc, accs[i * cols + c],
                                        rowGroups[i], blocks[c], L, G,
                                        vnni));
             scf::YieldOp::create(b3, loc, next);
           });
       Value tile = tileIn;
-      for (int64_t c = 0; c < nb; ++c) {
+      for (int64_t c = 0; c < cols; ++c) {
         // The epilogue's per-column parameters, once per block.
         SmallVector<Value> params;
         if (epilogue)
@@ -543,7 +548,7 @@ struct QntInt8MatmulKernelsPass
                     ? Value()
                     : columnVector(b2, in->get(), c));
         for (int64_t i = 0; i < rows; ++i) {
-          Value v = kLoop.getResult(i * nb + c);
+          Value v = kLoop.getResult(i * cols + c);
           if (epilogue)
             v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
           tile = vector::TransferWriteOp::create(
@@ -571,29 +576,44 @@ struct QntInt8MatmulKernelsPass
           Value c1 = arith::MinSIOp::create(
               b1, loc, arith::AddIOp::create(b1, loc, c0, idx(b1, mc)),
               mMainV);
-          auto jLoop = scf::ForOp::create(
-              b1, loc, idx(b1, 0), idx(b1, nBlk), idx(b1, nb),
-              ValueRange{outer[0]},
-              [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
-                auto mLoop = scf::ForOp::create(
-                    b2, loc, c0, c1, idx(b2, mt), ValueRange{inner[0]},
-                    [&](OpBuilder &b3, Location, Value m, ValueRange t) {
-                      scf::YieldOp::create(b3, loc,
-                                           emitTile(b3, m, j, mt, t[0]));
-                    });
-                scf::YieldOp::create(b2, loc, mLoop.getResult(0));
-              });
-          scf::YieldOp::create(b1, loc, jLoop.getResult(0));
+          // The chunk's m-tiles against the panel of `cols` blocks at j.
+          auto panel = [&](OpBuilder &b2, Value j, int64_t cols,
+                           Value t0) -> Value {
+            auto mLoop = scf::ForOp::create(
+                b2, loc, c0, c1, idx(b2, mt), ValueRange{t0},
+                [&](OpBuilder &b3, Location, Value m, ValueRange t) {
+                  scf::YieldOp::create(b3, loc,
+                                       emitTile(b3, m, j, mt, cols, t[0]));
+                });
+            return mLoop.getResult(0);
+          };
+          Value t = outer[0];
+          if (nMain) {
+            auto jLoop = scf::ForOp::create(
+                b1, loc, idx(b1, 0), idx(b1, nMain), idx(b1, nb),
+                ValueRange{t},
+                [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
+                  scf::YieldOp::create(b2, loc, panel(b2, j, nb, inner[0]));
+                });
+            t = jLoop.getResult(0);
+          }
+          if (nRest)
+            t = panel(b1, idx(b1, nMain), nRest, t);
+          scf::YieldOp::create(b1, loc, t);
         });
     Value result = chunkLoop.getResult(0);
     if (mRest) {
-      auto restLoop = scf::ForOp::create(
-          b, loc, idx(b, 0), idx(b, nBlk), idx(b, nb), ValueRange{result},
-          [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
-            scf::YieldOp::create(
-                b2, loc, emitTile(b2, mMainV, j, mRest, inner[0]));
-          });
-      result = restLoop.getResult(0);
+      if (nMain) {
+        auto restLoop = scf::ForOp::create(
+            b, loc, idx(b, 0), idx(b, nMain), idx(b, nb), ValueRange{result},
+            [&](OpBuilder &b2, Location, Value j, ValueRange inner) {
+              scf::YieldOp::create(
+                  b2, loc, emitTile(b2, mMainV, j, mRest, nb, inner[0]));
+            });
+        result = restLoop.getResult(0);
+      }
+      if (nRest)
+        result = emitTile(b, mMainV, idx(b, nMain), mRest, nRest, result);
     }
     // Row chunks are independent: qnt-parallelize-kernels may share them
     // out.

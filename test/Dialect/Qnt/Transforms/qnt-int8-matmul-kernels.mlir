@@ -248,27 +248,55 @@ func.func @vnni(%a: tensor<3x5xi8>) -> tensor<3x2xi32> {
 
 // -----
 
-// M = 8 rows with m-tile 6: the row chunks cover the 6 rows of full tiles,
-// then one tile of the 2 remaining rows (starting at row 6) runs over the
-// column blocks.
+// M = 14 rows, N = 8 (one column block): the tile keeps its 12
+// accumulators as 12 rows x 1 block (m-tile 6 x n-blocks 2 by default). The
+// row chunks cover the 12 rows of full tiles, then one tile of the 2
+// remaining rows (starting at row 12) runs over the column blocks.
 // CHECK-LABEL: func @remainder_rows
-// CHECK: %[[C6:.*]] = arith.constant 6 : index
-// CHECK: %[[MAIN:.*]] = scf.for {{.*}} to %[[C6]]
-// CHECK-COUNT-6: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<8x8xi32>
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: %[[MAIN:.*]] = scf.for {{.*}} to %[[C12]]
+// CHECK: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK-COUNT-12: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<14x8xi32>
 // CHECK: } {qnt.parallel}
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[MAIN]])
 // CHECK: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>)
-// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%[[C6]], %{{.*}}] {in_bounds = [true]} : vector<8xi32>, tensor<8x8xi32>
-// CHECK: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<8x8xi32>
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%[[C12]], %{{.*}}] {in_bounds = [true]} : vector<8xi32>, tensor<14x8xi32>
+// CHECK: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<14x8xi32>
 // CHECK-NOT: vector.transfer_write
 // CHECK: return
-func.func @remainder_rows(%a: tensor<8x2xi8>) -> tensor<8x8xi32> {
+func.func @remainder_rows(%a: tensor<14x2xi8>) -> tensor<14x8xi32> {
   %w = arith.constant dense<1> : tensor<2x8xi8>
   %c0 = arith.constant 0 : i32
-  %e = tensor.empty() : tensor<8x8xi32>
-  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<8x8xi32>) -> tensor<8x8xi32>
-  %r = linalg.matmul ins(%a, %w : tensor<8x2xi8>, tensor<2x8xi8>) outs(%f : tensor<8x8xi32>) -> tensor<8x8xi32>
-  return %r : tensor<8x8xi32>
+  %e = tensor.empty() : tensor<14x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<14x8xi32>) -> tensor<14x8xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<14x2xi8>, tensor<2x8xi8>) outs(%f : tensor<14x8xi32>) -> tensor<14x8xi32>
+  return %r : tensor<14x8xi32>
+}
+
+// -----
+
+// N = 24: three column blocks with n-blocks 2. In each row chunk a loop
+// over the full panels of 2 blocks (up to block 2), then one panel of the
+// remaining block 2 (columns 16..23), both with 6-row tiles.
+// CHECK-LABEL: func @remainder_columns
+// CHECK: scf.for
+// CHECK: %[[NMAIN:.*]] = arith.constant 2 : index
+// CHECK: %[[PANELS:.*]] = scf.for %{{.*}} = %{{.*}} to %[[NMAIN]] step
+// CHECK: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[PANELS]])
+// CHECK: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// CHECK: %[[COL:.*]] = arith.muli %c2{{[_0-9]*}}, %c8{{[_0-9]*}} : index
+// CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}, %[[COL]]] {in_bounds = [true]} : vector<8xi32>, tensor<12x24xi32>
+// CHECK: } {qnt.parallel}
+// CHECK-NOT: vector.transfer_write
+// CHECK: return
+func.func @remainder_columns(%a: tensor<12x2xi8>) -> tensor<12x24xi32> {
+  %w = arith.constant dense<1> : tensor<2x24xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<12x24xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<12x24xi32>) -> tensor<12x24xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<12x2xi8>, tensor<2x24xi8>) outs(%f : tensor<12x24xi32>) -> tensor<12x24xi32>
+  return %r : tensor<12x24xi32>
 }
 
 // -----

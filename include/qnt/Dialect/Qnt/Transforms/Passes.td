@@ -535,13 +535,17 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
       `qnt.parallel`), in each chunk the column panels of `n-blocks`
       blocks (a panel of packed weights stays in L1 while the chunk's
       tiles pass), then the chunk's m-tiles; the rows after the last full
-      m-tile get one tile of their own;
+      m-tile get one tile of their own, the blocks after the last full
+      panel one narrower panel (N = 24: a panel of 2 blocks and one of 1);
+      with fewer column blocks than `n-blocks` the tile takes more rows
+      (N <= 8 on AVX2: 12 x 1), keeping `m-tile` x `n-blocks` accumulators;
     * an `m-tile` x `n-blocks` tile of `vector<8xi32>` accumulators: for
       each K pair, one broadcast of the row's `i16` pair per row, one
       16-lane `i16` weight vector per block, and a `vpmaddwd` (exact `i16`
       products summed in pairs into `i32`) added to the accumulators, which
       start at the init's tile (or at zero for a zero fill: then the init is
-      not read); the tile is written once (masked past N). The `vpmaddwd` is written as
+      not read); the tile is written once (the last block overlapping the one
+      before when N is not a multiple of 8). The `vpmaddwd` is written as
       plain vector ops (even/odd `vector.shuffle`, `arith.extsi` to `i32`,
       two `arith.muli`, one `arith.addi`), which LLVM's x86 backend selects
       as one `vpmaddwd` with AVX2; other targets get correct, slower code.
@@ -576,10 +580,13 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
            "avx512vnni (vpdpbusd, 16 lanes, K quads) or none">,
     Option<"mTile", "m-tile", "int64_t", /*default=*/"6",
            "Rows per register tile (the rows left after the last full "
-           "tile get one smaller tile)">,
+           "tile get one smaller tile; with fewer than n-blocks column "
+           "blocks, m-tile x n-blocks / blocks rows, keeping the "
+           "accumulator count)">,
     Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"2",
-           "8-column blocks per register tile (the largest divisor of "
-           "ceil(N/8) up to this)">,
+           "Column blocks (of 8 lanes, 16 with avx512vnni) per register "
+           "tile (the blocks left after the last full panel get one "
+           "narrower panel)">,
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the matmul's element-wise consumer (requantization) to "
            "the register tile before it is stored">,
