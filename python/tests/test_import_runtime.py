@@ -255,19 +255,25 @@ def test_target_cpu_selection(tmp_path):
     assert "Traceback" not in p.stderr and not bad.exists()
 
 
-@pytest.mark.parametrize("axis", [0, 1, 2, 3])
-def test_concat_strided_copies_exact(tmp_path, axis):
+@pytest.mark.parametrize("axis,channels,extra", [
+    (0, 5, 2), (1, 5, 2), (2, 5, 2), (3, 5, 2),
+    # Channel slices whose rows take the short-row paths of memrefCopy:
+    # 4..7 bytes (i8: 5 and 2+5; f32: 20 and 8) and 8..64 bytes with a
+    # partial last word (i8: 13, 37, 11; f32: 52, 44), and above 64 bytes.
+    (3, 13, 11), (3, 37, 6), (3, 3, 70), (2, 13, 2)])
+def test_concat_strided_copies_exact(tmp_path, axis, channels, extra):
     # tosa.concat bufferizes to copies into strided slices of the result,
     # which the library's memrefCopy performs (contiguous trailing
-    # dimensions as one block): every axis of NHWC, i8 and f32, against
-    # numpy.
-    rng = np.random.default_rng(axis)
-    a = rng.integers(-128, 128, (2, 3, 4, 5), dtype=np.int8)
-    bshape = [2, 3, 4, 5]
-    bshape[axis] = 2
+    # dimensions as one block, short rows by overlapping word moves): NHWC
+    # along `axis`, i8 and f32, against numpy.
+    rng = np.random.default_rng(axis * 100 + channels)
+    shape = [2, 3, 4, channels]
+    a = rng.integers(-128, 128, shape, dtype=np.int8)
+    bshape = list(shape)
+    bshape[axis] = extra
     b = rng.integers(-128, 128, bshape, dtype=np.int8)
-    oshape = [2, 3, 4, 5]
-    oshape[axis] += 2
+    oshape = list(shape)
+    oshape[axis] += extra
     ts = lambda s, e: f"tensor<{'x'.join(map(str, s))}x{e}>"  # noqa: E731
     text = ""
     for e in ("i8", "f32"):
