@@ -63,6 +63,55 @@ def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
         f"want={want[tuple(bad[0])]}")
 
 
+@pytest.mark.parametrize("in_type,izp,halving", [
+    ("i32", 3, True), ("i8", -128, True), ("i8", 39, True), ("i8", 127, True),
+    ("i8", -128, False), ("i16", -5, False)])
+def test_requantize_narrow_input_and_halving_multiplier_exact(
+        tmp_path, in_type, izp, halving):
+    # The tflite lowering's shortcuts: multiplier 2^30 on every channel (a
+    # power-of-two scale ratio, e.g. the larger input of a residual add)
+    # takes (a >> 1) + (a & 1) instead of the i64 product; inputs narrower
+    # than i32 whose left shift provably stays in i32 skip the saturation.
+    # Every shift -31..31 (i8 inputs shifted left by 23+ do saturate-check),
+    # against the big-integer reference.
+    shifts = list(range(-31, 32))
+    c = len(shifts)
+    bits = int(in_type[1:])
+    lo_in, hi_in = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    rng = np.random.default_rng(bits * 1000 + izp + 500 + halving)
+    if bits == 32:
+        special = SPECIAL
+    else:
+        special = [lo_in, lo_in + 1, -1, 0, 1, hi_in - 1, hi_in, izp]
+    rows = len(special) + 200
+    x = np.empty((rows, c), np.int64)
+    x[:len(special)] = np.array(special, np.int64)[:, None]
+    x[len(special):] = rng.integers(lo_in, hi_in, (200, c), endpoint=True)
+    x = x.astype({8: np.int8, 16: np.int16, 32: np.int32}[bits])
+    if halving:
+        mults = [1 << 30] * c
+    else:
+        mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
+        mults[0], mults[1] = I32_MAX, 0
+    ozp = -7
+    text = f"""func.func @rq(%x: tensor<{rows}x{c}x{in_type}>) -> tensor<{rows}x{c}xi32> {{
+  %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
+         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}]
+         : tensor<{rows}x{c}x{in_type}> -> tensor<{rows}x{c}xi32>
+  return %0 : tensor<{rows}x{c}xi32>
+}}"""
+    model = compile_funcs(tmp_path, f"rqh_{in_type}_{izp}_{halving}", text)
+    got = call(model, "rq", x)
+    want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
+                                     ozp, I32_MIN, I32_MAX, "tflite")
+                      for j in range(c)] for i in range(rows)], np.int64)
+    bad = np.argwhere(got.astype(np.int64) != want)
+    assert bad.size == 0, (
+        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
+        f"m={mults[bad[0][1]]} n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
+        f"want={want[tuple(bad[0])]}")
+
+
 def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):
     # One multiplier per layer, per-channel WESS shifts, int8 output with a
     # ReLU folded into the clamp.

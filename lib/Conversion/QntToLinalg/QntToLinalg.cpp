@@ -403,8 +403,24 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
     loZ.push_back(std::clamp<int64_t>(at(lo, c) - z, INT32_MIN, INT32_MAX));
     hiZ.push_back(std::clamp<int64_t>(at(hi, c) - z, INT32_MIN, INT32_MAX));
   }
+  int64_t inputZp = static_cast<int64_t>(op.getInputZp());
+  unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
+  // The range of a = x - input_zp for inputs narrower than i32 (exact, no
+  // saturation): a left shift that keeps it inside i32 needs no clamp.
+  bool mayOverflowLeft = true;
+  if (inWidth < 32) {
+    int64_t aMin = -(int64_t(1) << (inWidth - 1)) - inputZp;
+    int64_t aMax = (int64_t(1) << (inWidth - 1)) - 1 - inputZp;
+    mayOverflowLeft = false;
+    for (size_t c = 0; c < channels; ++c)
+      mayOverflowLeft |= aMin < loL[c] || aMax > hiL[c];
+  }
   bool anyLeft = llvm::any_of(left, [](int64_t l) { return l > 0; });
   bool noRight = llvm::all_of(right, [](int64_t r) { return r == 0; });
+  // m = 2^30 (a scale ratio that is a power of two): the high product
+  // floor((a 2^30 + 2^30) / 2^31) is floor((a + 1) / 2) = (a >> 1) + (a & 1),
+  // without the i64 multiply.
+  bool halving = llvm::all_of(m, [](int64_t v) { return v == (1ll << 30); });
   SmallVector<SmallVector<int64_t> *> all = {&m,     &right, &mask, &half,
                                              &zp,    &loZ,   &hiZ};
   if (anyLeft)
@@ -415,8 +431,6 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       v->resize(1);
     params.push_back(intParam(i32, *v));
   }
-  int64_t inputZp = static_cast<int64_t>(op.getInputZp());
-  unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
   return buildElementwise(
       b, loc, op.getInput(), resultType,
       std::optional<int64_t>(op.getAxis().value_or(0)), params,
@@ -433,7 +447,9 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
             a = arith::MinSIOp::create(b, loc, a, c(INT32_MAX + inputZp));
           a = arith::SubIOp::create(b, loc, a, c(inputZp));
         }
-        if (anyLeft) {
+        if (anyLeft && !mayOverflowLeft) {
+          a = arith::ShLIOp::create(b, loc, a, p[7]);
+        } else if (anyLeft) {
           Value shifted = arith::ShLIOp::create(b, loc, a, p[7]);
           Value over = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                              a, p[9]);
@@ -445,15 +461,22 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
         }
         // high = bits [31, 63) of a * m + 2^30: i32 x i32 -> i64 products
         // (sign-extended operands: vpmuldq on x86), one add, one shift.
-        Type i64 = b.getI64Type();
-        Value prod = arith::MulIOp::create(
-            b, loc, arith::ExtSIOp::create(b, loc, i64, a),
-            arith::ExtSIOp::create(b, loc, i64, p[0]));
-        prod = arith::AddIOp::create(b, loc, prod,
-                                     constInt(b, loc, i64, 1ll << 30));
-        Value high = arith::TruncIOp::create(
-            b, loc, i32,
-            arith::ShRUIOp::create(b, loc, prod, constInt(b, loc, i64, 31)));
+        Value high;
+        if (halving) {
+          high = arith::AddIOp::create(
+              b, loc, arith::ShRSIOp::create(b, loc, a, c(1)),
+              arith::AndIOp::create(b, loc, a, c(1)));
+        } else {
+          Type i64 = b.getI64Type();
+          Value prod = arith::MulIOp::create(
+              b, loc, arith::ExtSIOp::create(b, loc, i64, a),
+              arith::ExtSIOp::create(b, loc, i64, p[0]));
+          prod = arith::AddIOp::create(b, loc, prod,
+                                       constInt(b, loc, i64, 1ll << 30));
+          high = arith::TruncIOp::create(
+              b, loc, i32,
+              arith::ShRUIOp::create(b, loc, prod, constInt(b, loc, i64, 31)));
+        }
         // RoundingDivideByPOT(high, right): nothing to do for right = 0.
         Value r = high;
         if (!noRight) {

@@ -83,8 +83,43 @@ func.func @requantize(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
 // CHECK: %[[Y:.*]] = arith.addi %[[U]], %[[ZP]] : i32
 // CHECK: arith.trunci %[[Y]] : i32 to i8
 func.func @requantize_channel_grid(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
-  %0 = qnt.requantize %acc axis 1 multiplier [1073741824] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
+  %0 = qnt.requantize %acc axis 1 multiplier [1073741825] shift [0] channel_output_zp [-3, 5] clamp [-128, 127] channel_clamp_min [-128, -100] channel_clamp_max [127, 100] : tensor<1x2xi32> -> tensor<1x2xi8>
   return %0 : tensor<1x2xi8>
+}
+
+// -----
+
+// Multiplier 2^30 (a power-of-two scale ratio): the high product is
+// (a >> 1) + (a & 1), no i64 multiply. An i8 input minus its zero point
+// lies in [-255, 0]; shifted left by 20 it stays in i32: no saturation.
+// CHECK-LABEL: func @requantize_halving_narrow
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[A:.*]] = arith.subi %[[X]], %{{.*}} : i32
+// CHECK: %[[S:.*]] = arith.shli %[[A]], %{{.*}} : i32
+// CHECK-NOT: arith.select
+// CHECK-NOT: i64
+// CHECK: %[[HALF:.*]] = arith.shrsi %[[S]], %{{.*}} : i32
+// CHECK: %[[ODD:.*]] = arith.andi %[[S]], %{{.*}} : i32
+// CHECK: arith.addi %[[HALF]], %[[ODD]] : i32
+// CHECK: return
+func.func @requantize_halving_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
+  %0 = qnt.requantize %x input_zp 127 multiplier [1073741824] shift [-20] clamp [-2147483648, 2147483647] : tensor<4xi8> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// The same with a left shift of 24: 255 << 24 leaves i32, so the shift
+// saturates (compare and select).
+// CHECK-LABEL: func @requantize_narrow_saturating
+// CHECK: arith.shli
+// CHECK: arith.select
+// CHECK: arith.select
+// CHECK: return
+func.func @requantize_narrow_saturating(%x: tensor<4xi8>) -> tensor<4xi32> {
+  %0 = qnt.requantize %x input_zp 127 multiplier [1073741824] shift [-24] clamp [-2147483648, 2147483647] : tensor<4xi8> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
 }
 
 // -----
