@@ -180,6 +180,7 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
   }
   quantize.weightAsymmetric = options.weightAsymmetric;
   clips.layerBits = llvm::to_vector(ArrayRef<std::string>(options.layerBits));
+  clips.shareInputGrid = options.shareInputGrid;
   quantize.layerWeightBits =
       llvm::to_vector(ArrayRef<std::string>(options.layerWeightBits));
   OpPassManager &fpm = pm.nest<func::FuncOp>();

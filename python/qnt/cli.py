@@ -219,6 +219,7 @@ def cmd_quantize(args):
                              target_cpu=args.target_cpu,
                              target_triple=args.target_triple,
                              weight_asymmetric=args.weight_asymmetric,
+                             share_input_grid=args.share_input_grid,
                              parallel=args.parallel)
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
@@ -356,6 +357,12 @@ def build_parser():
                    help="asymmetric uniform weights: the full grid over "
                         "[min(w,0), max(w,0)] with a zero point per tensor "
                         "or channel (default: symmetric)")
+    p.add_argument("--share-input-grid", action="store_true",
+                   help="max pooling and channel padding (a concat of one "
+                        "activation with constants) keep their input's grid "
+                        "instead of a clip of their own: one requantization "
+                        "less per such tensor, at some accuracy cost "
+                        "(docs/quantization.md)")
     _add_target_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)

@@ -105,12 +105,15 @@ def quantize_text(text_with_stats: str, recipe: str,
                   pipeline: Optional[str] = None,
                   layer_bits=(), layer_weight_bits=(),
                   locations: bool = False,
-                  weight_asymmetric: bool = False) -> str:
+                  weight_asymmetric: bool = False,
+                  share_input_grid: bool = False) -> str:
     """The integer program of a model that carries calibration statistics
     (stage 2 of ``recipe``, or ``pipeline`` instead when given).
     ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
     widths, ``KEY=BITS`` (docs/quantization.md, mixed precision).
-    ``weight_asymmetric``: asymmetric uniform weights (zero points)."""
+    ``weight_asymmetric``: asymmetric uniform weights (zero points).
+    ``share_input_grid``: max pooling and channel padding keep their input's
+    grid (no clip of their own; one requantization less each)."""
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
@@ -118,6 +121,7 @@ def quantize_text(text_with_stats: str, recipe: str,
         pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
                     f"rounding={rounding}"
                     f"{' weight-asymmetric=true' if weight_asymmetric else ''}"
+                    f"{' share-input-grid=true' if share_input_grid else ''}"
                     f"{_layer_option('layer-bits', layer_bits)}"
                     f"{_layer_option('layer-weight-bits', layer_weight_bits)}}})")
     try:
@@ -369,6 +373,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    target_cpu: Optional[str] = None,
                    target_triple: Optional[str] = None,
                    weight_asymmetric: bool = False,
+                   share_input_grid: bool = False,
                    parallel: bool = False) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
@@ -381,7 +386,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     ``KEY=BITS`` entries (see ``quantize_text``). ``target_cpu`` /
     ``target_triple``: the written library's target (compiler.compile_mlir);
     the report's accuracy and latency need it to run here.
-    ``weight_asymmetric``: asymmetric uniform weights. ``parallel``: both
+    ``weight_asymmetric``: asymmetric uniform weights. ``share_input_grid``:
+    max pooling and channel padding keep their input's grid (see
+    ``quantize_text``). ``parallel``: both
     libraries run their kernels on OpenMP threads (compile_mlir). Recipes in
     ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
     ``per-channel=true``) calibrate per channel."""
@@ -454,7 +461,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                                       pipelines[1] if pipelines else None,
                                       layer_bits, layer_weight_bits,
                                       locations=True,
-                                      weight_asymmetric=weight_asymmetric)
+                                      weight_asymmetric=weight_asymmetric,
+                                      share_input_grid=share_input_grid)
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple,
@@ -487,6 +495,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
             "layer_bits": list(layer_bits),
             "layer_weight_bits": list(layer_weight_bits),
             "weight_asymmetric": bool(weight_asymmetric),
+            "share_input_grid": bool(share_input_grid),
             "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
@@ -528,6 +537,7 @@ def format_report(r: dict) -> str:
     lines = [f"# qnt quantize: {Path(r['model']).name}, recipe {r['recipe']}",
              "", f"{r['recipe_description']}"
              f"{'; asymmetric weights' if r.get('weight_asymmetric') else ''}"
+             f"{'; shared pooling/padding grids' if r.get('share_input_grid') else ''}"
              f"; rounding {r['rounding']}; "
              f"batch {r['batch']}.", f"Data: {r['data']}; "
              f"{r['calibration_samples']} calibration samples, "

@@ -165,6 +165,32 @@ def test_integer_program_is_integer_only_and_smaller(fmnist_stats):
     assert weight_bytes(quant) < 0.3 * weight_bytes(float_text)
 
 
+POOL_PAD = """func.func @forward(%x: tensor<1x4x4x2xf32> {qnt.stats = #qnt.stats<count = 34, min = -1.0, max = 6.0, mean = 1.0, std = 1.2, mad = 0.9, hist = <lo = -1.0, hi = 6.0, bins = [2, 16, 8, 4, 2, 1, 1]>>}) -> tensor<1x2x2x3xf32> {
+  %r = tosa.clamp %x {min_val = 0.0 : f32, max_val = 6.0 : f32, qnt.stats = #qnt.stats<count = 32, min = 0.0, max = 6.0, mean = 1.0, std = 1.2, mad = 0.9, hist = <lo = 0.0, hi = 6.0, bins = [16, 8, 4, 2, 1, 1]>>} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %p = tosa.max_pool2d %r {kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>, qnt.stats = #qnt.stats<count = 8, min = 0.0, max = 5.0, mean = 2.0, std = 1.2, mad = 0.9, hist = <lo = 0.0, hi = 5.0, bins = [2, 2, 2, 2]>>} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+  %z = "tosa.const"() <{values = dense<0.0> : tensor<1x2x2x1xf32>}> : () -> tensor<1x2x2x1xf32>
+  %k = tosa.concat %p, %z {axis = 3 : i32, qnt.stats = #qnt.stats<count = 12, min = 0.0, max = 4.0, mean = 1.0, std = 1.2, mad = 0.9, hist = <lo = 0.0, hi = 4.0, bins = [6, 2, 2, 2]>>} : (tensor<1x2x2x2xf32>, tensor<1x2x2x1xf32>) -> tensor<1x2x2x3xf32>
+  return %k : tensor<1x2x2x3xf32>
+}
+"""
+
+
+def test_share_input_grid_drops_pool_and_padding_requantizations(tmp_path):
+    # quantize_text(share_input_grid=True): max pooling and the channel
+    # padding stay on the ReLU6's grid (2 requantizations fewer); both
+    # integer programs compiled and run bit-exact with qnt.intref.
+    own = quantize_text(POOL_PAD, "w8a8-per-tensor")
+    shared = quantize_text(POOL_PAD, "w8a8-per-tensor", share_input_grid=True)
+    assert own.count("qnt.requantize") == shared.count("qnt.requantize") + 2
+    x = np.random.default_rng(0).uniform(-1, 6, (1, 4, 4, 2)).astype(np.float32)
+    for name, text in (("own", own), ("shared", shared)):
+        so = compiler.compile_mlir(text, tmp_path / f"{name}.so")
+        got = runtime.CompiledModel(so)["forward"](x)
+        got = got[0] if isinstance(got, (list, tuple)) else got
+        want = intref.load(text).run(x)[0]
+        np.testing.assert_array_equal(got, want)
+
+
 def _cli(*args, cwd=REPO):
     env = {"PYTHONPATH": str(REPO / "python"), "PATH": "/usr/bin:/bin"}
     import os

@@ -131,6 +131,14 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Per-layer weight widths KEY=BITS (qnt-quantize "
                      "layer-weight-bits): KEY is first, last or text in the "
                      "layer's location")};
+  PassOptions::Option<bool> shareInputGrid{
+      *this, "share-input-grid",
+      llvm::cl::desc("Max pooling and channel padding (a concat of one "
+                     "activation with constants) keep their input's grid "
+                     "instead of a clip of their own (qnt-insert-clips "
+                     "share-input-grid): one requantization less per such "
+                     "tensor"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> weightAsymmetric{
       *this, "weight-asymmetric",
       llvm::cl::desc("Asymmetric uniform weights with zero points "

@@ -18,6 +18,48 @@
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTINSERTCLIPS
 #include "qnt/Dialect/Qnt/Transforms/Passes.h.inc"
+
+/// The one activation input of an op whose result values are values of that
+/// input (and of constants): max pooling, and a concatenation of one
+/// activation with constants (BlazeFace's channel padding with zeros).
+/// qnt-quantize keeps such a result on its input's grid. Null otherwise.
+static mlir::Value gridPreservingInput(mlir::Operation *op) {
+  using namespace mlir;
+  if (auto pool = dyn_cast<tosa::MaxPool2dOp>(op))
+    return pool.getInput();
+  if (auto concat = dyn_cast<tosa::ConcatOp>(op)) {
+    Value activation;
+    for (Value in : concat.getInput1()) {
+      Operation *def = in.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>())
+        continue;
+      if (activation)
+        return {};
+      activation = in;
+    }
+    return activation;
+  }
+  return {};
+}
+
+/// Whether `v` will be on a grid after the pass: it is clipped already, or
+/// carries statistics (a clip is inserted), or is the result of a
+/// grid-preserving op whose input will be on a grid.
+static bool willHaveGrid(mlir::Value v, bool share) {
+  using namespace mlir;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    return func && func.getArgAttr(arg.getArgNumber(),
+                                   QntDialect::getStatsAttrName());
+  }
+  Operation *def = v.getDefiningOp();
+  if (isa<ClipOp>(def))
+    return true;
+  if (share)
+    if (Value in = gridPreservingInput(def))
+      return willHaveGrid(in, share);
+  return def->hasAttr(QntDialect::getStatsAttrName());
+}
 } // namespace mlir::qnt
 
 using namespace mlir;
@@ -174,6 +216,12 @@ struct QntInsertClipsPass
     };
     SmallVector<Item> work;
     getOperation()->walk([&](Operation *op) {
+      // A grid-preserving op whose input will be on a grid keeps that grid:
+      // a clip of its own would only add a requantization (TFLite shares
+      // the grid the same way).
+      if (shareInputGrid)
+        if (Value in = gridPreservingInput(op); in && willHaveGrid(in, true))
+          return;
       if (auto func = dyn_cast<func::FuncOp>(op)) {
         if (func.isExternal())
           return;

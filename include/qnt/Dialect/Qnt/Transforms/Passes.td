@@ -150,6 +150,12 @@ def QntInsertClips : Pass<"qnt-insert-clips"> {
            "bits, range, calibrated min/max, estimated quantization MSE of "
            "each candidate method); run the pass on the module to cover every "
            "function in one file">,
+    Option<"shareInputGrid", "share-input-grid", "bool", /*default=*/"false",
+           "No clip on the results of max pooling and of a concatenation of "
+           "one activation with constants (when their input will be on a "
+           "grid): they stay on their input's grid in qnt-quantize, saving "
+           "a requantization per such tensor; by default they are clipped "
+           "like any activation, a grid fitted to their own range">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect"];
 }
