@@ -148,8 +148,13 @@ bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
 /// vector<N x i32>, or a constant whose values fit in i32) as its even and
 /// odd elements in the low halves of vector<N/2 x i64> lanes, sign-extended:
 /// for extsi, the bitcast lanes shifted (even: left then right by 32, odd:
-/// right by 32; vpmuldq reads only the low half, so LLVM drops the shifts
-/// it does not need); for a constant, two constants.
+/// the same after a shuffle duplicating the odd elements; vpmuldq reads only the low half,
+/// so LLVM drops the shifts it does not need); for a constant, two
+/// constants. Both halves are in the sext_inreg form (shl, ashr exact):
+/// when LLVM hoists a loop-invariant operand (a per-channel multiplier) out
+/// of the loop, instruction selection still knows its sign bits in that
+/// form, not after a plain 64-bit ashr (the odd product then became three
+/// vpmuludq).
 std::optional<std::pair<Value, Value>> evenOddOperand(OpBuilder &b,
                                                       Location loc, Value x,
                                                       VectorType pairs) {
@@ -161,9 +166,19 @@ std::optional<std::pair<Value, Value>> evenOddOperand(OpBuilder &b,
     Value w = vector::BitCastOp::create(b, loc, pairs, ext.getIn());
     Value c32 = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(pairs, b.getIntegerAttr(i64, 32)));
-    Value even = arith::ShRSIOp::create(
-        b, loc, arith::ShLIOp::create(b, loc, w, c32), c32);
-    Value odd = arith::ShRSIOp::create(b, loc, w, c32);
+    auto sextInReg = [&](Value v) -> Value {
+      return arith::ShRSIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, v, c32), c32);
+    };
+    Value even = sextInReg(w);
+    // The odd elements duplicated into the even positions (vpshufd), which
+    // LLVM's instcombine does not fold back into a plain ashr.
+    SmallVector<int64_t> dup;
+    for (int64_t i = 0; i < src.getNumElements(); i += 2)
+      dup.append({i + 1, i + 1});
+    Value odd = sextInReg(vector::BitCastOp::create(
+        b, loc, pairs,
+        vector::ShuffleOp::create(b, loc, ext.getIn(), ext.getIn(), dup)));
     return std::make_pair(even, odd);
   }
   DenseIntElementsAttr attr;

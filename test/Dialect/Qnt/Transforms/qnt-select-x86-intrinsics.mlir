@@ -110,7 +110,9 @@ func.func @dpbusd_signed_activation(%acc: vector<16xi32>, %a: vector<64xi8>, %w:
 // The requantization's high product, trunci((extsi(a) * extsi(m) + c) >> s)
 // from i64 lanes, becomes the even/odd form: the i32 vectors bitcast to
 // i64 lanes, even elements sign-extended in place (shift left then right
-// by 32), odd ones shifted down (vpmuldq reads the low halves), two
+// by 32), odd ones duplicated into the even positions (a shuffle) and
+// sign-extended the same way (vpmuldq reads the low halves; this form keeps
+// LLVM's sign-bit knowledge when it hoists a loop-invariant operand), two
 // products, the even results shifted right by s, the odd ones left by
 // 32 - s, merged by masks (a blend) and bitcast back.
 // CHECK-LABEL: func @high_product
@@ -119,10 +121,14 @@ func.func @dpbusd_signed_activation(%acc: vector<16xi32>, %a: vector<64xi8>, %w:
 // CHECK: %[[C32:.*]] = arith.constant dense<32> : vector<4xi64>
 // CHECK: %[[AL:.*]] = arith.shli %[[AW]], %[[C32]] : vector<4xi64>
 // CHECK: %[[AE:.*]] = arith.shrsi %[[AL]], %[[C32]] : vector<4xi64>
-// CHECK: %[[AO:.*]] = arith.shrsi %[[AW]], %[[C32]] : vector<4xi64>
-// CHECK: %[[MW:.*]] = vector.bitcast %[[M]] : vector<8xi32> to vector<4xi64>
+// CHECK: %[[AD:.*]] = vector.shuffle %[[A]], %[[A]] [1, 1, 3, 3, 5, 5, 7, 7] : vector<8xi32>, vector<8xi32>
+// CHECK: %[[ADW:.*]] = vector.bitcast %[[AD]] : vector<8xi32> to vector<4xi64>
+// CHECK: %[[ADL:.*]] = arith.shli %[[ADW]], %[[C32]] : vector<4xi64>
+// CHECK: %[[AO:.*]] = arith.shrsi %[[ADL]], %[[C32]] : vector<4xi64>
+// CHECK: vector.bitcast %[[M]] : vector<8xi32> to vector<4xi64>
 // CHECK: %[[ME:.*]] = arith.shrsi %{{.*}}, %{{.*}} : vector<4xi64>
-// CHECK: %[[MO:.*]] = arith.shrsi %[[MW]], %{{.*}} : vector<4xi64>
+// CHECK: vector.shuffle %[[M]], %[[M]] [1, 1, 3, 3, 5, 5, 7, 7]
+// CHECK: %[[MO:.*]] = arith.shrsi %{{.*}}, %{{.*}} : vector<4xi64>
 // CHECK: %[[PE:.*]] = arith.muli %[[AE]], %[[ME]] : vector<4xi64>
 // CHECK: %[[PO:.*]] = arith.muli %[[AO]], %[[MO]] : vector<4xi64>
 // CHECK: arith.constant dense<1073741824> : vector<4xi64>
