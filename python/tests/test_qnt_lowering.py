@@ -200,6 +200,39 @@ func.func @f(%x: tensor<64x3xf32>) -> tensor<64x3xf32> {{
     np.testing.assert_array_equal(call(m, "f", x), want_d)
 
 
+@pytest.mark.parametrize("storage,itype,qmin,qmax,zps", [
+    ("si8", "i8", -128, 127, [-128, 0, 127]),
+    ("ui8", "i8", 0, 255, [0, 128, 255]),
+    ("si16", "i16", -32768, 32767, [-30000, 0, 32767]),
+])
+def test_quantize_extreme_zero_points_and_inputs(tmp_path, storage, itype,
+                                                  qmin, qmax, zps):
+    # The i32 quantization path (float clamp to [qmin - max zp, qmax - min
+    # zp], fptosi to i32, zero point, integer clamp) against numpy's exact
+    # definition, with zero points at the code range's ends and inputs far
+    # outside it (+-1e30, +-inf, NaN) and at ties, per channel.
+    scales = [0.01, 0.5, 3.0]
+    rng = np.random.default_rng(qmax - qmin)
+    x = (rng.standard_normal((64, 3)) * 1000).astype(np.float32)
+    x[0] = [np.nan, np.inf, -np.inf]
+    x[1] = [1e30, -1e30, 3.4e38]
+    x[2] = [0.005, -0.25, 4.5]  # ties: round half to even
+    x[3] = [-0.015, 0.75, -7.5]
+    p = (f"uniform<{storage}, axis = 1, scales = {scales}, "
+         f"zero_points = {zps}>")
+    text = f"""func.func @q(%x: tensor<64x3xf32>) -> tensor<64x3x{itype}> {{
+  %0 = qnt.quantize %x {p} : tensor<64x3xf32> -> tensor<64x3x{itype}>
+  return %0 : tensor<64x3x{itype}>
+}}"""
+    m = compile_funcs(tmp_path, f"qx_{storage}", text)
+    q = call(m, "q", x).astype(np.int64)
+    if storage.startswith("u"):
+        q = q % (1 << int(itype[1:]))  # the codes' unsigned reading
+    want = np.stack([np_quantize(x[:, c], scales[c], zps[c], qmin, qmax)
+                     for c in range(3)], 1)
+    np.testing.assert_array_equal(q, want)
+
+
 def test_unsigned_4bit_quantize(tmp_path):
     x = np.linspace(-2, 10, 97, dtype=np.float32)
     text = """func.func @q(%x: tensor<97xf32>) -> tensor<97xi8> {

@@ -142,6 +142,39 @@ Value quantizeBody(OpBuilder &b, Location loc, Value x, Value scale, Value zp,
   return clampI64(b, loc, q, params.getQMin(), params.getQMax());
 }
 
+/// quantizeBody in i32 when that is exact: f32 (or wider) inputs and zero
+/// points and code bounds within +-2^24 (exact in f32). The rounded value
+/// is clamped in float to [qmin - max(zp), qmax - min(zp)], which holds
+/// every channel's [qmin - zp, qmax - zp] (the integer clamp after the zero
+/// point gives the same codes as the i64 form), so fptosi to i32 is defined
+/// and vectorizes (AVX2 has no packed f32 -> i64 conversion: the i64 form
+/// was scalarized). Returns null when the i64 form is needed.
+Value quantizeBodyI32(OpBuilder &b, Location loc, Value x, Value scale,
+                      Value zp, UniformAttr params) {
+  auto ft = cast<FloatType>(x.getType());
+  constexpr int64_t kExact = int64_t(1) << 24;
+  int64_t qmin = params.getQMin(), qmax = params.getQMax();
+  ArrayRef<int64_t> zps = params.getZeroPoints();
+  if (ft.getWidth() < 32 || zps.empty() || qmin < -kExact || qmax > kExact)
+    return {};
+  auto [zpMin, zpMax] = std::minmax_element(zps.begin(), zps.end());
+  if (*zpMin < -kExact || *zpMax > kExact)
+    return {};
+  Value y = arith::DivFOp::create(b, loc, x, scale);
+  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
+  y = arith::SelectOp::create(b, loc, isNan, constFloat(b, loc, ft, 0.0), y);
+  Value r = math::RoundEvenOp::create(b, loc, y);
+  r = arith::MaximumFOp::create(b, loc, r,
+                                constFloat(b, loc, ft, double(qmin - *zpMax)));
+  r = arith::MinimumFOp::create(b, loc, r,
+                                constFloat(b, loc, ft, double(qmax - *zpMin)));
+  Type i32 = b.getI32Type();
+  Value q = arith::FPToSIOp::create(b, loc, i32, r);
+  q = arith::AddIOp::create(b, loc, q, arith::TruncIOp::create(b, loc, i32, zp));
+  q = arith::MaxSIOp::create(b, loc, q, constInt(b, loc, i32, qmin));
+  return arith::MinSIOp::create(b, loc, q, constInt(b, loc, i32, qmax));
+}
+
 /// x = (q - zp) * s, with q already widened to i64.
 Value dequantizeBody(OpBuilder &b, Location loc, Value q64, Value scale,
                      Value zp) {
@@ -292,8 +325,12 @@ struct LowerQuantize : OpRewritePattern<QuantizeOp> {
                 op.getParams(),
                 [&](OpBuilder &b, Location l, Value x, Value s, Value zp,
                     UniformAttr u) {
-                  return toResult(b, l, quantizeBody(b, l, x, s, zp, u),
-                                  resultType);
+                  Value q;
+                  if (resultType.getIntOrFloatBitWidth() <= 32)
+                    q = quantizeBodyI32(b, l, x, s, zp, u);
+                  if (!q)
+                    q = quantizeBody(b, l, x, s, zp, u);
+                  return toResult(b, l, q, resultType);
                 },
                 [&](OpBuilder &b, Location l, Value x, Value, CodebookAttr c) {
                   return toResult(b, l, codebookQuantizeBody(b, l, x, c),

@@ -1,18 +1,55 @@
 // RUN: qnt-opt %s -split-input-file -convert-qnt-to-linalg | FileCheck %s
 
-// Per-tensor parameters are constants in the body.
+// Per-tensor parameters are constants in the body. f32 codes go through
+// i32: the rounded value is clamped in float to the code range first, so
+// fptosi to i32 is defined (and vectorizes, unlike f32 -> i64 on AVX2).
 // CHECK-LABEL: func @quantize_per_tensor
+// CHECK-DAG: %[[HI:.*]] = arith.constant 1.270000e+02 : f32
+// CHECK-DAG: %[[LO:.*]] = arith.constant -1.280000e+02 : f32
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf32>) outs(%{{.*}} : tensor<4xi8>)
 // CHECK: arith.divf
 // CHECK: arith.cmpf uno
-// CHECK: math.roundeven
-// CHECK: arith.fptosi {{.*}} to i64
-// CHECK: arith.maxsi {{.*}}
-// CHECK: arith.minsi {{.*}}
-// CHECK: arith.trunci {{.*}} : i64 to i8
+// CHECK: %[[R:.*]] = math.roundeven
+// CHECK: %[[A:.*]] = arith.maximumf %[[R]], %[[LO]] : f32
+// CHECK: %[[B:.*]] = arith.minimumf %[[A]], %[[HI]] : f32
+// CHECK: arith.fptosi %[[B]] : f32 to i32
+// CHECK: arith.maxsi {{.*}} : i32
+// CHECK: arith.minsi {{.*}} : i32
+// CHECK: arith.trunci {{.*}} : i32 to i8
 // CHECK-NOT: qnt.
 func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4xi8> {
   %0 = qnt.quantize %x uniform<si8, scale = 0.5> : tensor<4xf32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+// Per channel: the float clamp holds every channel's code range minus its
+// zero point ([0 - 5, 255 - 0]); the exact integer clamp follows the zero
+// point's add.
+// CHECK-LABEL: func @quantize_per_axis_zero_points
+// CHECK-DAG: arith.constant 2.550000e+02 : f32
+// CHECK-DAG: arith.constant -5.000000e+00 : f32
+// CHECK: linalg.generic
+// CHECK: arith.fptosi {{.*}} : f32 to i32
+// CHECK: %[[Z:.*]] = arith.trunci %{{.*}} : i64 to i32
+// CHECK: arith.addi %{{.*}}, %[[Z]] : i32
+// CHECK: arith.maxsi {{.*}} : i32
+// CHECK: arith.minsi {{.*}} : i32
+// CHECK: arith.trunci {{.*}} : i32 to i8
+func.func @quantize_per_axis_zero_points(%x: tensor<3x2xf32>) -> tensor<3x2xi8> {
+  %0 = qnt.quantize %x uniform<ui8, axis = 1, scales = [0.1, 0.2], zero_points = [0, 5]> : tensor<3x2xf32> -> tensor<3x2xi8>
+  return %0 : tensor<3x2xi8>
+}
+
+// -----
+
+// Narrower floats keep the i64 form.
+// CHECK-LABEL: func @quantize_f16
+// CHECK: arith.fptosi {{.*}} : f16 to i64
+// CHECK: arith.trunci {{.*}} : i64 to i8
+func.func @quantize_f16(%x: tensor<4xf16>) -> tensor<4xi8> {
+  %0 = qnt.quantize %x uniform<si8, scale = 0.5> : tensor<4xf16> -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
 
