@@ -12,6 +12,7 @@
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -205,14 +206,44 @@ std::optional<std::pair<Value, Value>> evenOddOperand(OpBuilder &b,
           .getResult());
 }
 
+/// Whether LLVM will see `v` (an i32 vector, possibly extended) as a
+/// constant: an MLIR constant, or a read at constant indices of a constant
+/// memref.global (a per-channel parameter of an unrolled column block).
+static bool becomesConstant(Value v) {
+  if (auto ext = v.getDefiningOp<arith::ExtSIOp>())
+    v = ext.getIn();
+  if (matchPattern(v, m_Constant()))
+    return true;
+  Value base;
+  ValueRange indices;
+  if (auto read = v.getDefiningOp<vector::TransferReadOp>()) {
+    base = read.getBase();
+    indices = read.getIndices();
+  } else if (auto load = v.getDefiningOp<vector::LoadOp>()) {
+    base = load.getBase();
+    indices = load.getIndices();
+  } else {
+    return false;
+  }
+  auto get = base.getDefiningOp<memref::GetGlobalOp>();
+  if (!get || !llvm::all_of(indices, [](Value i) {
+        return matchPattern(i, m_Constant());
+      }))
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  return global && global.getConstant();
+}
+
 /// trunci((extsi(a) * extsi(m) [+ c]) >> s) from vector<N x i64> to
 /// vector<N x i32>, 1 <= s <= 32 (the high product of the requantization),
 /// becomes the even/odd form: the i32 vectors bitcast to N/2 i64 lanes,
 /// even and odd elements multiplied separately (two vpmuldq), the even
 /// results shifted right by s (their low halves are the result), the odd
-/// ones left by 32 - s (their high halves are), merged by a blend. Same
-/// bits: the low 32 bits of (p + c) >> s are bits [s, s + 32) of p + c in
-/// both. Without this, LLVM widens both operands to two i64 vectors and
+/// ones left by 32 - s (their high halves are), merged by a blend; with a
+/// constant multiplier both shifted right by s and interleaved by a shuffle
+/// instead. Same bits: the low 32 bits of (p + c) >> s are bits
+/// [s, s + 32) of p + c. Without this, LLVM widens both operands to two i64 vectors and
 /// narrows the result back (six shuffles more per vector).
 bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
   auto rt = dyn_cast<VectorType>(trunc.getType());
@@ -253,9 +284,13 @@ bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
   auto rhs = evenOddOperand(b, loc, mul.getRhs(), pairs);
   if (!lhs || !rhs)
     return false;
+  llvm::DenseMap<int64_t, Value> splats;
   auto splat = [&](int64_t v) -> Value {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(pairs, b.getIntegerAttr(i64, v)));
+    Value &c = splats[v];
+    if (!c)
+      c = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(pairs, b.getIntegerAttr(i64, v)));
+    return c;
   };
   Value even = arith::MulIOp::create(b, loc, lhs->first, rhs->first);
   Value odd = arith::MulIOp::create(b, loc, lhs->second, rhs->second);
@@ -264,13 +299,33 @@ bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
     odd = arith::AddIOp::create(b, loc, odd, splat(*addend));
   }
   even = arith::ShRUIOp::create(b, loc, even, splat(s));
-  if (s < 32)
-    odd = arith::ShLIOp::create(b, loc, odd, splat(32 - s));
-  Value merged = arith::OrIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, even, splat(0xFFFFFFFFll)),
-      arith::AndIOp::create(b, loc, odd, splat(~0xFFFFFFFFll)));
-  trunc.replaceAllUsesWith(
-      vector::BitCastOp::create(b, loc, rt, merged).getResult());
+  Value merged;
+  if (becomesConstant(mul.getLhs()) || becomesConstant(mul.getRhs())) {
+    // A constant multiplier (for LLVM: also a constant global read at
+    // constant indices): both shifted right by s, the low halves
+    // interleaved by a shuffle. (Shifting the odd products left by 32 - s
+    // lets LLVM fold the shift into the constant, 2^(32-s) m, which no
+    // longer fits vpmuldq: three vpmuludq per product.)
+    odd = arith::ShRUIOp::create(b, loc, odd, splat(s));
+    int64_t n = rt.getShape()[0];
+    SmallVector<int64_t> interleave;
+    for (int64_t i = 0; i < n; i += 2)
+      interleave.append({i, n + i});
+    merged = vector::ShuffleOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, rt, even),
+        vector::BitCastOp::create(b, loc, rt, odd), interleave);
+  } else {
+    // The odd results shifted left by 32 - s (their high halves are the
+    // results), merged by masks (a blend): one instruction fewer.
+    if (s < 32)
+      odd = arith::ShLIOp::create(b, loc, odd, splat(32 - s));
+    merged = vector::BitCastOp::create(
+        b, loc, rt,
+        arith::OrIOp::create(
+            b, loc, arith::AndIOp::create(b, loc, even, splat(0xFFFFFFFFll)),
+            arith::AndIOp::create(b, loc, odd, splat(~0xFFFFFFFFll))));
+  }
+  trunc.replaceAllUsesWith(merged);
   // The wide form, as far as nothing else uses it.
   llvm::SetVector<Operation *> dead;
   dead.insert(trunc);

@@ -131,9 +131,9 @@ func.func @dpbusd_signed_activation(%acc: vector<16xi32>, %a: vector<64xi8>, %w:
 // CHECK: %[[MO:.*]] = arith.shrsi %{{.*}}, %{{.*}} : vector<4xi64>
 // CHECK: %[[PE:.*]] = arith.muli %[[AE]], %[[ME]] : vector<4xi64>
 // CHECK: %[[PO:.*]] = arith.muli %[[AO]], %[[MO]] : vector<4xi64>
-// CHECK: arith.constant dense<1073741824> : vector<4xi64>
-// CHECK: %[[SE:.*]] = arith.addi %[[PE]], %{{.*}} : vector<4xi64>
-// CHECK: %[[SO:.*]] = arith.addi %[[PO]], %{{.*}} : vector<4xi64>
+// CHECK: %[[C:.*]] = arith.constant dense<1073741824> : vector<4xi64>
+// CHECK: %[[SE:.*]] = arith.addi %[[PE]], %[[C]] : vector<4xi64>
+// CHECK: %[[SO:.*]] = arith.addi %[[PO]], %[[C]] : vector<4xi64>
 // CHECK: %[[C31:.*]] = arith.constant dense<31> : vector<4xi64>
 // CHECK: %[[E:.*]] = arith.shrui %[[SE]], %[[C31]] : vector<4xi64>
 // CHECK: %[[C1:.*]] = arith.constant dense<1> : vector<4xi64>
@@ -159,17 +159,20 @@ func.func @high_product(%a: vector<8xi32>, %m: vector<8xi32>) -> vector<8xi32> {
 }
 
 // A constant multiplier (values within i32) splits into its even and odd
-// elements at compile time; without an addend there is no add; a shift of
-// 32 needs no left shift of the odd results.
+// elements at compile time; without an addend there is no add. Both
+// products are shifted right and interleaved by a shuffle: an odd product
+// shifted left would let LLVM fold the shift into the constant multiplier,
+// which then no longer fits vpmuldq.
 // CHECK-LABEL: func @high_product_constant
 // CHECK: %[[ME:.*]] = arith.constant dense<[1, 3, 5, 7]> : vector<4xi64>
 // CHECK: %[[MO:.*]] = arith.constant dense<[2, 4, 6, -2147483648]> : vector<4xi64>
-// CHECK: arith.muli %{{.*}}, %[[ME]] : vector<4xi64>
+// CHECK: %[[PE:.*]] = arith.muli %{{.*}}, %[[ME]] : vector<4xi64>
 // CHECK: %[[PO:.*]] = arith.muli %{{.*}}, %[[MO]] : vector<4xi64>
 // CHECK-NOT: arith.addi
-// CHECK: arith.shrui
-// CHECK-NOT: arith.shli %[[PO]]
-// CHECK: arith.andi %[[PO]], %{{.*}} : vector<4xi64>
+// CHECK: %[[C32:.*]] = arith.constant dense<32> : vector<4xi64>
+// CHECK: arith.shrui %[[PE]], %[[C32]]
+// CHECK: arith.shrui %[[PO]], %[[C32]]
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 8, 2, 10, 4, 12, 6, 14]
 func.func @high_product_constant(%a: vector<8xi32>) -> vector<8xi32> {
   %m = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, -2147483648]> : vector<8xi64>
   %s = arith.constant dense<32> : vector<8xi64>

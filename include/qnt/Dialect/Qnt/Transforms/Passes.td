@@ -700,9 +700,12 @@ def QntSelectX86Intrinsics
     from `vector<N x i64>` to `vector<N x i32>` (1 <= s <= 32; `%m` may be
     a constant within i32; the add is optional) into its even/odd form on
     `vector<N/2 x i64>` lanes of the bitcast operands: even elements
-    sign-extended in place, odd ones shifted down, two products (each one
-    `vpmuldq`), the even results shifted right by s and the odd ones left
-    by 32 - s, merged by masks (a `vpblendd`) and bitcast back: the same
+    sign-extended in place, odd ones duplicated into the even positions and
+    sign-extended the same way, two products (each one `vpmuldq`), the even
+    results shifted right by s and the odd ones left by 32 - s, merged by
+    masks (a `vpblendd`); with a constant multiplier both shifted right by
+    s and their low halves interleaved by a shuffle (LLVM would fold the
+    left shift into the constant, which then no longer fits `vpmuldq`): the same
     bits, without the widening and narrowing shuffles LLVM emits for the
     i64 form. Runs after
     bufferization (which rejects ops with unknown memory effects, as
