@@ -23,6 +23,21 @@ def call(model, fname, *args):
     return out[0] if isinstance(out, (list, tuple)) else out
 
 
+def assert_requantize_exact(got, x, izp, mults, shifts, ozp, mode):
+    """Every element of `got` (rows x channels, i32 output over the full
+    range) equals the big-integer reference of its channel's multiplier and
+    shift; the first mismatch is reported."""
+    rows, c = x.shape
+    want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
+                                     ozp, I32_MIN, I32_MAX, mode)
+                      for j in range(c)] for i in range(rows)], np.int64)
+    bad = np.argwhere(got.astype(np.int64) != want)
+    assert bad.size == 0, (
+        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
+        f"m={mults[bad[0][1]]} n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
+        f"want={want[tuple(bad[0])]}")
+
+
 SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
            I32_MAX, I32_MIN, I32_MIN + 1, I32_MAX - 1, 1 << 30, -(1 << 30)]
 
@@ -52,15 +67,8 @@ def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
   return %0 : tensor<{rows}x{c}xi32>
 }}"""
     model = compile_funcs(tmp_path, f"rq_{mode}", text)
-    got = call(model, "rq", x)
-    want = np.array([[ref_requantize(x[i, j], izp, mults[j], shifts[j], ozp,
-                                     I32_MIN, I32_MAX, mode)
-                      for j in range(c)] for i in range(rows)], np.int64)
-    bad = np.argwhere(got.astype(np.int64) != want)
-    assert bad.size == 0, (
-        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
-        f"m={mults[bad[0][1]]} n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
-        f"want={want[tuple(bad[0])]}")
+    assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
+                            mode)
 
 
 @pytest.mark.parametrize("in_type,izp,halving", [
@@ -101,15 +109,8 @@ def test_requantize_narrow_input_and_halving_multiplier_exact(
   return %0 : tensor<{rows}x{c}xi32>
 }}"""
     model = compile_funcs(tmp_path, f"rqh_{in_type}_{izp}_{halving}", text)
-    got = call(model, "rq", x)
-    want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
-                                     ozp, I32_MIN, I32_MAX, "tflite")
-                      for j in range(c)] for i in range(rows)], np.int64)
-    bad = np.argwhere(got.astype(np.int64) != want)
-    assert bad.size == 0, (
-        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
-        f"m={mults[bad[0][1]]} n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
-        f"want={want[tuple(bad[0])]}")
+    assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
+                            "tflite")
 
 
 def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):
