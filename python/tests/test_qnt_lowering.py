@@ -10,7 +10,7 @@ import pytest
 
 from qnt import compiler, runtime
 
-from fixedpoint_ref import I32_MAX, I32_MIN, ref_requantize, ref_rescale
+from fixedpoint_ref import I32_MAX, I32_MIN, ref_requantize
 
 
 def compile_funcs(tmp_path, name, body):
