@@ -125,14 +125,20 @@ Value toResult(OpBuilder &b, Location loc, Value x, Type type) {
 // Uniform quantization bodies (shared by quantize, dequantize, fake_quant)
 //===----------------------------------------------------------------------===//
 
-/// q = clamp(roundeven(x / s), qmin - zp, qmax - zp) + zp as i64; NaN -> zp.
-Value quantizeBody(OpBuilder &b, Location loc, Value x, Value scale, Value zp,
-                   UniformAttr params) {
+/// roundeven(x / s), NaN -> 0 (the float step both quantization forms share).
+Value roundedQuotient(OpBuilder &b, Location loc, Value x, Value scale) {
   Type ft = x.getType();
   Value y = arith::DivFOp::create(b, loc, x, scale);
   Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
   y = arith::SelectOp::create(b, loc, isNan, constFloat(b, loc, ft, 0.0), y);
-  Value r = math::RoundEvenOp::create(b, loc, y);
+  return math::RoundEvenOp::create(b, loc, y);
+}
+
+/// q = clamp(roundeven(x / s), qmin - zp, qmax - zp) + zp as i64; NaN -> zp.
+Value quantizeBody(OpBuilder &b, Location loc, Value x, Value scale, Value zp,
+                   UniformAttr params) {
+  Type ft = x.getType();
+  Value r = roundedQuotient(b, loc, x, scale);
   // Keep fptosi defined (|r| < 2^62) before the exact integer clamp.
   r = arith::MaximumFOp::create(b, loc, r, constFloat(b, loc, ft, -0x1p62));
   r = arith::MinimumFOp::create(b, loc, r, constFloat(b, loc, ft, 0x1p62));
@@ -160,17 +166,15 @@ Value quantizeBodyI32(OpBuilder &b, Location loc, Value x, Value scale,
   auto [zpMin, zpMax] = std::minmax_element(zps.begin(), zps.end());
   if (*zpMin < -kExact || *zpMax > kExact)
     return {};
-  Value y = arith::DivFOp::create(b, loc, x, scale);
-  Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, y, y);
-  y = arith::SelectOp::create(b, loc, isNan, constFloat(b, loc, ft, 0.0), y);
-  Value r = math::RoundEvenOp::create(b, loc, y);
+  Value r = roundedQuotient(b, loc, x, scale);
   r = arith::MaximumFOp::create(b, loc, r,
                                 constFloat(b, loc, ft, double(qmin - *zpMax)));
   r = arith::MinimumFOp::create(b, loc, r,
                                 constFloat(b, loc, ft, double(qmax - *zpMin)));
   Type i32 = b.getI32Type();
   Value q = arith::FPToSIOp::create(b, loc, i32, r);
-  q = arith::AddIOp::create(b, loc, q, arith::TruncIOp::create(b, loc, i32, zp));
+  q = arith::AddIOp::create(b, loc, q,
+                            arith::TruncIOp::create(b, loc, i32, zp));
   q = arith::MaxSIOp::create(b, loc, q, constInt(b, loc, i32, qmin));
   return arith::MinSIOp::create(b, loc, q, constInt(b, loc, i32, qmax));
 }

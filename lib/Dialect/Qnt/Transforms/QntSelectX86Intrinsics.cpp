@@ -149,10 +149,10 @@ bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
 /// vector<N x i32>, or a constant whose values fit in i32) as its even and
 /// odd elements in the low halves of vector<N/2 x i64> lanes, sign-extended:
 /// for extsi, the bitcast lanes shifted (even: left then right by 32, odd:
-/// the same after a shuffle duplicating the odd elements; vpmuldq reads only the low half,
-/// so LLVM drops the shifts it does not need); for a constant, two
-/// constants. Both halves are in the sext_inreg form (shl, ashr exact):
-/// when LLVM hoists a loop-invariant operand (a per-channel multiplier) out
+/// the same after a shuffle duplicating the odd elements; vpmuldq reads
+/// only the low half, so LLVM drops the shifts it does not need); for a
+/// constant, two constants. Both halves are in the sext_inreg form (shl,
+/// ashr exact): when LLVM hoists a loop-invariant operand (a per-channel multiplier) out
 /// of the loop, instruction selection still knows its sign bits in that
 /// form, not after a plain 64-bit ashr (the odd product then became three
 /// vpmuludq).
@@ -243,8 +243,8 @@ static bool becomesConstant(Value v) {
 /// ones left by 32 - s (their high halves are), merged by a blend; with a
 /// constant multiplier both shifted right by s and interleaved by a shuffle
 /// instead. Same bits: the low 32 bits of (p + c) >> s are bits
-/// [s, s + 32) of p + c. Without this, LLVM widens both operands to two i64 vectors and
-/// narrows the result back (six shuffles more per vector).
+/// [s, s + 32) of p + c. Without this, LLVM widens both operands to two i64
+/// vectors and narrows the result back (six shuffles more per vector).
 bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
   auto rt = dyn_cast<VectorType>(trunc.getType());
   auto it = dyn_cast<VectorType>(trunc.getIn().getType());
