@@ -19,8 +19,9 @@ Runtimes, each at 1 and 2 threads, on the same real inputs:
   into QLinearConv / QGemm; the optimized graph's op counts are reported).
 
 Timing as in bench/fp32.py: qnt through a C loop around qnt_invoke,
-onnxruntime through scripts/ort/run.js bench; interleaved rounds; the
-median of the per-round medians.
+onnxruntime through scripts/ort/run.js bench; interleaved rounds, the
+order of the runtimes rotated every round; the median of the per-round
+medians.
 """
 
 from __future__ import annotations
@@ -194,7 +195,11 @@ def main():
         for rd in range(args.rounds):
             print(f"round {rd + 1}/{args.rounds}", file=sys.stderr)
             for ci, (name, path, batch, iname, data, _) in enumerate(configs):
-                for label, th in order:
+                # The variant measured first in a round runs up to ~10 %
+                # faster on this VM, whichever it is: the order rotates
+                # every round so that no variant always goes first.
+                k = (rd + ci) % len(order)
+                for label, th in order[k:] + order[:k]:
                     warm, n = plan[(ci, label, th)]
                     if label.startswith("onnxruntime"):
                         med = ort.benchmark_onnxruntime(
@@ -318,7 +323,9 @@ onnxruntime int8" likewise. images/s = batch / median latency.
 * qnt timing: a C loop around `qnt_invoke` (bench/fp32.py's harness).
 * Each measurement: warm-up calls, then enough timed calls for about
   {r['budget_s']} s (at least 3); its value is the median call time.
-  Rounds interleave every configuration; the table reports the median of
+  Rounds interleave every configuration, in an order that rotates every
+  round (on this VM whichever runs first in a round tends to be up to
+  ~10 % faster); the table reports the median of
   the {r['rounds']} per-round medians and their range.
 * Build times: one run each, wall time; "compile" is qnt-opt +
   mlir-translate + clang for the 1-thread library.

@@ -90,7 +90,9 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   // Threads: the kernels' marked loops become OpenMP work-sharing loops.
   if (options.parallel) {
-    pm.nest<func::FuncOp>().addPass(createQntParallelizeKernels());
+    QntParallelizeKernelsOptions parallelize;
+    parallelize.minWork = options.parallelMinWork;
+    pm.nest<func::FuncOp>().addPass(createQntParallelizeKernels(parallelize));
     pm.addPass(createConvertSCFToOpenMPPass());
     // Inlines the memref.alloca_scope around each loop body (the kernels
     // allocate nothing), which scf-to-cf could not lower.

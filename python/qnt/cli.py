@@ -79,7 +79,8 @@ def cmd_compile(args):
                               keep_temps=args.keep_temps or None,
                               target_cpu=args.target_cpu,
                               target_triple=args.target_triple,
-                              parallel=args.parallel)
+                              parallel=args.parallel,
+                              parallel_min_work=args.parallel_min_work)
     except compiler.CompileError as exc:
         raise CliError(str(exc)) from None
     if args.verbose:
@@ -220,7 +221,8 @@ def cmd_quantize(args):
                              target_triple=args.target_triple,
                              weight_asymmetric=args.weight_asymmetric,
                              share_input_grid=args.share_input_grid,
-                             parallel=args.parallel)
+                             parallel=args.parallel,
+                             parallel_min_work=args.parallel_min_work)
     except QuantizeError as exc:
         raise CliError(str(exc)) from None
     print(format_report(rep), end="")
@@ -240,6 +242,11 @@ def _add_target_args(p):
                         "library links LLVM's libomp; thread count: "
                         "OMP_NUM_THREADS, `qnt run --threads`, or "
                         "qnt_set_num_threads)")
+    p.add_argument("--parallel-min-work", type=int, metavar="N",
+                   help="with --parallel: kernel loops of fewer than N "
+                        "estimated operations stay sequential, as threads "
+                        "cost more than they save there (default 20000; 0: "
+                        "every kernel loop runs on the threads)")
 
 
 def build_parser():

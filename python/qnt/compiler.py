@@ -120,7 +120,8 @@ def target_int8_kernels(target_cpu: str = None,
 
 
 def float_pipeline(vectorize: bool = True, vector_width: int = None,
-                   int8_kernels: str = None, parallel: bool = False) -> str:
+                   int8_kernels: str = None, parallel: bool = False,
+                   parallel_min_work: int = None) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
     It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
@@ -130,15 +131,22 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None,
     (a reference for debugging the vectorizer); ``vector_width`` defaults to
     the host's (see host_vector_width), ``int8_kernels`` (avx2 or none: the
     int8 kernels of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels:
-    avx512vnni, avx2 or none) too. ``parallel``: the kernels' outer loops run on OpenMP threads
-    (compile with ``compile_mlir(parallel=True)``, which links libomp)."""
+    avx512vnni, avx2 or none) too. ``parallel``: the kernels' outer loops
+    run on OpenMP threads (compile with ``compile_mlir(parallel=True)``,
+    which links libomp); ``parallel_min_work``: loops of fewer estimated
+    operations stay sequential (None: the pipeline's default, 20000; 0:
+    every kernel loop runs on the threads)."""
+    if parallel_min_work is not None and parallel_min_work < 0:
+        raise CompileError(f"parallel_min_work must be >= 0, got "
+                           f"{parallel_min_work}")
     if not vectorize:
         return "builtin.module(qnt-float-to-llvm{vectorize=false})"
     width = vector_width or host_vector_width()
     kernels = int8_kernels or host_int8_kernels()
     return (f"builtin.module(qnt-float-to-llvm{{vector-width={width} "
             f"int8-kernels={kernels}"
-            f"{' parallel=true' if parallel else ''}}})")
+            f"{' parallel=true' if parallel else ''}"
+            f"{f' parallel-min-work={parallel_min_work}' if parallel and parallel_min_work is not None else ''}}})")
 
 
 # ----------------------------------------------------------- signatures
@@ -576,7 +584,8 @@ def _run(cmd, what):
 
 def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
                  pipeline=None, opt_tool=None, cflags=None, target_cpu=None,
-                 target_triple=None, parallel: bool = False) -> Path:
+                 target_triple=None, parallel: bool = False,
+                 parallel_min_work: int = None) -> Path:
     """Compile a tensor-level MLIR module to a shared library at out_path.
 
     ``target_cpu`` / ``target_triple``: generate code for that CPU (clang's
@@ -584,17 +593,24 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
     target's vector registers (``target_vector_width``). ``parallel``: the
     int8 kernels' outer loops run on OpenMP threads (the library links
     LLVM's libomp; the thread count is set at run time, see
-    runtime.CompiledModel.set_num_threads). The library is written
-    atomically (temp file + rename)."""
+    runtime.CompiledModel.set_num_threads); ``parallel_min_work``: see
+    float_pipeline. The library is written atomically (temp file +
+    rename)."""
+    if parallel_min_work is not None and not parallel:
+        raise CompileError("parallel_min_work needs parallel=True")
     if (target_cpu or target_triple) and cflags is None:
         cflags = target_flags(target_cpu, target_triple)
         if pipeline is None:
             pipeline = float_pipeline(
                 vector_width=target_vector_width(target_cpu, target_triple),
                 int8_kernels=target_int8_kernels(target_cpu, target_triple),
-                parallel=parallel)
+                parallel=parallel, parallel_min_work=parallel_min_work)
     if pipeline is None:
-        pipeline = float_pipeline(parallel=parallel)
+        pipeline = float_pipeline(parallel=parallel,
+                                  parallel_min_work=parallel_min_work)
+    elif parallel_min_work is not None:
+        raise CompileError("parallel_min_work with an explicit pipeline: set "
+                           "qnt-float-to-llvm{parallel-min-work=N} in it")
     elif parallel and "parallel=true" not in pipeline:
         raise CompileError("compile_mlir(parallel=True) needs a pipeline with "
                            "qnt-float-to-llvm{parallel=true}")
@@ -710,6 +726,7 @@ def cached_compile(mlir_text: str, sigs=None, **kw) -> Path:
     h.update((kw.get("pipeline") or float_pipeline()).encode())
     h.update(str(kw.get("cflags")).encode())
     h.update(str(kw.get("parallel")).encode())
+    h.update(str(kw.get("parallel_min_work")).encode())
     h.update(str(llvm_tool("clang")).encode())
     path = _cache_dir() / f"{h.hexdigest()[:24]}.so"
     if not path.exists():

@@ -374,7 +374,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    target_triple: Optional[str] = None,
                    weight_asymmetric: bool = False,
                    share_input_grid: bool = False,
-                   parallel: bool = False) -> dict:
+                   parallel: bool = False,
+                   parallel_min_work: Optional[int] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
     ``out_dir``/{model.quant.mlir, model.so, report.json, report.md}.
     Returns the report. ``pipelines``: (equalize, quantize) textual pass
@@ -389,7 +390,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     ``weight_asymmetric``: asymmetric uniform weights. ``share_input_grid``:
     max pooling and channel padding keep their input's grid (see
     ``quantize_text``). ``parallel``: both
-    libraries run their kernels on OpenMP threads (compile_mlir). Recipes in
+    libraries run their kernels on OpenMP threads (compile_mlir;
+    ``parallel_min_work`` as there). Recipes in
     ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
     ``per-channel=true``) calibrate per channel."""
     from .importer import import_onnx
@@ -466,7 +468,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple,
-                  "parallel": parallel}
+                  "parallel": parallel,
+                  "parallel_min_work": parallel_min_work}
         try:
             float_so = compiler.compile_mlir(text, tmp / "float.so", **target)
         except compiler.CompileError as exc:

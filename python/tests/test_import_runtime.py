@@ -196,13 +196,20 @@ def test_cli_compile_run_info(tmp_path):
     assert p.returncode != 0 and "do not match" in p.stderr
     assert not (tmp_path / "z.npy").exists()
     # Threads: a sequential library refuses 2; one compiled with --parallel
-    # gives the same bits on 2 threads.
+    # gives the same bits on 2 threads (--parallel-min-work 0: every kernel
+    # loop of this small batch on the threads). --parallel-min-work needs
+    # --parallel.
     p = qnt("run", so, tmp_path / "x.npy", "--threads", "2", "-o",
             tmp_path / "t.npy")
     assert p.returncode != 0 and "cannot use 2 threads" in p.stderr
     assert not (tmp_path / "t.npy").exists()
     par = tmp_path / "fm-par.so"
-    p = qnt("compile", FMNIST, "-o", par, "--batch", "4", "--parallel")
+    p = qnt("compile", FMNIST, "-o", par, "--batch", "4",
+            "--parallel-min-work", "0")
+    assert p.returncode != 0 and "needs parallel=True" in p.stderr
+    assert not par.exists()
+    p = qnt("compile", FMNIST, "-o", par, "--batch", "4", "--parallel",
+            "--parallel-min-work", "0")
     assert p.returncode == 0, p.stderr
     p = qnt("run", par, tmp_path / "x.npy", "--threads", "2", "-o",
             tmp_path / "t.npy")

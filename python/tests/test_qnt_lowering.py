@@ -431,6 +431,7 @@ def test_parallel_library_threads_bit_exact(tmp_path):
     # path's outer tile loops run on OpenMP threads. An int8 depthwise + 1x1
     # block and a float 3x3 convolution give the same bits at 1 and 2
     # threads as the sequential library; a sequential library refuses 2.
+    # (parallel_min_work=0: these loops are too small for the default.)
     rng = np.random.default_rng(5)
     x = rng.integers(-128, 128, (2, 10, 10, 16), dtype=np.int8)
     wd = rng.integers(-128, 128, (3, 3, 16, 1), dtype=np.int8)
@@ -458,8 +459,8 @@ func.func @fconv(%x: tensor<2x10x10x8xf32>) -> tensor<2x8x8x16xf32> {{
   return %c : tensor<2x8x8x16xf32>
 }}"""
     seq = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "seq.so"))
-    par = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "par.so",
-                                                      parallel=True))
+    par = runtime.CompiledModel(compiler.compile_mlir(
+        text, tmp_path / "par.so", parallel=True, parallel_min_work=0))
     assert seq.max_threads == 1
     with pytest.raises(runtime.RuntimeError_, match="cannot use 2 threads"):
         seq.set_num_threads(2)
@@ -469,6 +470,25 @@ func.func @fconv(%x: tensor<2x10x10x8xf32>) -> tensor<2x8x8x16xf32> {{
         assert par.max_threads == n
         np.testing.assert_array_equal(call(par, "block", x), want_i8)
         np.testing.assert_array_equal(call(par, "fconv", xf), want_f32)
+
+
+def test_parallel_min_work_checked(tmp_path):
+    # parallel_min_work needs parallel=True, is >= 0, and with an explicit
+    # pipeline belongs in it; no library is written.
+    text = "func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> { return %x : tensor<4xf32> }"
+    out = tmp_path / "m.so"
+    for kw, msg in (({"parallel_min_work": 0}, "needs parallel=True"),
+                    ({"parallel": True, "parallel_min_work": -1},
+                     "must be >= 0"),
+                    ({"parallel": True, "parallel_min_work": 5,
+                      "pipeline": compiler.float_pipeline(parallel=True)},
+                     "explicit pipeline")):
+        with pytest.raises(compiler.CompileError, match=msg):
+            compiler.compile_mlir(text, out, **kw)
+        assert not out.exists()
+    assert "parallel-min-work=7" in compiler.float_pipeline(
+        parallel=True, parallel_min_work=7)
+    assert "parallel-min-work" not in compiler.float_pipeline(parallel=True)
 
 
 def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1):

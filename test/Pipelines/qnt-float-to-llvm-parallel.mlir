@@ -1,10 +1,12 @@
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 parallel=true})" | FileCheck %s
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 parallel=true parallel-min-work=0})" | FileCheck %s
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" | FileCheck %s --check-prefix=SEQ
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 parallel=true})" | FileCheck %s --check-prefix=SEQ
 
 // With parallel=true the int8 kernel's row-tile loop becomes an OpenMP
 // work-sharing loop inside a parallel region (in the LLVM dialect, ready
 // for mlir-translate); the dot products inside are still vpmaddwd. Without
-// it the code has no OpenMP.
+// it the code has no OpenMP. Neither has it with parallel=true and the
+// default parallel-min-work: this 64-row kernel is too small for threads.
 // CHECK-LABEL: llvm.func @conv1x1
 // CHECK: omp.parallel {
 // CHECK: omp.wsloop {

@@ -53,6 +53,12 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
                      "(qnt-parallelize-kernels, convert-scf-to-openmp; the "
                      "library then needs libomp)"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> parallelMinWork{
+      *this, "parallel-min-work",
+      llvm::cl::desc("With parallel: loops of fewer estimated operations "
+                     "stay sequential (qnt-parallelize-kernels{min-work}; "
+                     "0: every kernel loop runs on the threads)"),
+      llvm::cl::init(20000)};
 };
 
 /// Float TOSA / linalg-on-tensors -> LLVM dialect: TOSA to linalg,

@@ -1,4 +1,4 @@
-// RUN: qnt-opt %s -split-input-file -verify-diagnostics -pass-pipeline="builtin.module(func.func(qnt-parallelize-kernels))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -verify-diagnostics -pass-pipeline="builtin.module(func.func(qnt-parallelize-kernels{min-work=0}))" | FileCheck %s
 
 // A marked loop without results (bufferized in place) becomes an
 // scf.parallel with the same bounds and step and the same body; the mark

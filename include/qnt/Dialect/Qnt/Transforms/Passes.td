@@ -657,7 +657,22 @@ def QntParallelizeKernels
     `convert-scf-to-openmp`. A marked loop that still carries values (it
     was not bufferized in place) stays sequential, with a remark. The mark
     is removed either way.
+
+    Forking and joining the threads of a parallel loop costs a few
+    microseconds; a small loop loses more than it gains. A loop whose
+    estimated work is below `min-work` operations therefore stays
+    sequential. The estimate counts each operation of the body once per
+    iteration of the loops around it, inside and including the marked
+    loop (a vector operation counts once, like the instruction it
+    becomes). A loop with bounds that are not constant counts with the
+    largest trip count value-bounds analysis proves; if it proves none,
+    the loop is taken as large enough.
   }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"20000",
+           "Estimated operations below which a marked loop stays "
+           "sequential (0: every marked loop runs in parallel)">,
+  ];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
