@@ -45,6 +45,9 @@ SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
 @pytest.mark.parametrize("mode,shifts", [
     ("tflite", list(range(-31, 32))),
     ("single_round", list(range(-29, 32))),
+    # every shift >= 1: the i32 form (convert-qnt-to-linalg); with a shift
+    # <= 0 on an i32 input (above) it is the i64 form
+    ("single_round", list(range(1, 32))),
     ("double_round", list(range(-29, 32))),
 ])
 def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
@@ -111,6 +114,38 @@ def test_requantize_narrow_input_and_halving_multiplier_exact(
     model = compile_funcs(tmp_path, f"rqh_{in_type}_{izp}_{halving}", text)
     assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
                             "tflite")
+
+
+@pytest.mark.parametrize("in_type,izp,shifts", [
+    # i32 form: a << (1 - n) stays in i32 for every shift <= 0
+    ("i8", -128, list(range(-22, 32))), ("i8", 127, list(range(-22, 32))),
+    ("i16", -5, list(range(-14, 32))),
+    # one shift too far left for i8 (255 << 24): the whole op in i64
+    ("i8", -128, list(range(-23, 32)))])
+def test_requantize_single_round_narrow_input_exact(tmp_path, in_type, izp,
+                                                    shifts):
+    c = len(shifts)
+    bits = int(in_type[1:])
+    lo_in, hi_in = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    rng = np.random.default_rng(bits * 1000 + izp + c)
+    special = [lo_in, lo_in + 1, -1, 0, 1, hi_in - 1, hi_in, izp]
+    rows = len(special) + 200
+    x = np.empty((rows, c), np.int64)
+    x[:len(special)] = np.array(special, np.int64)[:, None]
+    x[len(special):] = rng.integers(lo_in, hi_in, (200, c), endpoint=True)
+    x = x.astype({8: np.int8, 16: np.int16}[bits])
+    mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
+    mults[0], mults[1], mults[2] = I32_MAX, 1 << 30, 0
+    ozp = 5
+    text = f"""func.func @rq(%x: tensor<{rows}x{c}x{in_type}>) -> tensor<{rows}x{c}xi32> {{
+  %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
+         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}] rounding single_round
+         : tensor<{rows}x{c}x{in_type}> -> tensor<{rows}x{c}xi32>
+  return %0 : tensor<{rows}x{c}xi32>
+}}"""
+    model = compile_funcs(tmp_path, f"rqs_{in_type}_{izp}_{c}", text)
+    assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
+                            "single_round")
 
 
 def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):

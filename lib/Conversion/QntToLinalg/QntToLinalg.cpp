@@ -405,6 +405,35 @@ struct LowerPow2Scale : OpRewritePattern<Pow2ScaleOp> {
   }
 };
 
+/// a = x - input_zp as i32 (x: i32 or narrower, sign-extended), saturated
+/// to the i32 range: only i32 inputs can leave it.
+Value offsetInputI32(OpBuilder &b, Location loc, Value x, int64_t inputZp) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) { return constInt(b, loc, i32, v); };
+  unsigned inWidth = x.getType().getIntOrFloatBitWidth();
+  Value a = x;
+  if (inWidth < 32)
+    a = arith::ExtSIOp::create(b, loc, i32, a);
+  if (inputZp != 0) {
+    if (inWidth == 32 && inputZp > 0)
+      a = arith::MaxSIOp::create(b, loc, a, c(INT32_MIN + inputZp));
+    else if (inWidth == 32)
+      a = arith::MinSIOp::create(b, loc, a, c(INT32_MAX + inputZp));
+    a = arith::SubIOp::create(b, loc, a, c(inputZp));
+  }
+  return a;
+}
+
+/// The range [lo, hi] of a = x - input_zp for an input of `inWidth` bits
+/// narrower than i32 (exact); nullopt for i32 inputs.
+std::optional<std::pair<int64_t, int64_t>> narrowInputRange(unsigned inWidth,
+                                                            int64_t inputZp) {
+  if (inWidth >= 32)
+    return std::nullopt;
+  return std::pair(-(int64_t(1) << (inWidth - 1)) - inputZp,
+                   (int64_t(1) << (inWidth - 1)) - 1 - inputZp);
+}
+
 /// The `tflite` requantization in i32 lanes, bit-identical to the i64 form
 /// below (FixedPoint.cpp) for every input the verifier accepts (total shifts
 /// in [-31, 31], multipliers in [0, 2^31 - 1]); vector units have no fast
@@ -449,12 +478,10 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
   // The range of a = x - input_zp for inputs narrower than i32 (exact, no
   // saturation): a left shift that keeps it inside i32 needs no clamp.
   bool mayOverflowLeft = true;
-  if (inWidth < 32) {
-    int64_t aMin = -(int64_t(1) << (inWidth - 1)) - inputZp;
-    int64_t aMax = (int64_t(1) << (inWidth - 1)) - 1 - inputZp;
+  if (auto range = narrowInputRange(inWidth, inputZp)) {
     mayOverflowLeft = false;
     for (size_t c = 0; c < channels; ++c)
-      mayOverflowLeft |= aMin < loL[c] || aMax > hiL[c];
+      mayOverflowLeft |= range->first < loL[c] || range->second > hiL[c];
   }
   bool anyLeft = llvm::any_of(left, [](int64_t l) { return l > 0; });
   bool noRight = llvm::all_of(right, [](int64_t r) { return r == 0; });
@@ -477,17 +504,7 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       std::optional<int64_t>(op.getAxis().value_or(0)), params,
       [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
         auto c = [&](int64_t v) { return constInt(b, loc, i32, v); };
-        Value a = x;
-        if (inWidth < 32)
-          a = arith::ExtSIOp::create(b, loc, i32, a);
-        if (inputZp != 0) {
-          // Saturating x - input_zp: only i32 inputs can leave the range.
-          if (inWidth == 32 && inputZp > 0)
-            a = arith::MaxSIOp::create(b, loc, a, c(INT32_MIN + inputZp));
-          else if (inWidth == 32)
-            a = arith::MinSIOp::create(b, loc, a, c(INT32_MAX + inputZp));
-          a = arith::SubIOp::create(b, loc, a, c(inputZp));
-        }
+        Value a = offsetInputI32(b, loc, x, inputZp);
         if (anyLeft && !mayOverflowLeft) {
           a = arith::ShLIOp::create(b, loc, a, p[7]);
         } else if (anyLeft) {
@@ -538,8 +555,89 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       });
 }
 
+/// The `single_round` requantization (TOSA apply_scale_32 without double
+/// rounding: floor((a m + 2^(s - 1)) / 2^s), s = 31 + n) in i32 lanes,
+/// bit-identical to the i64 form below. Per slice, with left = max(1 - n, 0)
+/// and right = max(n, 1):
+///   a    = x - input_zp, saturated to i32, then a <<= left
+///   high = (a * m) >> 31          (i32 x i32 -> i64 products; fits in i32)
+///   r    = (high >> right) + ((high >> (right - 1)) & 1)
+///   y    = clamp(r, lo - z, hi - z) + z
+/// For n >= 1: a m + 2^(s - 1) = (high + 2^(n - 1)) 2^31 + (a m mod 2^31),
+/// and the last term (in [0, 2^31)) cannot carry the floor over a multiple
+/// of 2^s, so the result is floor((high + 2^(n - 1)) / 2^n), which is the
+/// shifted value plus bit n - 1 of high (no overflow). For n <= 0 the same
+/// with the numerator and denominator scaled by 2^(1 - n): exact only when
+/// a << (1 - n) stays in i32, so the form needs every slice with n <= 0 to
+/// have an input narrower than i32 whose range allows it; returns null
+/// otherwise (the i64 form is used).
+Value requantizeSingleRoundI32(OpBuilder &b, Location loc, RequantizeOp op,
+                               Type resultType, ArrayRef<int64_t> mult,
+                               ArrayRef<int64_t> shift,
+                               ArrayRef<int64_t> outputZp,
+                               ArrayRef<int64_t> lo, ArrayRef<int64_t> hi) {
+  Type i32 = b.getI32Type();
+  size_t channels = std::max({mult.size(), shift.size(), outputZp.size(),
+                              lo.size(), hi.size()});
+  auto at = [](ArrayRef<int64_t> v, size_t c) {
+    return v.size() == 1 ? v[0] : v[c];
+  };
+  int64_t inputZp = static_cast<int64_t>(op.getInputZp());
+  unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
+  auto range = narrowInputRange(inWidth, inputZp);
+  SmallVector<int64_t> m, left, right, below, zp, loZ, hiZ;
+  for (size_t c = 0; c < channels; ++c) {
+    int64_t n = at(shift, c), z = at(outputZp, c);
+    int64_t l = std::max<int64_t>(1 - n, 0);
+    if (l > 0 && (!range || l > 31 || range->first < (INT32_MIN >> l) ||
+                  range->second > (INT32_MAX >> l)))
+      return Value();
+    m.push_back(at(mult, c));
+    left.push_back(l);
+    right.push_back(std::max<int64_t>(n, 1));
+    below.push_back(std::max<int64_t>(n, 1) - 1);
+    zp.push_back(z);
+    loZ.push_back(std::clamp<int64_t>(at(lo, c) - z, INT32_MIN, INT32_MAX));
+    hiZ.push_back(std::clamp<int64_t>(at(hi, c) - z, INT32_MIN, INT32_MAX));
+  }
+  bool anyLeft = llvm::any_of(left, [](int64_t l) { return l > 0; });
+  SmallVector<SmallVector<int64_t> *> all = {&m,  &right, &below, &zp,
+                                             &loZ, &hiZ,  &left};
+  SmallVector<Param> params;
+  for (SmallVector<int64_t> *v : all) {
+    if (llvm::all_equal(*v))
+      v->resize(1);
+    params.push_back(intParam(i32, *v));
+  }
+  return buildElementwise(
+      b, loc, op.getInput(), resultType,
+      std::optional<int64_t>(op.getAxis().value_or(0)), params,
+      [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
+        Value a = offsetInputI32(b, loc, x, inputZp);
+        if (anyLeft)
+          a = arith::ShLIOp::create(b, loc, a, p[6]);
+        Type i64 = b.getI64Type();
+        Value prod = arith::MulIOp::create(
+            b, loc, arith::ExtSIOp::create(b, loc, i64, a),
+            arith::ExtSIOp::create(b, loc, i64, p[0]));
+        Value high = arith::TruncIOp::create(
+            b, loc, i32,
+            arith::ShRUIOp::create(b, loc, prod, constInt(b, loc, i64, 31)));
+        Value up = arith::AndIOp::create(
+            b, loc, arith::ShRSIOp::create(b, loc, high, p[2]),
+            constInt(b, loc, i32, 1));
+        Value r = arith::AddIOp::create(
+            b, loc, arith::ShRSIOp::create(b, loc, high, p[1]), up);
+        r = arith::MaxSIOp::create(b, loc, r, p[4]);
+        r = arith::MinSIOp::create(b, loc, r, p[5]);
+        return toResult(b, loc, arith::AddIOp::create(b, loc, r, p[3]),
+                        resultType);
+      });
+}
+
 /// Integer-only requantization, mirroring FixedPoint.cpp step by step
-/// (i64; the `tflite` mode uses the equivalent i32 form above).
+/// (i64; the `tflite` mode, and `single_round` where it is exact, use the
+/// equivalent i32 forms above).
 struct LowerRequantize : OpRewritePattern<RequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RequantizeOp op,
@@ -578,6 +676,13 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
                                                  outputZp, lo, hi));
       return success();
     }
+    if (mode == RoundingMode::single_round)
+      if (Value r = requantizeSingleRoundI32(rewriter, op.getLoc(), op,
+                                             resultType, mult, shift,
+                                             outputZp, lo, hi)) {
+        rewriter.replaceOp(op, r);
+        return success();
+      }
 
     Value result = buildElementwise(
         rewriter, op.getLoc(), op.getInput(), resultType,

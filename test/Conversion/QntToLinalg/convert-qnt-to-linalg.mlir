@@ -161,6 +161,70 @@ func.func @requantize_narrow_saturating(%x: tensor<4xi8>) -> tensor<4xi32> {
 
 // -----
 
+// single_round in i32 lanes: high = (a * m) >> 31 (the one i64 step, no
+// rounding constant), then r = (high >> n) + ((high >> (n - 1)) & 1) with
+// per-channel n and n - 1; clamp before the zero point.
+// CHECK-LABEL: func @requantize_single_round
+// CHECK-DAG: %[[M:.*]] = arith.constant 1518500250 : i64
+// CHECK-DAG: %[[C31:.*]] = arith.constant 31 : i64
+// CHECK-DAG: %[[N:.*]] = arith.constant dense<[7, 10]> : tensor<2xi32>
+// CHECK-DAG: %[[N1:.*]] = arith.constant dense<[6, 9]> : tensor<2xi32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[N]], %[[N1]] :
+// CHECK: ^bb0(%[[X:.*]]: i32, %[[RN:.*]]: i32, %[[RN1:.*]]: i32, %{{.*}}: i8)
+// CHECK: %[[A:.*]] = arith.extsi %[[X]] : i32 to i64
+// CHECK: %[[P:.*]] = arith.muli %[[A]], %[[M]] : i64
+// CHECK: %[[PH:.*]] = arith.shrui %[[P]], %[[C31]] : i64
+// CHECK: %[[H:.*]] = arith.trunci %[[PH]] : i64 to i32
+// CHECK: %[[B:.*]] = arith.shrsi %[[H]], %[[RN1]] : i32
+// CHECK: %[[UP:.*]] = arith.andi %[[B]], %{{.*}} : i32
+// CHECK: %[[Q:.*]] = arith.shrsi %[[H]], %[[RN]] : i32
+// CHECK: %[[R:.*]] = arith.addi %[[Q]], %[[UP]] : i32
+// CHECK: arith.maxsi %[[R]]
+// CHECK: arith.minsi
+// CHECK-NOT: i64
+// CHECK: arith.trunci {{.*}} : i32 to i8
+func.func @requantize_single_round(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  %0 = qnt.requantize %acc axis 1 multiplier [1518500250] shift [7] channel_shift [0, 3] clamp [0, 127] rounding single_round : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %0 : tensor<1x2xi8>
+}
+
+// -----
+
+// single_round with n <= 0 on a narrow input: a << (1 - n) stays in i32
+// ([-255, 0] << 21), then the n = 1 step: (high >> 1) + (high & 1).
+// CHECK-LABEL: func @requantize_single_round_narrow
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[A:.*]] = arith.subi %[[X]], %{{.*}} : i32
+// CHECK: %[[S:.*]] = arith.shli %[[A]], %{{.*}} : i32
+// CHECK: arith.extsi %[[S]] : i32 to i64
+// CHECK: arith.muli
+// CHECK: arith.shrui
+// CHECK: arith.trunci {{.*}} : i64 to i32
+// CHECK-NOT: i64
+// CHECK: return
+func.func @requantize_single_round_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
+  %0 = qnt.requantize %x input_zp 127 multiplier [1073741830] shift [-20] clamp [-2147483648, 2147483647] rounding single_round : tensor<4xi8> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// single_round with n <= 0 on an i32 input (a << 1 may leave i32), or a
+// narrow input shifted too far (255 << 24): the i64 form, clamped in i64.
+// CHECK-LABEL: func @requantize_single_round_i64
+// CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
+// CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
+// CHECK: return
+func.func @requantize_single_round_i64(%acc: tensor<4xi32>, %x: tensor<4xi8>) -> (tensor<4xi32>, tensor<4xi32>) {
+  %0 = qnt.requantize %acc multiplier [1518500250] shift [0] clamp [-2147483648, 2147483647] rounding single_round : tensor<4xi32> -> tensor<4xi32>
+  %1 = qnt.requantize %x input_zp 127 multiplier [1073741830] shift [-24] clamp [-2147483648, 2147483647] rounding single_round : tensor<4xi8> -> tensor<4xi32>
+  return %0, %1 : tensor<4xi32>, tensor<4xi32>
+}
+
+// -----
+
 // CHECK-LABEL: func @clip
 // CHECK: arith.maximumf
 // CHECK: arith.minimumf
