@@ -45,10 +45,12 @@ SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
 @pytest.mark.parametrize("mode,shifts", [
     ("tflite", list(range(-31, 32))),
     ("single_round", list(range(-29, 32))),
-    # every shift >= 1: the i32 form (convert-qnt-to-linalg); with a shift
-    # <= 0 on an i32 input (above) it is the i64 form
+    # every shift >= 1 (single_round) / >= 0 (double_round): the i32 form
+    # (convert-qnt-to-linalg); with a left shift of an i32 input (above)
+    # it is the i64 form
     ("single_round", list(range(1, 32))),
     ("double_round", list(range(-29, 32))),
+    ("double_round", list(range(0, 32))),
 ])
 def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
     c = len(shifts)
@@ -116,14 +118,21 @@ def test_requantize_narrow_input_and_halving_multiplier_exact(
                             "tflite")
 
 
-@pytest.mark.parametrize("in_type,izp,shifts", [
-    # i32 form: a << (1 - n) stays in i32 for every shift <= 0
-    ("i8", -128, list(range(-22, 32))), ("i8", 127, list(range(-22, 32))),
-    ("i16", -5, list(range(-14, 32))),
+@pytest.mark.parametrize("mode,in_type,izp,shifts", [
+    # i32 form: a << (1 - n) (single_round) / a << -n (double_round) stays
+    # in i32 for every shift <= 0
+    ("single_round", "i8", -128, list(range(-22, 32))),
+    ("single_round", "i8", 127, list(range(-22, 32))),
+    ("single_round", "i16", -5, list(range(-14, 32))),
+    ("double_round", "i8", -128, list(range(-23, 32))),
+    ("double_round", "i8", 127, list(range(-23, 32))),
+    ("double_round", "i16", -5, list(range(-15, 32))),
+    ("double_round", "i8", 3, list(range(-8, 32))),
     # one shift too far left for i8 (255 << 24): the whole op in i64
-    ("i8", -128, list(range(-23, 32)))])
-def test_requantize_single_round_narrow_input_exact(tmp_path, in_type, izp,
-                                                    shifts):
+    ("single_round", "i8", -128, list(range(-23, 32))),
+    ("double_round", "i8", -128, list(range(-24, 32)))])
+def test_requantize_tosa_narrow_input_exact(tmp_path, mode, in_type, izp,
+                                            shifts):
     c = len(shifts)
     bits = int(in_type[1:])
     lo_in, hi_in = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -139,13 +148,13 @@ def test_requantize_single_round_narrow_input_exact(tmp_path, in_type, izp,
     ozp = 5
     text = f"""func.func @rq(%x: tensor<{rows}x{c}x{in_type}>) -> tensor<{rows}x{c}xi32> {{
   %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
-         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}] rounding single_round
+         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}] rounding {mode}
          : tensor<{rows}x{c}x{in_type}> -> tensor<{rows}x{c}xi32>
   return %0 : tensor<{rows}x{c}xi32>
 }}"""
-    model = compile_funcs(tmp_path, f"rqs_{in_type}_{izp}_{c}", text)
+    model = compile_funcs(tmp_path, f"rqs_{mode}_{in_type}_{izp}_{c}", text)
     assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
-                            "single_round")
+                            mode)
 
 
 def test_requantize_wess_channel_shift_and_i8_clamp(tmp_path):

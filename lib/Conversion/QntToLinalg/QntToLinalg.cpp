@@ -555,27 +555,32 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       });
 }
 
-/// The `single_round` requantization (TOSA apply_scale_32 without double
-/// rounding: floor((a m + 2^(s - 1)) / 2^s), s = 31 + n) in i32 lanes,
-/// bit-identical to the i64 form below. Per slice, with left = max(1 - n, 0)
-/// and right = max(n, 1):
+/// TOSA's requantizations (apply_scale_32: floor((a m + 2^(s - 1) + d) /
+/// 2^s), s = 31 + n; d = 0 for `single_round`; for `double_round` d =
+/// (a >= 0 ? 2^30 : -2^30) when s > 31, else 0) in i32 lanes, bit-identical
+/// to the i64 form below. Per slice:
 ///   a    = x - input_zp, saturated to i32, then a <<= left
-///   high = (a * m) >> 31          (i32 x i32 -> i64 products; fits in i32)
-///   r    = (high >> right) + ((high >> (right - 1)) & 1)
+///   high = (a * m + c) >> 31      (i32 x i32 -> i64 products; fits in i32)
+///   high += (a >> 31) & adjust    (double_round, n >= 1: d < 0 for a < 0)
+///   r    = (high >> right) + ((high >> (right - 1)) & 1)   (if right > 0)
 ///   y    = clamp(r, lo - z, hi - z) + z
-/// For n >= 1: a m + 2^(s - 1) = (high + 2^(n - 1)) 2^31 + (a m mod 2^31),
-/// and the last term (in [0, 2^31)) cannot carry the floor over a multiple
-/// of 2^s, so the result is floor((high + 2^(n - 1)) / 2^n), which is the
-/// shifted value plus bit n - 1 of high (no overflow). For n <= 0 the same
-/// with the numerator and denominator scaled by 2^(1 - n): exact only when
-/// a << (1 - n) stays in i32, so the form needs every slice with n <= 0 to
-/// have an input narrower than i32 whose range allows it; returns null
-/// otherwise (the i64 form is used).
-Value requantizeSingleRoundI32(OpBuilder &b, Location loc, RequantizeOp op,
-                               Type resultType, ArrayRef<int64_t> mult,
-                               ArrayRef<int64_t> shift,
-                               ArrayRef<int64_t> outputZp,
-                               ArrayRef<int64_t> lo, ArrayRef<int64_t> hi) {
+/// For right = n >= 1 this is exact: with a m + d = high 2^31 + l, l in
+/// [0, 2^31), the numerator is (high + 2^(n - 1)) 2^31 + l and l cannot
+/// carry the floor over a multiple of 2^s, so the result is
+/// floor((high + 2^(n - 1)) / 2^n): the shifted value plus bit n - 1 (no
+/// overflow). single_round: c = 0, d = 0; a slice with n <= 0 scales the
+/// numerator and denominator by 2^(1 - n) (left = 1 - n, right = 1).
+/// double_round: c = 2^30, which is d for a >= 0 (a m + 2^30 - 2^31 for
+/// a < 0: one less, the adjust term); a slice with n <= 0 (d = 0) is
+/// floor((a 2^-n m + 2^30) / 2^31) (left = -n, right = 0). A left shift is
+/// exact only if a << left stays in i32: with one on an i32 input, or on a
+/// narrow input whose range does not allow it, this returns null (the i64
+/// form is used).
+Value requantizeTosaI32(OpBuilder &b, Location loc, RequantizeOp op,
+                        Type resultType, bool doubleRound,
+                        ArrayRef<int64_t> mult, ArrayRef<int64_t> shift,
+                        ArrayRef<int64_t> outputZp, ArrayRef<int64_t> lo,
+                        ArrayRef<int64_t> hi) {
   Type i32 = b.getI32Type();
   size_t channels = std::max({mult.size(), shift.size(), outputZp.size(),
                               lo.size(), hi.size()});
@@ -585,24 +590,29 @@ Value requantizeSingleRoundI32(OpBuilder &b, Location loc, RequantizeOp op,
   int64_t inputZp = static_cast<int64_t>(op.getInputZp());
   unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
   auto range = narrowInputRange(inWidth, inputZp);
-  SmallVector<int64_t> m, left, right, below, zp, loZ, hiZ;
+  SmallVector<int64_t> m, right, below, bit, zp, loZ, hiZ, left, adjust;
   for (size_t c = 0; c < channels; ++c) {
     int64_t n = at(shift, c), z = at(outputZp, c);
-    int64_t l = std::max<int64_t>(1 - n, 0);
+    int64_t l = std::max<int64_t>((doubleRound ? 0 : 1) - n, 0);
+    int64_t r = std::max<int64_t>(n, doubleRound ? 0 : 1);
     if (l > 0 && (!range || l > 31 || range->first < (INT32_MIN >> l) ||
                   range->second > (INT32_MAX >> l)))
       return Value();
     m.push_back(at(mult, c));
-    left.push_back(l);
-    right.push_back(std::max<int64_t>(n, 1));
-    below.push_back(std::max<int64_t>(n, 1) - 1);
+    right.push_back(r);
+    below.push_back(std::max<int64_t>(r - 1, 0));
+    bit.push_back(r > 0 ? 1 : 0);
     zp.push_back(z);
     loZ.push_back(std::clamp<int64_t>(at(lo, c) - z, INT32_MIN, INT32_MAX));
     hiZ.push_back(std::clamp<int64_t>(at(hi, c) - z, INT32_MIN, INT32_MAX));
+    left.push_back(l);
+    adjust.push_back(doubleRound && n >= 1 ? -1 : 0);
   }
-  bool anyLeft = llvm::any_of(left, [](int64_t l) { return l > 0; });
-  SmallVector<SmallVector<int64_t> *> all = {&m,  &right, &below, &zp,
-                                             &loZ, &hiZ,  &left};
+  bool anyLeft = llvm::any_of(left, [](int64_t v) { return v > 0; });
+  bool anyRight = llvm::any_of(right, [](int64_t v) { return v > 0; });
+  bool anyAdjust = llvm::any_of(adjust, [](int64_t v) { return v != 0; });
+  SmallVector<SmallVector<int64_t> *> all = {&m,   &right, &below, &bit, &zp,
+                                             &loZ, &hiZ,   &left,  &adjust};
   SmallVector<Param> params;
   for (SmallVector<int64_t> *v : all) {
     if (llvm::all_equal(*v))
@@ -614,30 +624,40 @@ Value requantizeSingleRoundI32(OpBuilder &b, Location loc, RequantizeOp op,
       std::optional<int64_t>(op.getAxis().value_or(0)), params,
       [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
         Value a = offsetInputI32(b, loc, x, inputZp);
-        if (anyLeft)
-          a = arith::ShLIOp::create(b, loc, a, p[6]);
+        Value shifted = anyLeft ? arith::ShLIOp::create(b, loc, a, p[7]) : a;
         Type i64 = b.getI64Type();
         Value prod = arith::MulIOp::create(
-            b, loc, arith::ExtSIOp::create(b, loc, i64, a),
+            b, loc, arith::ExtSIOp::create(b, loc, i64, shifted),
             arith::ExtSIOp::create(b, loc, i64, p[0]));
-        Value high = arith::TruncIOp::create(
+        if (doubleRound)
+          prod = arith::AddIOp::create(b, loc, prod,
+                                       constInt(b, loc, i64, 1ll << 30));
+        Value r = arith::TruncIOp::create(
             b, loc, i32,
             arith::ShRUIOp::create(b, loc, prod, constInt(b, loc, i64, 31)));
-        Value up = arith::AndIOp::create(
-            b, loc, arith::ShRSIOp::create(b, loc, high, p[2]),
-            constInt(b, loc, i32, 1));
-        Value r = arith::AddIOp::create(
-            b, loc, arith::ShRSIOp::create(b, loc, high, p[1]), up);
-        r = arith::MaxSIOp::create(b, loc, r, p[4]);
-        r = arith::MinSIOp::create(b, loc, r, p[5]);
-        return toResult(b, loc, arith::AddIOp::create(b, loc, r, p[3]),
+        if (anyAdjust)
+          r = arith::AddIOp::create(
+              b, loc, r,
+              arith::AndIOp::create(
+                  b, loc,
+                  arith::ShRSIOp::create(b, loc, a, constInt(b, loc, i32, 31)),
+                  p[8]));
+        if (anyRight) {
+          Value up = arith::AndIOp::create(
+              b, loc, arith::ShRSIOp::create(b, loc, r, p[2]), p[3]);
+          r = arith::AddIOp::create(
+              b, loc, arith::ShRSIOp::create(b, loc, r, p[1]), up);
+        }
+        r = arith::MaxSIOp::create(b, loc, r, p[5]);
+        r = arith::MinSIOp::create(b, loc, r, p[6]);
+        return toResult(b, loc, arith::AddIOp::create(b, loc, r, p[4]),
                         resultType);
       });
 }
 
 /// Integer-only requantization, mirroring FixedPoint.cpp step by step
-/// (i64; the `tflite` mode, and `single_round` where it is exact, use the
-/// equivalent i32 forms above).
+/// (i64; the `tflite` mode, and the TOSA modes where their i32 form is
+/// exact, use the equivalent i32 forms above).
 struct LowerRequantize : OpRewritePattern<RequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RequantizeOp op,
@@ -676,13 +696,13 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
                                                  outputZp, lo, hi));
       return success();
     }
-    if (mode == RoundingMode::single_round)
-      if (Value r = requantizeSingleRoundI32(rewriter, op.getLoc(), op,
-                                             resultType, mult, shift,
-                                             outputZp, lo, hi)) {
-        rewriter.replaceOp(op, r);
-        return success();
-      }
+    if (Value r = requantizeTosaI32(
+            rewriter, op.getLoc(), op, resultType,
+            mode == RoundingMode::double_round, mult, shift, outputZp, lo,
+            hi)) {
+      rewriter.replaceOp(op, r);
+      return success();
+    }
 
     Value result = buildElementwise(
         rewriter, op.getLoc(), op.getInput(), resultType,

@@ -211,16 +211,52 @@ func.func @requantize_single_round_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
 
 // -----
 
+// double_round in i32 lanes: high = (a * m + 2^30) >> 31, minus one for
+// a < 0 on the slices with n >= 1 ((a >> 31) & [-1, 0]: the second slice
+// has n = 0), then the rounding shift by [5, 0] (bit [1, 0] of high at
+// [4, 0]).
+// CHECK-LABEL: func @requantize_double_round
+// CHECK-DAG: %[[ADJ:.*]] = arith.constant dense<[-1, 0]> : tensor<2xi32>
+// CHECK-DAG: %[[N:.*]] = arith.constant dense<[5, 0]> : tensor<2xi32>
+// CHECK-DAG: %[[N1:.*]] = arith.constant dense<[4, 0]> : tensor<2xi32>
+// CHECK-DAG: %[[BIT:.*]] = arith.constant dense<[1, 0]> : tensor<2xi32>
+// CHECK-DAG: %[[C30:.*]] = arith.constant 1073741824 : i64
+// CHECK-DAG: %[[C31:.*]] = arith.constant 31 : i32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %[[N]], %[[N1]], %[[BIT]], %[[ADJ]] :
+// CHECK: ^bb0(%[[X:.*]]: i32, %[[RN:.*]]: i32, %[[RN1:.*]]: i32, %[[RB:.*]]: i32, %[[RA:.*]]: i32, %{{.*}}: i32)
+// CHECK: %[[P:.*]] = arith.muli
+// CHECK: %[[PN:.*]] = arith.addi %[[P]], %[[C30]] : i64
+// CHECK: %[[H:.*]] = arith.trunci
+// CHECK: %[[S:.*]] = arith.shrsi %[[X]], %[[C31]] : i32
+// CHECK: %[[D:.*]] = arith.andi %[[S]], %[[RA]] : i32
+// CHECK: %[[H2:.*]] = arith.addi %[[H]], %[[D]] : i32
+// CHECK: %[[B:.*]] = arith.shrsi %[[H2]], %[[RN1]] : i32
+// CHECK: %[[UP:.*]] = arith.andi %[[B]], %[[RB]] : i32
+// CHECK: %[[Q:.*]] = arith.shrsi %[[H2]], %[[RN]] : i32
+// CHECK: arith.addi %[[Q]], %[[UP]] : i32
+// CHECK-NOT: i64
+// CHECK: return
+func.func @requantize_double_round(%acc: tensor<1x2xi32>) -> tensor<1x2xi32> {
+  %0 = qnt.requantize %acc axis 1 multiplier [1518500250] shift [5, 0] clamp [-2147483648, 2147483647] rounding double_round : tensor<1x2xi32> -> tensor<1x2xi32>
+  return %0 : tensor<1x2xi32>
+}
+
+// -----
+
 // single_round with n <= 0 on an i32 input (a << 1 may leave i32), or a
-// narrow input shifted too far (255 << 24): the i64 form, clamped in i64.
+// narrow input shifted too far (255 << 24), and double_round with n < 0 on
+// an i32 input: the i64 form, clamped in i64.
 // CHECK-LABEL: func @requantize_single_round_i64
 // CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
 // CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
+// CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
 // CHECK: return
-func.func @requantize_single_round_i64(%acc: tensor<4xi32>, %x: tensor<4xi8>) -> (tensor<4xi32>, tensor<4xi32>) {
+func.func @requantize_single_round_i64(%acc: tensor<4xi32>, %x: tensor<4xi8>) -> (tensor<4xi32>, tensor<4xi32>, tensor<4xi32>) {
   %0 = qnt.requantize %acc multiplier [1518500250] shift [0] clamp [-2147483648, 2147483647] rounding single_round : tensor<4xi32> -> tensor<4xi32>
   %1 = qnt.requantize %x input_zp 127 multiplier [1073741830] shift [-24] clamp [-2147483648, 2147483647] rounding single_round : tensor<4xi8> -> tensor<4xi32>
-  return %0, %1 : tensor<4xi32>, tensor<4xi32>
+  %2 = qnt.requantize %acc multiplier [1518500250] shift [-1] clamp [-2147483648, 2147483647] rounding double_round : tensor<4xi32> -> tensor<4xi32>
+  return %0, %1, %2 : tensor<4xi32>, tensor<4xi32>, tensor<4xi32>
 }
 
 // -----
