@@ -64,7 +64,7 @@ std::optional<int64_t> maxTripCount(scf::ForOp loop) {
       spanBound(loop.getUpperBound(), loop.getLowerBound());
   if (!span)
     return std::nullopt;
-  return std::max<int64_t>(0, llvm::divideCeil(*span, *step));
+  return *span <= 0 ? 0 : *span / *step + (*span % *step != 0);
 }
 
 std::optional<int64_t> regionWork(Region &region);
