@@ -405,6 +405,20 @@ struct LowerPow2Scale : OpRewritePattern<Pow2ScaleOp> {
   }
 };
 
+/// One parameter of `type` per vector of per-slice values; a vector whose
+/// slices all agree collapses to one value (a constant in the body), in
+/// place.
+SmallVector<Param> collapsedParams(Type type,
+                                   ArrayRef<SmallVector<int64_t> *> all) {
+  SmallVector<Param> params;
+  for (SmallVector<int64_t> *v : all) {
+    if (llvm::all_equal(*v))
+      v->resize(1);
+    params.push_back(intParam(type, *v));
+  }
+  return params;
+}
+
 /// a = x - input_zp as i32 (x: i32 or narrower, sign-extended), saturated
 /// to the i32 range: only i32 inputs can leave it.
 Value offsetInputI32(OpBuilder &b, Location loc, Value x, int64_t inputZp) {
@@ -493,12 +507,7 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
                                              &zp,    &loZ,   &hiZ};
   if (anyLeft)
     all.append({&left, &loL, &hiL});
-  SmallVector<Param> params;
-  for (SmallVector<int64_t> *v : all) {
-    if (llvm::all_equal(*v))
-      v->resize(1);
-    params.push_back(intParam(i32, *v));
-  }
+  SmallVector<Param> params = collapsedParams(i32, all);
   return buildElementwise(
       b, loc, op.getInput(), resultType,
       std::optional<int64_t>(op.getAxis().value_or(0)), params,
@@ -613,12 +622,7 @@ Value requantizeTosaI32(OpBuilder &b, Location loc, RequantizeOp op,
   bool anyAdjust = llvm::any_of(adjust, [](int64_t v) { return v != 0; });
   SmallVector<SmallVector<int64_t> *> all = {&m,   &right, &below, &bit, &zp,
                                              &loZ, &hiZ,   &left,  &adjust};
-  SmallVector<Param> params;
-  for (SmallVector<int64_t> *v : all) {
-    if (llvm::all_equal(*v))
-      v->resize(1);
-    params.push_back(intParam(i32, *v));
-  }
+  SmallVector<Param> params = collapsedParams(i32, all);
   return buildElementwise(
       b, loc, op.getInput(), resultType,
       std::optional<int64_t>(op.getAxis().value_or(0)), params,
