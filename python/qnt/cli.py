@@ -64,7 +64,18 @@ def cmd_import(args):
         print(f"wrote {out}", file=sys.stderr)
 
 
+def _check_parallel_args(args):
+    """--parallel-min-work: with --parallel, >= 0; checked before anything
+    is written."""
+    n = args.parallel_min_work
+    if n is not None and not args.parallel:
+        raise CliError("--parallel-min-work needs --parallel")
+    if n is not None and n < 0:
+        raise CliError(f"--parallel-min-work must be >= 0, got {n}")
+
+
 def cmd_compile(args):
+    _check_parallel_args(args)
     from . import compiler
     from .importer import write_atomically
     src = Path(args.model)
@@ -209,6 +220,7 @@ def cmd_calibrate(args):
 
 
 def cmd_quantize(args):
+    _check_parallel_args(args)
     from .quantize import QuantizeError, format_report, quantize_model
     try:
         rep = quantize_model(Path(args.model), args.recipe, Path(args.output),

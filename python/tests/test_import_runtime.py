@@ -204,10 +204,14 @@ def test_cli_compile_run_info(tmp_path):
     assert p.returncode != 0 and "cannot use 2 threads" in p.stderr
     assert not (tmp_path / "t.npy").exists()
     par = tmp_path / "fm-par.so"
-    p = qnt("compile", FMNIST, "-o", par, "--batch", "4",
-            "--parallel-min-work", "0")
-    assert p.returncode != 0 and "needs parallel=True" in p.stderr
-    assert not par.exists()
+    emitted = tmp_path / "fm-par.mlir"
+    for extra, msg in ((["--parallel-min-work", "0"], "needs --parallel"),
+                       (["--parallel", "--parallel-min-work", "-1"],
+                        "must be >= 0")):
+        p = qnt("compile", FMNIST, "-o", par, "--batch", "4",
+                "--emit-mlir", emitted, *extra)
+        assert p.returncode != 0 and msg in p.stderr, p.stderr
+        assert not par.exists() and not emitted.exists()
     p = qnt("compile", FMNIST, "-o", par, "--batch", "4", "--parallel",
             "--parallel-min-work", "0")
     assert p.returncode == 0, p.stderr
