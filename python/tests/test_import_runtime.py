@@ -266,17 +266,22 @@ def test_target_cpu_selection(tmp_path):
     assert "Traceback" not in p.stderr and not bad.exists()
 
 
+@pytest.mark.parametrize("vectorize", [True, False])
 @pytest.mark.parametrize("axis,channels,extra", [
     (0, 5, 2), (1, 5, 2), (2, 5, 2), (3, 5, 2),
     # Channel slices whose rows take the short-row paths of memrefCopy:
     # 4..7 bytes (i8: 5 and 2+5; f32: 20 and 8) and 8..64 bytes with a
     # partial last word (i8: 13, 37, 11; f32: 52, 44), and above 64 bytes.
     (3, 13, 11), (3, 37, 6), (3, 3, 70), (2, 13, 2)])
-def test_concat_strided_copies_exact(tmp_path, axis, channels, extra):
-    # tosa.concat bufferizes to copies into strided slices of the result,
-    # which the library's memrefCopy performs (contiguous trailing
-    # dimensions as one block, short rows by overlapping word moves): NHWC
-    # along `axis`, i8 and f32, against numpy.
+def test_concat_strided_copies_exact(tmp_path, axis, channels, extra,
+                                     vectorize):
+    # NHWC concatenations along `axis`, i8 and f32, against numpy. The
+    # default pipeline writes each part into its slice of the result with
+    # vectorized loops (qnt-tile-and-vectorize; parts whose slices are not
+    # a multiple of the vector width included); without vectorization
+    # tosa.concat bufferizes to copies into strided slices, which the
+    # library's memrefCopy performs (contiguous trailing dimensions as one
+    # block, short rows by overlapping word moves).
     rng = np.random.default_rng(axis * 100 + channels)
     shape = [2, 3, 4, channels]
     a = rng.integers(-128, 128, shape, dtype=np.int8)
@@ -293,7 +298,13 @@ def test_concat_strided_copies_exact(tmp_path, axis, channels, extra):
   return %c : {ts(oshape, e)}
 }}
 """
-    so = compiler.compile_mlir(text, tmp_path / "cat.so")
+    pipeline = compiler.float_pipeline(vectorize=vectorize)
+    lowered = subprocess.run(
+        [str(compiler.qnt_tool("qnt-opt")), f"--pass-pipeline={pipeline}"],
+        input=text, capture_output=True, text=True, check=True).stdout
+    # Axis 0 parts are contiguous: a plain memcpy either way.
+    assert ("llvm.call @memrefCopy" in lowered) == (not vectorize and axis > 0)
+    so = compiler.compile_mlir(text, tmp_path / "cat.so", pipeline=pipeline)
     lib = CompiledModel(so)
     want = np.concatenate([a, b], axis=axis)
     out = lib["cat_i8"](a, b)

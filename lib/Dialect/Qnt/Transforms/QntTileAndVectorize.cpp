@@ -4,11 +4,14 @@
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
 #include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -119,8 +122,11 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
       continue;
     rewriter.setInsertionPoint(pad);
     Location loc = pad.getLoc();
-    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                          type.getElementType());
+    // An allocation of its own (not tensor.empty): CSE would merge the
+    // fills of two pads of the same shape and value, and their interiors
+    // would then conflict in one buffer (copies of both at bufferization).
+    Value empty = bufferization::AllocTensorOp::create(rewriter, loc, type,
+                                                       ValueRange{});
     Value filled =
         linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
     SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
@@ -134,6 +140,77 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
                        .getResult(0);
     rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
                                                        offsets, sizes, strides);
+  }
+}
+
+/// The op at the bottom of a chain of insert_slice destinations.
+Operation *insertChainRoot(Value dest) {
+  while (auto insert = dest.getDefiningOp<tensor::InsertSliceOp>())
+    dest = insert.getDest();
+  return dest.getDefiningOp();
+}
+
+/// Top-level tensor.insert_slice with static offsets and sizes and unit
+/// strides (what tosa.concat leaves) -> a linalg op writing the slice,
+/// inserted back:
+///  * a splat constant source -> linalg.fill of the destination's slice;
+///  * any other source, when the destination chain starts at tensor.empty
+///    (the tensor is being assembled from parts) -> linalg.copy into the
+///    slice.
+/// After bufferization the fill or copy writes the slice in place, and both
+/// are tiled and vectorized like the rest; left alone, the insertion would
+/// bufferize to a strided memref.copy (a runtime call copying row by row)
+/// or, for a constant, to a copy out of a global. Insertions whose source
+/// was computed in the destination's slice already (decomposePads' copies)
+/// have a fill at the root and a non-constant source: untouched.
+void decomposeSliceInserts(func::FuncOp func, IRRewriter &rewriter) {
+  SmallVector<tensor::InsertSliceOp> inserts;
+  for (Operation &op : func.getBody().getOps())
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(&op))
+      inserts.push_back(insert);
+  for (tensor::InsertSliceOp insert : inserts) {
+    auto sourceType = dyn_cast<RankedTensorType>(insert.getSourceType());
+    if (!sourceType || !sourceType.hasStaticShape() ||
+        !insert.getDestType().hasStaticShape() ||
+        !insert.getOffsets().empty() ||
+        !insert.getSizes().empty() || !insert.hasUnitStride())
+      continue;
+    Value source = insert.getSource();
+    TypedAttr splat;
+    DenseElementsAttr dense;
+    if (matchPattern(source, m_Constant(&dense)) && dense.isSplat())
+      splat = dyn_cast<TypedAttr>(dense.getSplatValue<Attribute>());
+    Operation *root = insertChainRoot(insert.getDest());
+    if (!splat &&
+        !isa_and_nonnull<tensor::EmptyOp, bufferization::AllocTensorOp>(root))
+      continue;
+    Location loc = insert.getLoc();
+    // Bufferization gives each use of a tensor.empty its own buffer: the
+    // slice written below and the insertion into the empty tensor would
+    // land in two, with a copy between them. The chain gets an allocation
+    // of its own instead (the empty tensor may have other uses).
+    if (auto empty = insert.getDest().getDefiningOp<tensor::EmptyOp>()) {
+      rewriter.setInsertionPoint(empty);
+      Value buffer = bufferization::AllocTensorOp::create(
+          rewriter, empty.getLoc(), empty.getType(), ValueRange{});
+      rewriter.modifyOpInPlace(
+          insert, [&] { insert.getDestMutable().assign(buffer); });
+    }
+    rewriter.setInsertionPoint(insert);
+    Value slice = tensor::ExtractSliceOp::create(
+        rewriter, loc, sourceType, insert.getDest(), insert.getMixedOffsets(),
+        insert.getMixedSizes(), insert.getMixedStrides());
+    Value written;
+    if (splat) {
+      Value value = arith::ConstantOp::create(rewriter, loc, splat);
+      written =
+          linalg::FillOp::create(rewriter, loc, value, slice).getResult(0);
+    } else {
+      written =
+          linalg::CopyOp::create(rewriter, loc, source, slice).getResult(0);
+    }
+    rewriter.modifyOpInPlace(
+        insert, [&] { insert.getSourceMutable().assign(written); });
   }
 }
 
@@ -211,6 +288,7 @@ struct QntTileAndVectorizePass
 
     IRRewriter rewriter(ctx);
     decomposePads(func, rewriter);
+    decomposeSliceInserts(func, rewriter);
     collapseElementwise(func, rewriter, vectorWidth);
 
     // 1. Tile.

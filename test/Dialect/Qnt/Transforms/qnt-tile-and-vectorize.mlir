@@ -136,3 +136,79 @@ func.func @no_collapse_broadcast(%a: tensor<2x3x12xi8>, %b: tensor<12xi8>) -> te
   } -> tensor<2x3x12xi8>
   return %r : tensor<2x3x12xi8>
 }
+
+// -----
+
+// A tensor assembled from parts (what tosa.concat leaves): each part is
+// written into its slice of one allocation by a vectorized copy (a tensor
+// part) or fill (a splat constant part) and inserted back in place, rather
+// than bufferizing to strided runtime copies.
+// SMALL-LABEL: func @concat
+// SMALL-SAME: (%[[A:.*]]: tensor<1x4x4x24xi8>)
+// SMALL-DAG: %[[ZP:.*]] = arith.constant dense<-128> : vector<1x1x4x4xi8>
+// SMALL: %[[BUF:.*]] = bufferization.alloc_tensor() : tensor<1x4x4x28xi8>
+// SMALL: %[[S0:.*]] = tensor.extract_slice %[[BUF]][0, 0, 0, 0] [1, 4, 4, 24] [1, 1, 1, 1]
+// SMALL: %[[C:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
+// SMALL: vector.transfer_read %[[A]]{{.*}} : tensor<1x4x4x24xi8>, vector<1x1x4x8xi8>
+// SMALL: vector.transfer_write {{.*}} : vector<1x1x4x8xi8>, tensor<1x4x4x24xi8>
+// SMALL: %[[I0:.*]] = tensor.insert_slice %[[C]] into %[[BUF]][0, 0, 0, 0] [1, 4, 4, 24] [1, 1, 1, 1]
+// SMALL: %[[S1:.*]] = tensor.extract_slice %[[I0]][0, 0, 0, 24] [1, 4, 4, 4] [1, 1, 1, 1]
+// SMALL: %[[F:.*]] = scf.for {{.*}} iter_args(%[[T:.*]] = %[[S1]])
+// SMALL: vector.transfer_write %[[ZP]], %[[T]]
+// SMALL: %[[I1:.*]] = tensor.insert_slice %[[F]] into %[[I0]][0, 0, 0, 24] [1, 4, 4, 4] [1, 1, 1, 1]
+// SMALL: return %[[I1]]
+// SMALL-NOT: tensor.empty
+func.func @concat(%a: tensor<1x4x4x24xi8>) -> tensor<1x4x4x28xi8> {
+  %zp = arith.constant dense<-128> : tensor<1x4x4x4xi8>
+  %e = tensor.empty() : tensor<1x4x4x28xi8>
+  %0 = tensor.insert_slice %a into %e[0, 0, 0, 0] [1, 4, 4, 24] [1, 1, 1, 1] : tensor<1x4x4x24xi8> into tensor<1x4x4x28xi8>
+  %1 = tensor.insert_slice %zp into %0[0, 0, 0, 24] [1, 4, 4, 4] [1, 1, 1, 1] : tensor<1x4x4x4xi8> into tensor<1x4x4x28xi8>
+  return %1 : tensor<1x4x4x28xi8>
+}
+
+// -----
+
+// Constant pads: a fill of the padded tensor and a copy of the source into
+// its interior. Each pad has its own allocation: with tensor.empty, CSE
+// would merge the two identical fills and the two interiors would conflict
+// in one buffer.
+// SMALL-LABEL: func @two_pads
+// SMALL-SAME: (%[[A:.*]]: tensor<1x4x4x8xi8>, %[[B:.*]]: tensor<1x4x4x8xi8>)
+// SMALL: %[[P0:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
+// SMALL: %[[F0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P0]])
+// SMALL: %[[S0:.*]] = tensor.extract_slice %[[F0]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[C0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
+// SMALL: vector.transfer_read %[[A]]
+// SMALL: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %[[F0]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[P1:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
+// SMALL: %[[F1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P1]])
+// SMALL: %[[S1:.*]] = tensor.extract_slice %[[F1]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[C1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S1]])
+// SMALL: vector.transfer_read %[[B]]
+// SMALL: %[[R1:.*]] = tensor.insert_slice %[[C1]] into %[[F1]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: return %[[R0]], %[[R1]]
+func.func @two_pads(%a: tensor<1x4x4x8xi8>, %b: tensor<1x4x4x8xi8>) -> (tensor<1x6x6x8xi8>, tensor<1x6x6x8xi8>) {
+  %c = arith.constant -128 : i8
+  %0 = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %c : i8
+  } : tensor<1x4x4x8xi8> to tensor<1x6x6x8xi8>
+  %1 = tensor.pad %b low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %c : i8
+  } : tensor<1x4x4x8xi8> to tensor<1x6x6x8xi8>
+  return %0, %1 : tensor<1x6x6x8xi8>, tensor<1x6x6x8xi8>
+}
+
+// -----
+
+// An insertion into a tensor that is not being assembled (here an
+// argument, whose other elements matter) and a non-constant part: left to
+// bufferization.
+// SMALL-LABEL: func @insert_into_argument
+// SMALL-NEXT: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 8] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL-NEXT: return
+func.func @insert_into_argument(%a: tensor<1x4x4x8xi8>, %d: tensor<1x4x4x16xi8>) -> tensor<1x4x4x16xi8> {
+  %0 = tensor.insert_slice %a into %d[0, 0, 0, 8] [1, 4, 4, 8] [1, 1, 1, 1] : tensor<1x4x4x8xi8> into tensor<1x4x4x16xi8>
+  return %0 : tensor<1x4x4x16xi8>
+}

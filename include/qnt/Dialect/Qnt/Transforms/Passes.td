@@ -749,6 +749,15 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
       whose innermost size is not a multiple of `vector-width` is first
       collapsed to one dimension, so that only the last vector of the
       whole tensor is partial).
+
+    Before tiling, data movement becomes linalg ops that write in place:
+    a `tensor.pad` with a constant value becomes a `linalg.fill` of a
+    `bufferization.alloc_tensor` of its own (not `tensor.empty`, which CSE
+    would share between equal pads) and a `linalg.copy` of the source into
+    the interior; top-level `tensor.insert_slice`s that assemble a tensor
+    from `tensor.empty` (a concatenation) write their parts into one
+    allocation with `linalg.copy`, and splat constant parts anywhere with
+    `linalg.fill`.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
@@ -758,7 +767,8 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
     Option<"mTile", "m-tile", "int64_t", /*default=*/"8",
            "Rows per matmul tile">,
   ];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
