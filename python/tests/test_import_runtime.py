@@ -314,6 +314,40 @@ def test_concat_strided_copies_exact(tmp_path, axis, channels, extra,
                                   want.astype(np.float32))
 
 
+@pytest.mark.parametrize("low,high", [
+    ((0, 1, 1, 0), (0, 1, 1, 0)),      # BlazeFace's 3x3 'same' padding
+    ((0, 0, 0, 0), (0, 1, 1, 0)),      # stride-2 'same': high side only
+    ((1, 2, 0, 3), (2, 0, 1, 5)),      # every dimension, asymmetric
+    ((0, 0, 0, 0), (0, 0, 0, 0))])     # nothing to pad
+def test_pad_exact(tmp_path, low, high):
+    # tosa.pad with a constant: qnt-tile-and-vectorize fills only the
+    # border slabs of the result and copies the source into the interior;
+    # every element must come from one of them. i8 and f32 against numpy.
+    rng = np.random.default_rng(sum(low) * 10 + sum(high))
+    shape = (2, 3, 5, 6)
+    a = rng.integers(-128, 128, shape, dtype=np.int8)
+    oshape = tuple(s + lo + hi for s, lo, hi in zip(shape, low, high))
+    pads = ", ".join(str(v) for lh in zip(low, high) for v in lh)
+    ts = lambda s, e: f"tensor<{'x'.join(map(str, s))}x{e}>"  # noqa: E731
+    text = ""
+    for e, value in (("i8", "-7"), ("f32", "2.5")):
+        text += f"""func.func @pad_{e}(%a: {ts(shape, e)}) -> {ts(oshape, e)} {{
+  %p = tosa.const_shape {{values = dense<[{pads}]> : tensor<8xindex>}} : () -> !tosa.shape<8>
+  %v = "tosa.const"() <{{values = dense<{value}> : tensor<1x{e}>}}> : () -> tensor<1x{e}>
+  %r = tosa.pad %a, %p, %v : ({ts(shape, e)}, !tosa.shape<8>, tensor<1x{e}>) -> {ts(oshape, e)}
+  return %r : {ts(oshape, e)}
+}}
+"""
+    lib = CompiledModel(compiler.compile_mlir(text, tmp_path / "pad.so"))
+    width = list(zip(low, high))
+    first = lambda out: out[0] if isinstance(out, (list, tuple)) else out  # noqa: E731
+    np.testing.assert_array_equal(
+        first(lib["pad_i8"](a)), np.pad(a, width, constant_values=-7))
+    af = a.astype(np.float32) / 4
+    np.testing.assert_array_equal(
+        first(lib["pad_f32"](af)), np.pad(af, width, constant_values=2.5))
+
+
 def test_qdq_export_runs_int8_in_onnxruntime(tmp_path):
     # qnt.reference.qdq (the onnxruntime int8 peer of bench/e2e.py): the QDQ
     # model of the bundled network is fused by onnxruntime into int8 ops

@@ -103,10 +103,15 @@ bool smallEnoughToVectorize(linalg::LinalgOp op) {
   return true;
 }
 
-/// tensor.pad with a constant value and static shapes -> fill of the padded
-/// tensor and a linalg.copy of the source into its interior slice. After
-/// bufferization the copy writes in place (no strided runtime memrefCopy),
-/// and both ops are tiled and vectorized like the rest.
+/// tensor.pad with a constant value and static shapes -> fills of the
+/// border slabs of the padded tensor and a linalg.copy of the source into
+/// its interior slice, all inserted into one allocation. After
+/// bufferization each op writes in place (no strided runtime memrefCopy, no
+/// fill of the interior that the copy overwrites), and all are tiled and
+/// vectorized like the rest. Slab d covers the positions whose dimensions
+/// before d are inside the source, dimension d in the low or high padding,
+/// the dimensions after d anything: disjoint, and with the interior they
+/// cover the tensor.
 void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
   SmallVector<tensor::PadOp> pads;
   func.walk([&](tensor::PadOp pad) { pads.push_back(pad); });
@@ -114,31 +119,69 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
     Value padValue = pad.getConstantPaddingValue();
     RankedTensorType type = pad.getResultType();
     RankedTensorType sourceType = pad.getSourceType();
-    if (!padValue || !type.hasStaticShape() || !sourceType.hasStaticShape() ||
-        (!pad.getMixedLowPad().empty() &&
-         llvm::any_of(pad.getMixedLowPad(), [](OpFoldResult ofr) {
-           return !getConstantIntValue(ofr);
-         })))
+    if (!padValue || !type.hasStaticShape() || !sourceType.hasStaticShape())
+      continue;
+    SmallVector<int64_t> low;
+    for (OpFoldResult ofr : pad.getMixedLowPad()) {
+      std::optional<int64_t> v = getConstantIntValue(ofr);
+      if (!v || *v < 0)
+        break;
+      low.push_back(*v);
+    }
+    int64_t rank = type.getRank();
+    if (static_cast<int64_t>(low.size()) != rank ||
+        llvm::any_of(llvm::seq<int64_t>(rank), [&](int64_t d) {
+          return low[d] + sourceType.getDimSize(d) > type.getDimSize(d);
+        }))
       continue;
     rewriter.setInsertionPoint(pad);
     Location loc = pad.getLoc();
     // An allocation of its own (not tensor.empty): CSE would merge the
     // fills of two pads of the same shape and value, and their interiors
     // would then conflict in one buffer (copies of both at bufferization).
-    Value empty = bufferization::AllocTensorOp::create(rewriter, loc, type,
-                                                       ValueRange{});
-    Value filled =
-        linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
-    SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
+    Value buffer = bufferization::AllocTensorOp::create(rewriter, loc, type,
+                                                        ValueRange{});
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    auto index = [&](int64_t v) -> OpFoldResult {
+      return rewriter.getIndexAttr(v);
+    };
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t full = type.getDimSize(d), inner = sourceType.getDimSize(d);
+      for (auto [begin, size] : {std::pair(int64_t{0}, low[d]),
+                                 std::pair(low[d] + inner,
+                                           full - low[d] - inner)}) {
+        if (size == 0)
+          continue;
+        SmallVector<OpFoldResult> offsets, sizes;
+        for (int64_t i = 0; i < rank; ++i) {
+          if (i < d) {
+            offsets.push_back(index(low[i]));
+            sizes.push_back(index(sourceType.getDimSize(i)));
+          } else if (i == d) {
+            offsets.push_back(index(begin));
+            sizes.push_back(index(size));
+          } else {
+            offsets.push_back(index(0));
+            sizes.push_back(index(type.getDimSize(i)));
+          }
+        }
+        Value slab = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
+                                                    offsets, sizes, strides);
+        Value filled =
+            linalg::FillOp::create(rewriter, loc, padValue, slab).getResult(0);
+        buffer = tensor::InsertSliceOp::create(rewriter, loc, filled, buffer,
+                                               offsets, sizes, strides);
+      }
+    }
+    SmallVector<OpFoldResult> offsets = llvm::map_to_vector(low, index);
     SmallVector<OpFoldResult> sizes =
         getAsIndexOpFoldResult(rewriter.getContext(), sourceType.getShape());
-    SmallVector<OpFoldResult> strides(type.getRank(), rewriter.getIndexAttr(1));
-    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, filled,
+    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
                                                     offsets, sizes, strides);
     Value copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(),
                                           interior)
                        .getResult(0);
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, filled,
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, buffer,
                                                        offsets, sizes, strides);
   }
 }
@@ -160,9 +203,7 @@ Operation *insertChainRoot(Value dest) {
 /// After bufferization the fill or copy writes the slice in place, and both
 /// are tiled and vectorized like the rest; left alone, the insertion would
 /// bufferize to a strided memref.copy (a runtime call copying row by row)
-/// or, for a constant, to a copy out of a global. Insertions whose source
-/// was computed in the destination's slice already (decomposePads' copies)
-/// have a fill at the root and a non-constant source: untouched.
+/// or, for a constant, to a copy out of a global.
 void decomposeSliceInserts(func::FuncOp func, IRRewriter &rewriter) {
   SmallVector<tensor::InsertSliceOp> inserts;
   for (Operation &op : func.getBody().getOps())
@@ -287,8 +328,10 @@ struct QntTileAndVectorizePass
     }
 
     IRRewriter rewriter(ctx);
-    decomposePads(func, rewriter);
+    // Slice insertions first: decomposePads' own insertions (fills and the
+    // interior copy into an allocation) are already what they would become.
     decomposeSliceInserts(func, rewriter);
+    decomposePads(func, rewriter);
     collapseElementwise(func, rewriter, vectorWidth);
 
     // 1. Tile.

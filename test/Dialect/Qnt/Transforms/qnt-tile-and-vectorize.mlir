@@ -168,25 +168,39 @@ func.func @concat(%a: tensor<1x4x4x24xi8>) -> tensor<1x4x4x28xi8> {
 
 // -----
 
-// Constant pads: a fill of the padded tensor and a copy of the source into
-// its interior. Each pad has its own allocation: with tensor.empty, CSE
-// would merge the two identical fills and the two interiors would conflict
+// Constant pads: fills of the border slabs (rows 0 and 5 whole, then
+// columns 0 and 5 of rows 1..4) and a copy of the source into the
+// interior, all into one allocation per pad: with tensor.empty, CSE would
+// merge the two pads' identical fills and the two interiors would conflict
 // in one buffer.
 // SMALL-LABEL: func @two_pads
 // SMALL-SAME: (%[[A:.*]]: tensor<1x4x4x8xi8>, %[[B:.*]]: tensor<1x4x4x8xi8>)
+// SMALL-DAG: %[[C0:.*]] = arith.constant 0 : index
+// SMALL-DAG: %[[C5:.*]] = arith.constant 5 : index
+// SMALL-DAG: %[[ROW:.*]] = arith.constant dense<-128> : vector<1x1x6x8xi8>
+// SMALL-DAG: %[[PIXEL:.*]] = arith.constant dense<-128> : vector<1x1x1x8xi8>
 // SMALL: %[[P0:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
-// SMALL: %[[F0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P0]])
-// SMALL: %[[S0:.*]] = tensor.extract_slice %[[F0]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: %[[C0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
+// SMALL: %[[T0:.*]] = vector.transfer_write %[[ROW]], %[[P0]][%[[C0]], %[[C0]], %[[C0]], %[[C0]]]
+// SMALL: %[[B0:.*]] = vector.transfer_write %[[ROW]], %[[T0]][%[[C0]], %[[C5]], %[[C0]], %[[C0]]]
+// SMALL: %[[L0:.*]] = tensor.extract_slice %[[B0]][0, 1, 0, 0] [1, 4, 1, 8] [1, 1, 1, 1]
+// SMALL: scf.for {{.*}} iter_args(%[[LT:.*]] = %[[L0]])
+// SMALL: vector.transfer_write %[[PIXEL]], %[[LT]]
+// SMALL: %[[LI:.*]] = tensor.insert_slice %{{.*}} into %[[B0]][0, 1, 0, 0] [1, 4, 1, 8] [1, 1, 1, 1]
+// SMALL: %[[R0:.*]] = tensor.extract_slice %[[LI]][0, 1, 5, 0] [1, 4, 1, 8] [1, 1, 1, 1]
+// SMALL: scf.for {{.*}} iter_args(%[[RT:.*]] = %[[R0]])
+// SMALL: vector.transfer_write %[[PIXEL]], %[[RT]]
+// SMALL: %[[RI:.*]] = tensor.insert_slice %{{.*}} into %[[LI]][0, 1, 5, 0] [1, 4, 1, 8] [1, 1, 1, 1]
+// SMALL: %[[S0:.*]] = tensor.extract_slice %[[RI]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[CP0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
 // SMALL: vector.transfer_read %[[A]]
-// SMALL: %[[R0:.*]] = tensor.insert_slice %[[C0]] into %[[F0]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[OUT0:.*]] = tensor.insert_slice %[[CP0]] into %[[RI]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
 // SMALL: %[[P1:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
-// SMALL: %[[F1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P1]])
-// SMALL: %[[S1:.*]] = tensor.extract_slice %[[F1]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: %[[C1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S1]])
+// SMALL: vector.transfer_write %[[ROW]], %[[P1]]
+// SMALL: %[[S1:.*]] = tensor.extract_slice %{{.*}}[0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[CP1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S1]])
 // SMALL: vector.transfer_read %[[B]]
-// SMALL: %[[R1:.*]] = tensor.insert_slice %[[C1]] into %[[F1]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: return %[[R0]], %[[R1]]
+// SMALL: %[[OUT1:.*]] = tensor.insert_slice %[[CP1]] into %{{.*}}[0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: return %[[OUT0]], %[[OUT1]]
 func.func @two_pads(%a: tensor<1x4x4x8xi8>, %b: tensor<1x4x4x8xi8>) -> (tensor<1x6x6x8xi8>, tensor<1x6x6x8xi8>) {
   %c = arith.constant -128 : i8
   %0 = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {

@@ -751,10 +751,11 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
       whole tensor is partial).
 
     Before tiling, data movement becomes linalg ops that write in place:
-    a `tensor.pad` with a constant value becomes a `linalg.fill` of a
+    a `tensor.pad` with a constant value becomes `linalg.fill`s of the
+    border slabs (not of the interior, which the source overwrites) and a
+    `linalg.copy` of the source into the interior, inserted into a
     `bufferization.alloc_tensor` of its own (not `tensor.empty`, which CSE
-    would share between equal pads) and a `linalg.copy` of the source into
-    the interior; top-level `tensor.insert_slice`s that assemble a tensor
+    would share between equal pads); top-level `tensor.insert_slice`s that assemble a tensor
     from `tensor.empty` (a concatenation) write their parts into one
     allocation with `linalg.copy`, and splat constant parts anywhere with
     `linalg.fill`.
