@@ -314,17 +314,20 @@ def test_concat_strided_copies_exact(tmp_path, axis, channels, extra,
                                   want.astype(np.float32))
 
 
-@pytest.mark.parametrize("low,high", [
-    ((0, 1, 1, 0), (0, 1, 1, 0)),      # BlazeFace's 3x3 'same' padding
-    ((0, 0, 0, 0), (0, 1, 1, 0)),      # stride-2 'same': high side only
-    ((1, 2, 0, 3), (2, 0, 1, 5)),      # every dimension, asymmetric
-    ((0, 0, 0, 0), (0, 0, 0, 0))])     # nothing to pad
-def test_pad_exact(tmp_path, low, high):
-    # tosa.pad with a constant: qnt-tile-and-vectorize fills only the
-    # border slabs of the result and copies the source into the interior;
-    # every element must come from one of them. i8 and f32 against numpy.
+@pytest.mark.parametrize("batch,low,high", [
+    (1, (0, 1, 1, 0), (0, 1, 1, 0)),   # BlazeFace's 3x3 'same' padding
+    (1, (0, 0, 0, 0), (0, 1, 1, 0)),   # stride-2 'same': high side only
+    (2, (0, 1, 1, 0), (0, 1, 1, 0)),   # a batch: the whole tensor filled
+    (2, (1, 2, 0, 3), (2, 0, 1, 5)),   # every dimension, asymmetric
+    (2, (0, 0, 0, 0), (0, 0, 0, 0))])  # nothing to pad
+def test_pad_exact(tmp_path, batch, low, high):
+    # tosa.pad with a constant: qnt-tile-and-vectorize fills the border
+    # slabs of the result (the whole result when the dimensions before the
+    # first padded one have more than one position) and copies the source
+    # into the interior; every element must come from one of them. i8 and
+    # f32 against numpy.
     rng = np.random.default_rng(sum(low) * 10 + sum(high))
-    shape = (2, 3, 5, 6)
+    shape = (batch, 3, 5, 6)
     a = rng.integers(-128, 128, shape, dtype=np.int8)
     oshape = tuple(s + lo + hi for s, lo, hi in zip(shape, low, high))
     pads = ", ".join(str(v) for lh in zip(low, high) for v in lh)

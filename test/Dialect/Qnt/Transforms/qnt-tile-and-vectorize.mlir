@@ -226,3 +226,25 @@ func.func @insert_into_argument(%a: tensor<1x4x4x8xi8>, %d: tensor<1x4x4x16xi8>)
   %0 = tensor.insert_slice %a into %d[0, 0, 0, 8] [1, 4, 4, 8] [1, 1, 1, 1] : tensor<1x4x4x8xi8> into tensor<1x4x4x16xi8>
   return %0 : tensor<1x4x4x16xi8>
 }
+
+// -----
+
+// With a batch before the first padded dimension the whole tensor is
+// filled (border slabs under a batch loop are tiny, and LLVM unrolls the
+// batch loop into thousands of stores), then the source is copied in.
+// SMALL-LABEL: func @batched_pad
+// SMALL: %[[P:.*]] = bufferization.alloc_tensor() : tensor<2x6x6x8xi8>
+// SMALL: %[[F:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P]]) -> (tensor<2x6x6x8xi8>)
+// SMALL-NOT: tensor.insert_slice
+// SMALL: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 1, 0] [2, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[C:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S]])
+// SMALL: %[[R:.*]] = tensor.insert_slice %[[C]] into %[[F]][0, 1, 1, 0] [2, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: return %[[R]]
+func.func @batched_pad(%a: tensor<2x4x4x8xi8>) -> tensor<2x6x6x8xi8> {
+  %c = arith.constant 0 : i8
+  %0 = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %c : i8
+  } : tensor<2x4x4x8xi8> to tensor<2x6x6x8xi8>
+  return %0 : tensor<2x6x6x8xi8>
+}

@@ -752,7 +752,9 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
 
     Before tiling, data movement becomes linalg ops that write in place:
     a `tensor.pad` with a constant value becomes `linalg.fill`s of the
-    border slabs (not of the interior, which the source overwrites) and a
+    border slabs (not of the interior, which the source overwrites; with a
+    batch before the first padded dimension, one fill of the whole tensor,
+    as tiny slabs under a batch loop unroll into huge code) and a
     `linalg.copy` of the source into the interior, inserted into a
     `bufferization.alloc_tensor` of its own (not `tensor.empty`, which CSE
     would share between equal pads); top-level `tensor.insert_slice`s that assemble a tensor
