@@ -66,6 +66,17 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
     return {}; // other convolution layouts: left to loops
   // Element-wise ops, fills, transposes, reductions: keep reductions whole,
   // vectorize the innermost parallel loop and block the one before it.
+  // Copies and fills of narrow elements (pads, concatenations) take a
+  // whole register of them: with vector-width (f32 lanes) i8 elements, a
+  // 28-channel row would be copied in 7-byte pieces, which LLVM scalarizes
+  // (and unrolls into huge blocks).
+  int64_t innerTarget = cfg.vectorWidth;
+  if (isa<linalg::CopyOp, linalg::FillOp>(op.getOperation())) {
+    Type element = getElementTypeOrSelf(op.getDpsInits().front().getType());
+    if (element.isIntOrFloat() && element.getIntOrFloatBitWidth() < 32)
+      innerTarget *=
+          32 / std::max<unsigned>(element.getIntOrFloatBitWidth(), 8);
+  }
   SmallVector<int64_t> sizes(bounds.size(), 0);
   SmallVector<unsigned> parallel;
   for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
@@ -74,7 +85,7 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
   for (auto [k, loop] : llvm::enumerate(parallel)) {
     size_t fromEnd = parallel.size() - k;
     if (fromEnd == 1)
-      sizes[loop] = tile(loop, cfg.vectorWidth);
+      sizes[loop] = tile(loop, innerTarget);
     else if (fromEnd == 2)
       sizes[loop] = tile(loop, 8);
     else

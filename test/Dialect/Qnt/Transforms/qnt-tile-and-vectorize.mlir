@@ -142,15 +142,17 @@ func.func @no_collapse_broadcast(%a: tensor<2x3x12xi8>, %b: tensor<12xi8>) -> te
 // A tensor assembled from parts (what tosa.concat leaves): each part is
 // written into its slice of one allocation by a vectorized copy (a tensor
 // part) or fill (a splat constant part) and inserted back in place, rather
-// than bufferizing to strided runtime copies.
+// than bufferizing to strided runtime copies. Copies and fills of i8 take
+// up to a register of bytes per vector (4 x vector-width): whole 24-byte
+// rows here, not 8-byte pieces.
 // SMALL-LABEL: func @concat
 // SMALL-SAME: (%[[A:.*]]: tensor<1x4x4x24xi8>)
 // SMALL-DAG: %[[ZP:.*]] = arith.constant dense<-128> : vector<1x1x4x4xi8>
 // SMALL: %[[BUF:.*]] = bufferization.alloc_tensor() : tensor<1x4x4x28xi8>
 // SMALL: %[[S0:.*]] = tensor.extract_slice %[[BUF]][0, 0, 0, 0] [1, 4, 4, 24] [1, 1, 1, 1]
 // SMALL: %[[C:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
-// SMALL: vector.transfer_read %[[A]]{{.*}} : tensor<1x4x4x24xi8>, vector<1x1x4x8xi8>
-// SMALL: vector.transfer_write {{.*}} : vector<1x1x4x8xi8>, tensor<1x4x4x24xi8>
+// SMALL: vector.transfer_read %[[A]]{{.*}} : tensor<1x4x4x24xi8>, vector<1x1x4x24xi8>
+// SMALL: vector.transfer_write {{.*}} : vector<1x1x4x24xi8>, tensor<1x4x4x24xi8>
 // SMALL: %[[I0:.*]] = tensor.insert_slice %[[C]] into %[[BUF]][0, 0, 0, 0] [1, 4, 4, 24] [1, 1, 1, 1]
 // SMALL: %[[S1:.*]] = tensor.extract_slice %[[I0]][0, 0, 0, 24] [1, 4, 4, 4] [1, 1, 1, 1]
 // SMALL: %[[F:.*]] = scf.for {{.*}} iter_args(%[[T:.*]] = %[[S1]])

@@ -745,10 +745,12 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
     * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`;
     * matmuls: `m-tile` x `vector-width` x whole K;
     * element-wise and reductions: the innermost dimension by `vector-width`
-      (an element-wise generic whose operands all use the identity map and
-      whose innermost size is not a multiple of `vector-width` is first
-      collapsed to one dimension, so that only the last vector of the
-      whole tensor is partial).
+      (copies and fills of elements narrower than 32 bits: by up to one
+      register of them, `vector-width` x 32 / bits; an element-wise
+      generic whose operands all use the identity map and whose innermost
+      size is not a multiple of `vector-width` is first collapsed to one
+      dimension, so that only the last vector of the whole tensor is
+      partial).
 
     Before tiling, data movement becomes linalg ops that write in place:
     a `tensor.pad` with a constant value becomes `linalg.fill`s of the
