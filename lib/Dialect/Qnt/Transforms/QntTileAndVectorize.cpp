@@ -117,13 +117,12 @@ bool smallEnoughToVectorize(linalg::LinalgOp op) {
 /// tensor.pad with a constant value and static shapes -> fills of the
 /// border slabs of the padded tensor (of the whole tensor with a batch, see
 /// below) and a linalg.copy of the source into its interior slice, all
-/// inserted into one allocation. After
-/// bufferization each op writes in place (no strided runtime memrefCopy, no
-/// fill of the interior that the copy overwrites), and all are tiled and
-/// vectorized like the rest. Slab d covers the positions whose dimensions
-/// before d are inside the source, dimension d in the low or high padding,
-/// the dimensions after d anything: disjoint, and with the interior they
-/// cover the tensor.
+/// inserted into one allocation. After bufferization each op writes in
+/// place (no strided runtime memrefCopy, no fill of the interior that the
+/// copy overwrites), and all are tiled and vectorized like the rest. Slab d
+/// covers the positions whose dimensions before d are inside the source,
+/// dimension d in the low or high padding, the dimensions after d
+/// anything: disjoint, and with the interior they cover the tensor.
 void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
   SmallVector<tensor::PadOp> pads;
   func.walk([&](tensor::PadOp pad) { pads.push_back(pad); });
