@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Tosa/Transforms/Passes.h"
@@ -137,6 +138,8 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   if (options.parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  if (options.debugLineTables)
+    pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
 }
 
 void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,

@@ -121,7 +121,8 @@ def target_int8_kernels(target_cpu: str = None,
 
 def float_pipeline(vectorize: bool = True, vector_width: int = None,
                    int8_kernels: str = None, parallel: bool = False,
-                   parallel_min_work: int = None) -> str:
+                   parallel_min_work: int = None,
+                   debug_lines: bool = False) -> str:
     """The pass pipeline from float TOSA/linalg to the LLVM dialect.
 
     It is defined once, in C++ (lib/Pipelines/Pipelines.cpp), and registered
@@ -135,16 +136,19 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None,
     run on OpenMP threads (compile with ``compile_mlir(parallel=True)``,
     which links libomp); ``parallel_min_work``: loops of fewer estimated
     operations stay sequential (None: the pipeline's default, 20000; 0:
-    every kernel loop runs on the threads)."""
+    every kernel loop runs on the threads); ``debug_lines``: the LLVM
+    functions get debug-info scopes (``debug-line-tables=true``), so the
+    ops' ``file:line`` locations become the library's line table."""
     if parallel_min_work is not None and parallel_min_work < 0:
         raise CompileError(f"parallel_min_work must be >= 0, got "
                            f"{parallel_min_work}")
+    debug = " debug-line-tables=true" if debug_lines else ""
     if not vectorize:
-        return "builtin.module(qnt-float-to-llvm{vectorize=false})"
+        return f"builtin.module(qnt-float-to-llvm{{vectorize=false{debug}}})"
     width = vector_width or host_vector_width()
     kernels = int8_kernels or host_int8_kernels()
     return (f"builtin.module(qnt-float-to-llvm{{vector-width={width} "
-            f"int8-kernels={kernels}"
+            f"int8-kernels={kernels}{debug}"
             f"{' parallel=true' if parallel else ''}"
             f"{f' parallel-min-work={parallel_min_work}' if parallel and parallel_min_work is not None else ''}}})")
 
@@ -585,7 +589,8 @@ def _run(cmd, what):
 def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
                  pipeline=None, opt_tool=None, cflags=None, target_cpu=None,
                  target_triple=None, parallel: bool = False,
-                 parallel_min_work: int = None) -> Path:
+                 parallel_min_work: int = None,
+                 debug_lines: bool = False) -> Path:
     """Compile a tensor-level MLIR module to a shared library at out_path.
 
     ``target_cpu`` / ``target_triple``: generate code for that CPU (clang's
@@ -594,8 +599,11 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
     int8 kernels' outer loops run on OpenMP threads (the library links
     LLVM's libomp; the thread count is set at run time, see
     runtime.CompiledModel.set_num_threads); ``parallel_min_work``: see
-    float_pipeline. The library is written atomically (temp file +
-    rename)."""
+    float_pipeline. ``debug_lines``: the library gets a line table (clang
+    ``-g``, ``debug-line-tables=true``) mapping its code to the lines of
+    ``mlir_text`` as ``model.mlir``; ops that carry ``loc(...)`` of their
+    own keep those instead (bench/layers.py strips them). The library is
+    written atomically (temp file + rename)."""
     if parallel_min_work is not None and not parallel:
         raise CompileError("parallel_min_work needs parallel=True")
     if (target_cpu or target_triple) and cflags is None:
@@ -604,10 +612,15 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
             pipeline = float_pipeline(
                 vector_width=target_vector_width(target_cpu, target_triple),
                 int8_kernels=target_int8_kernels(target_cpu, target_triple),
-                parallel=parallel, parallel_min_work=parallel_min_work)
+                parallel=parallel, parallel_min_work=parallel_min_work,
+                debug_lines=debug_lines)
     if pipeline is None:
         pipeline = float_pipeline(parallel=parallel,
-                                  parallel_min_work=parallel_min_work)
+                                  parallel_min_work=parallel_min_work,
+                                  debug_lines=debug_lines)
+    elif debug_lines and "debug-line-tables=true" not in pipeline:
+        raise CompileError("compile_mlir(debug_lines=True) needs a pipeline "
+                           "with qnt-float-to-llvm{debug-line-tables=true}")
     elif parallel_min_work is not None:
         raise CompileError("parallel_min_work with an explicit pipeline: set "
                            "qnt-float-to-llvm{parallel-min-work=N} in it")
@@ -628,6 +641,7 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         # multi-threaded mlir-opt can deadlock instead of exiting.
         _run([opt, src, "--mlir-disable-threading",
               f"--pass-pipeline={pipeline}",
+              *(["--mlir-print-debuginfo"] if debug_lines else []),
               "-o", llvm_mlir], "mlir-opt (lowering)")
         text, weights_s = externalize_weights(llvm_mlir.read_text(), tmp)
         if weights_s is not None:
@@ -639,6 +653,8 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         wrapper.write_text(generate_wrapper(sigs))
         so_tmp = tmp / "model.so"
         flags = list(cflags or ["-O3", "-march=native"])
+        if debug_lines:
+            flags.append("-g")
         if parallel or "parallel=true" in pipeline:
             # LLVM 22's libomp (libomp-22-dev), found at run time by rpath.
             flags += ["-fopenmp",

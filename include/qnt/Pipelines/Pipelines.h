@@ -59,6 +59,14 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
                      "stay sequential (qnt-parallelize-kernels{min-work}; "
                      "0: every kernel loop runs on the threads)"),
       llvm::cl::init(20000)};
+  PassOptions::Option<bool> debugLineTables{
+      *this, "debug-line-tables",
+      llvm::cl::desc("Give every LLVM function a debug-info subprogram "
+                     "(ensure-debug-info-scope-on-llvm-func, line tables "
+                     "only), so that the ops' file:line locations become "
+                     "the library's line table (per-op profiles: "
+                     "bench/layers.py)"),
+      llvm::cl::init(false)};
 };
 
 /// Float TOSA / linalg-on-tensors -> LLVM dialect: TOSA to linalg,
