@@ -319,13 +319,16 @@ def test_concat_strided_copies_exact(tmp_path, axis, channels, extra,
     (1, (0, 0, 0, 0), (0, 1, 1, 0)),   # stride-2 'same': high side only
     (2, (0, 1, 1, 0), (0, 1, 1, 0)),   # a batch: the whole tensor filled
     (2, (1, 2, 0, 3), (2, 0, 1, 5)),   # every dimension, asymmetric
+    (1, (0, 2, 0, 0), (0, 1, 0, 0)),   # rows only: W and C collapsed into H
+    (2, (1, 0, 0, 0), (0, 0, 0, 0)),   # the batch only: one flat dimension
     (2, (0, 0, 0, 0), (0, 0, 0, 0))])  # nothing to pad
 def test_pad_exact(tmp_path, batch, low, high):
-    # tosa.pad with a constant: qnt-tile-and-vectorize fills the border
-    # slabs of the result (the whole result when the dimensions before the
-    # first padded one have more than one position) and copies the source
-    # into the interior; every element must come from one of them. i8 and
-    # f32 against numpy.
+    # tosa.pad with a constant: qnt-tile-and-vectorize collapses the
+    # unpadded trailing dimensions into the last padded one, fills the
+    # border slabs of the result (the whole result when the dimensions
+    # before the first padded one have more than one position) and copies
+    # the source into the interior; every element must come from one of
+    # them. i8 and f32 against numpy.
     rng = np.random.default_rng(sum(low) * 10 + sum(high))
     shape = (batch, 3, 5, 6)
     a = rng.integers(-128, 128, shape, dtype=np.int8)

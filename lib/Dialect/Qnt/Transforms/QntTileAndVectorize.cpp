@@ -123,9 +123,16 @@ bool smallEnoughToVectorize(linalg::LinalgOp op) {
 /// covers the positions whose dimensions before d are inside the source,
 /// dimension d in the low or high padding, the dimensions after d
 /// anything: disjoint, and with the interior they cover the tensor.
+///
+/// Dimensions after the last padded one are whole in both tensors, so they
+/// are collapsed into it first: a spatial pad of [N, H, W, C] is one of
+/// [N, H, W C] (the interior is copied in rows of W C contiguous elements,
+/// not in pieces of C, which for an RGB input were 3 bytes that LLVM
+/// scalarized), and the result is expanded back.
 void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
   SmallVector<tensor::PadOp> pads;
   func.walk([&](tensor::PadOp pad) { pads.push_back(pad); });
+  MLIRContext *ctx = func.getContext();
   for (tensor::PadOp pad : pads) {
     Value padValue = pad.getConstantPaddingValue();
     RankedTensorType type = pad.getResultType();
@@ -147,68 +154,90 @@ void decomposePads(func::FuncOp func, IRRewriter &rewriter) {
       continue;
     rewriter.setInsertionPoint(pad);
     Location loc = pad.getLoc();
+    SmallVector<int64_t> full(type.getShape()),
+        inner(sourceType.getShape());
+    // Collapse the whole trailing dimensions into the last padded one.
+    int64_t lastPadded = rank - 1;
+    while (lastPadded >= 0 && full[lastPadded] == inner[lastPadded])
+      --lastPadded;
+    Value source = pad.getSource();
+    SmallVector<ReassociationIndices> collapse;
+    if (lastPadded >= 0 && lastPadded < rank - 1) {
+      for (int64_t d = 0; d < lastPadded; ++d)
+        collapse.push_back({d});
+      collapse.push_back(
+          llvm::to_vector(llvm::seq<int64_t>(lastPadded, rank)));
+      int64_t row = 1;
+      for (int64_t d = lastPadded + 1; d < rank; ++d)
+        row *= full[d];
+      full.resize(lastPadded + 1);
+      inner.resize(lastPadded + 1);
+      low.resize(lastPadded + 1);
+      full.back() *= row;
+      inner.back() *= row;
+      low.back() *= row;
+      rank = lastPadded + 1;
+      source = tensor::CollapseShapeOp::create(rewriter, loc, source,
+                                               collapse);
+    }
     // An allocation of its own (not tensor.empty): CSE would merge the
     // fills of two pads of the same shape and value, and their interiors
     // would then conflict in one buffer (copies of both at bufferization).
-    Value buffer = bufferization::AllocTensorOp::create(rewriter, loc, type,
-                                                        ValueRange{});
+    Value buffer = bufferization::AllocTensorOp::create(
+        rewriter, loc, RankedTensorType::get(full, type.getElementType()),
+        ValueRange{});
     SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    auto index = [&](int64_t v) -> OpFoldResult {
-      return rewriter.getIndexAttr(v);
-    };
     // Border slabs only when the dimensions before the first padded one
     // (the batch) have one position: a batch loop around tiny slabs (64
     // images x one 480-byte row) is fully unrolled by LLVM into thousands
     // of stores, which made Fashion-MNIST at batch 64 compile 40-80 %
     // slower. With a batch, the whole tensor is filled.
     int64_t firstPadded = 0;
-    while (firstPadded < rank &&
-           sourceType.getDimSize(firstPadded) == type.getDimSize(firstPadded))
+    while (firstPadded < rank && inner[firstPadded] == full[firstPadded])
       ++firstPadded;
     int64_t batch = 1;
     for (int64_t d = 0; d < firstPadded; ++d)
-      batch *= type.getDimSize(d);
+      batch *= full[d];
     if (batch > 1)
       buffer = linalg::FillOp::create(rewriter, loc, padValue, buffer)
                    .getResult(0);
     for (int64_t d = 0; d < rank && batch == 1; ++d) {
-      int64_t full = type.getDimSize(d), inner = sourceType.getDimSize(d);
-      for (auto [begin, size] : {std::pair(int64_t{0}, low[d]),
-                                 std::pair(low[d] + inner,
-                                           full - low[d] - inner)}) {
+      for (auto [begin, size] :
+           {std::pair(int64_t{0}, low[d]),
+            std::pair(low[d] + inner[d], full[d] - low[d] - inner[d])}) {
         if (size == 0)
           continue;
-        SmallVector<OpFoldResult> offsets, sizes;
-        for (int64_t i = 0; i < rank; ++i) {
-          if (i < d) {
-            offsets.push_back(index(low[i]));
-            sizes.push_back(index(sourceType.getDimSize(i)));
-          } else if (i == d) {
-            offsets.push_back(index(begin));
-            sizes.push_back(index(size));
-          } else {
-            offsets.push_back(index(0));
-            sizes.push_back(index(type.getDimSize(i)));
-          }
-        }
-        Value slab = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
-                                                    offsets, sizes, strides);
+        // Before d: inside the source; d: [begin, begin + size); after d:
+        // whole.
+        SmallVector<int64_t> offsets(low.begin(), low.begin() + d),
+            sizes(inner.begin(), inner.begin() + d);
+        offsets.push_back(begin);
+        sizes.push_back(size);
+        offsets.resize(rank, 0);
+        sizes.append(full.begin() + d + 1, full.end());
+        SmallVector<OpFoldResult> offsetsOfr =
+                                      getAsIndexOpFoldResult(ctx, offsets),
+                                  sizesOfr = getAsIndexOpFoldResult(ctx, sizes);
+        Value slab = tensor::ExtractSliceOp::create(
+            rewriter, loc, buffer, offsetsOfr, sizesOfr, strides);
         Value filled =
             linalg::FillOp::create(rewriter, loc, padValue, slab).getResult(0);
         buffer = tensor::InsertSliceOp::create(rewriter, loc, filled, buffer,
-                                               offsets, sizes, strides);
+                                               offsetsOfr, sizesOfr, strides);
       }
     }
-    SmallVector<OpFoldResult> offsets = llvm::map_to_vector(low, index);
-    SmallVector<OpFoldResult> sizes =
-        getAsIndexOpFoldResult(rewriter.getContext(), sourceType.getShape());
+    SmallVector<OpFoldResult> offsets = getAsIndexOpFoldResult(ctx, low),
+                              sizes = getAsIndexOpFoldResult(ctx, inner);
     Value interior = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
                                                     offsets, sizes, strides);
-    Value copied = linalg::CopyOp::create(rewriter, loc, pad.getSource(),
-                                          interior)
-                       .getResult(0);
-    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, copied, buffer,
-                                                       offsets, sizes, strides);
+    Value copied =
+        linalg::CopyOp::create(rewriter, loc, source, interior).getResult(0);
+    Value result = tensor::InsertSliceOp::create(rewriter, loc, copied, buffer,
+                                                 offsets, sizes, strides);
+    if (!collapse.empty())
+      result = tensor::ExpandShapeOp::create(rewriter, loc, type, result,
+                                             collapse);
+    rewriter.replaceOp(pad, result);
   }
 }
 

@@ -170,38 +170,41 @@ func.func @concat(%a: tensor<1x4x4x24xi8>) -> tensor<1x4x4x28xi8> {
 
 // -----
 
-// Constant pads: fills of the border slabs (rows 0 and 5 whole, then
-// columns 0 and 5 of rows 1..4) and a copy of the source into the
-// interior, all into one allocation per pad: with tensor.empty, CSE would
-// merge the two pads' identical fills and the two interiors would conflict
-// in one buffer.
+// Constant pads: the whole channel dimension is collapsed into the last
+// padded one ([1, 6, 6, 8] -> [1, 6, 48]), then fills of the border slabs
+// (rows 0 and 5 whole, then the 8 bytes of columns 0 and 5 of rows 1..4)
+// and a copy of the source into the interior in rows of 32 contiguous
+// bytes, all into one allocation per pad, expanded back: with tensor.empty,
+// CSE would merge the two pads' identical fills and the two interiors would
+// conflict in one buffer.
 // SMALL-LABEL: func @two_pads
 // SMALL-SAME: (%[[A:.*]]: tensor<1x4x4x8xi8>, %[[B:.*]]: tensor<1x4x4x8xi8>)
 // SMALL-DAG: %[[C0:.*]] = arith.constant 0 : index
-// SMALL-DAG: %[[C5:.*]] = arith.constant 5 : index
-// SMALL-DAG: %[[ROW:.*]] = arith.constant dense<-128> : vector<1x1x6x8xi8>
-// SMALL-DAG: %[[PIXEL:.*]] = arith.constant dense<-128> : vector<1x1x1x8xi8>
-// SMALL: %[[P0:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
-// SMALL: %[[T0:.*]] = vector.transfer_write %[[ROW]], %[[P0]][%[[C0]], %[[C0]], %[[C0]], %[[C0]]]
-// SMALL: %[[B0:.*]] = vector.transfer_write %[[ROW]], %[[T0]][%[[C0]], %[[C5]], %[[C0]], %[[C0]]]
-// SMALL: %[[L0:.*]] = tensor.extract_slice %[[B0]][0, 1, 0, 0] [1, 4, 1, 8] [1, 1, 1, 1]
-// SMALL: scf.for {{.*}} iter_args(%[[LT:.*]] = %[[L0]])
-// SMALL: vector.transfer_write %[[PIXEL]], %[[LT]]
-// SMALL: %[[LI:.*]] = tensor.insert_slice %{{.*}} into %[[B0]][0, 1, 0, 0] [1, 4, 1, 8] [1, 1, 1, 1]
-// SMALL: %[[R0:.*]] = tensor.extract_slice %[[LI]][0, 1, 5, 0] [1, 4, 1, 8] [1, 1, 1, 1]
-// SMALL: scf.for {{.*}} iter_args(%[[RT:.*]] = %[[R0]])
-// SMALL: vector.transfer_write %[[PIXEL]], %[[RT]]
-// SMALL: %[[RI:.*]] = tensor.insert_slice %{{.*}} into %[[LI]][0, 1, 5, 0] [1, 4, 1, 8] [1, 1, 1, 1]
-// SMALL: %[[S0:.*]] = tensor.extract_slice %[[RI]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: %[[CP0:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S0]])
-// SMALL: vector.transfer_read %[[A]]
-// SMALL: %[[OUT0:.*]] = tensor.insert_slice %[[CP0]] into %[[RI]][0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: %[[P1:.*]] = bufferization.alloc_tensor() : tensor<1x6x6x8xi8>
-// SMALL: vector.transfer_write %[[ROW]], %[[P1]]
-// SMALL: %[[S1:.*]] = tensor.extract_slice %{{.*}}[0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: %[[CP1:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S1]])
-// SMALL: vector.transfer_read %[[B]]
-// SMALL: %[[OUT1:.*]] = tensor.insert_slice %[[CP1]] into %{{.*}}[0, 1, 1, 0] [1, 4, 4, 8] [1, 1, 1, 1]
+// SMALL-DAG: %[[C1:.*]] = arith.constant 1 : index
+// SMALL-DAG: %[[C8:.*]] = arith.constant 8 : index
+// SMALL-DAG: %[[C40:.*]] = arith.constant 40 : index
+// SMALL-DAG: %[[ROW:.*]] = arith.constant dense<-128> : vector<1x1x24xi8>
+// SMALL-DAG: %[[COLUMN:.*]] = arith.constant dense<-128> : vector<1x4x8xi8>
+// SMALL: %[[AC:.*]] = tensor.collapse_shape %[[A]] {{\[}}[0], [1], [2, 3]] : tensor<1x4x4x8xi8> into tensor<1x4x32xi8>
+// SMALL: %[[P0:.*]] = bufferization.alloc_tensor() : tensor<1x6x48xi8>
+// SMALL: %[[TOP:.*]] = tensor.extract_slice %[[P0]][0, 0, 0] [1, 1, 48] [1, 1, 1]
+// SMALL: scf.for {{.*}} iter_args(%[[TT:.*]] = %[[TOP]])
+// SMALL: vector.transfer_write %[[ROW]], %[[TT]]
+// SMALL: %[[T0:.*]] = tensor.insert_slice %{{.*}} into %[[P0]][0, 0, 0] [1, 1, 48] [1, 1, 1]
+// SMALL: %[[BOTTOM:.*]] = tensor.extract_slice %[[T0]][0, 5, 0] [1, 1, 48] [1, 1, 1]
+// SMALL: scf.for {{.*}} iter_args(%[[BT:.*]] = %[[BOTTOM]])
+// SMALL: vector.transfer_write %[[ROW]], %[[BT]]
+// SMALL: %[[B0:.*]] = tensor.insert_slice %{{.*}} into %[[T0]][0, 5, 0] [1, 1, 48] [1, 1, 1]
+// SMALL: %[[L0:.*]] = vector.transfer_write %[[COLUMN]], %[[B0]][%[[C0]], %[[C1]], %[[C0]]]
+// SMALL: %[[R0:.*]] = vector.transfer_write %[[COLUMN]], %[[L0]][%[[C0]], %[[C1]], %[[C40]]]
+// SMALL: %[[IN0:.*]] = vector.transfer_read %[[AC]][%[[C0]], %[[C0]], %[[C0]]], %{{.*}} {in_bounds = [true, true, true]} : tensor<1x4x32xi8>, vector<1x4x32xi8>
+// SMALL: %[[CP0:.*]] = vector.transfer_write %[[IN0]], %[[R0]][%[[C0]], %[[C1]], %[[C8]]]
+// SMALL: %[[OUT0:.*]] = tensor.expand_shape %[[CP0]] {{\[}}[0], [1], [2, 3]] output_shape [1, 6, 6, 8] : tensor<1x6x48xi8> into tensor<1x6x6x8xi8>
+// SMALL: %[[BC:.*]] = tensor.collapse_shape %[[B]]
+// SMALL: %[[P1:.*]] = bufferization.alloc_tensor() : tensor<1x6x48xi8>
+// SMALL: tensor.extract_slice %[[P1]][0, 0, 0] [1, 1, 48] [1, 1, 1]
+// SMALL: vector.transfer_read %[[BC]]
+// SMALL: %[[OUT1:.*]] = tensor.expand_shape
 // SMALL: return %[[OUT0]], %[[OUT1]]
 func.func @two_pads(%a: tensor<1x4x4x8xi8>, %b: tensor<1x4x4x8xi8>) -> (tensor<1x6x6x8xi8>, tensor<1x6x6x8xi8>) {
   %c = arith.constant -128 : i8
@@ -235,13 +238,16 @@ func.func @insert_into_argument(%a: tensor<1x4x4x8xi8>, %d: tensor<1x4x4x16xi8>)
 // filled (border slabs under a batch loop are tiny, and LLVM unrolls the
 // batch loop into thousands of stores), then the source is copied in.
 // SMALL-LABEL: func @batched_pad
-// SMALL: %[[P:.*]] = bufferization.alloc_tensor() : tensor<2x6x6x8xi8>
-// SMALL: %[[F:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P]]) -> (tensor<2x6x6x8xi8>)
+// SMALL: %[[A:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : tensor<2x4x4x8xi8> into tensor<2x4x32xi8>
+// SMALL: %[[P:.*]] = bufferization.alloc_tensor() : tensor<2x6x48xi8>
+// SMALL: %[[F:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[P]]) -> (tensor<2x6x48xi8>)
 // SMALL-NOT: tensor.insert_slice
-// SMALL: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 1, 0] [2, 4, 4, 8] [1, 1, 1, 1]
+// SMALL: %[[S:.*]] = tensor.extract_slice %[[F]][0, 1, 8] [2, 4, 32] [1, 1, 1]
 // SMALL: %[[C:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[S]])
-// SMALL: %[[R:.*]] = tensor.insert_slice %[[C]] into %[[F]][0, 1, 1, 0] [2, 4, 4, 8] [1, 1, 1, 1]
-// SMALL: return %[[R]]
+// SMALL: vector.transfer_read %[[A]]{{.*}} : tensor<2x4x32xi8>, vector<1x4x32xi8>
+// SMALL: %[[R:.*]] = tensor.insert_slice %[[C]] into %[[F]][0, 1, 8] [2, 4, 32] [1, 1, 1]
+// SMALL: %[[E:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1], [2, 3]] output_shape [2, 6, 6, 8]
+// SMALL: return %[[E]]
 func.func @batched_pad(%a: tensor<2x4x4x8xi8>) -> tensor<2x6x6x8xi8> {
   %c = arith.constant 0 : i8
   %0 = tensor.pad %a low[0, 1, 1, 0] high[0, 1, 1, 0] {

@@ -753,8 +753,10 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
       partial).
 
     Before tiling, data movement becomes linalg ops that write in place:
-    a `tensor.pad` with a constant value becomes `linalg.fill`s of the
-    border slabs (not of the interior, which the source overwrites; with a
+    a `tensor.pad` with a constant value (its unpadded trailing dimensions
+    first collapsed into the last padded one, so that the interior is
+    copied in contiguous rows: [N, H, W, C] as [N, H, W C]) becomes
+    `linalg.fill`s of the border slabs (not of the interior, which the source overwrites; with a
     batch before the first padded dimension, one fill of the whole tensor,
     as tiny slabs under a batch loop unroll into huge code) and a
     `linalg.copy` of the source into the interior, inserted into a
