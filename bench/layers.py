@@ -3,7 +3,8 @@
 
     /usr/bin/python3 bench/layers.py [--model fmnist|blazeface|FILE.onnx]
                                      [--batch N] [--precision int8|fp32]
-                                     [--seconds 4] [--top 20] [--json F]
+                                     [--compare] [--seconds 4] [--top 20]
+                                     [--json F]
     /usr/bin/python3 bench/layers.py --write      # docs/performance-layers.md
 
 Needs ``perf`` (Debian's linux-perf, installed by
@@ -33,7 +34,10 @@ convolutions and matmuls (one per weight per output element); ``GMAC/s``
 is MMAC / us.  Samples that are not in an op's line are listed by where
 they fell: the library's own code without a line (its C wrapper and
 allocation hooks), libc (memset, memcpy), the kernel (page faults), and the
-rest (the timing harness, Python).  Shares of one profile come from one
+rest (the timing harness, Python).  ``--compare`` profiles fp32, then
+int8, and sums per ONNX node the time of its ops in each (int8 adds
+requantizations, named after the node they follow): the ratio per node
+shows where int8 gains least.  Shares of one profile come from one
 run and are firmer than single timings on a noisy machine; small shares
 (< 1 %) move by a few tenths between runs.
 """
@@ -388,6 +392,75 @@ DOC_CONFIGS = [("blazeface", "int8", None), ("blazeface", "fp32", None),
                ("fmnist", "int8", 64)]
 
 
+def _short(op: str) -> str:
+    return op.split(".", 1)[-1]
+
+
+def compare_nodes(fp32: dict, int8: dict) -> list:
+    """Per ONNX node: the time of its ops in each profile (int8 adds
+    requantizations named after the node they follow). Rows sorted by the
+    fp32 time; ops without a name are grouped by kind."""
+    nodes = collections.defaultdict(
+        lambda: {"fp32_us": 0.0, "int8_us": 0.0, "fp32_ops": set(),
+                 "int8_ops": set()})
+    for tag, prof in (("fp32", fp32), ("int8", int8)):
+        for r in prof["rows"]:
+            key = r["node"] or f"(unnamed {_short(r['op'])})"
+            nodes[key][f"{tag}_us"] += r["us"]
+            nodes[key][f"{tag}_ops"].add(_short(r["op"]))
+    rows = [{"node": k, **v} for k, v in nodes.items()]
+    rows.sort(key=lambda r: -r["fp32_us"])
+    return rows
+
+
+def format_comparison(fp32: dict, int8: dict, top: int) -> str:
+    rows = compare_nodes(fp32, int8)
+    out = [f"{int8['model']}, batch {int8['batch']}: qnt fp32 "
+           f"{fp32['median_ms']:.3f} ms, qnt int8 {int8['median_ms']:.3f} ms "
+           f"({fp32['median_ms'] / int8['median_ms']:.2f}x) in these loops",
+           "",
+           "| ONNX node | fp32 ops | fp32 us | int8 ops | int8 us | "
+           "fp32 / int8 |",
+           "|---|---|---:|---|---:|---:|"]
+
+    def ratio(a, b):
+        return f"{a / b:.2f}x" if a and b else ""
+
+    for r in rows[:top]:
+        node = r["node"].replace("|", "\\|")
+        out.append(f"| {node} | {', '.join(sorted(r['fp32_ops']))} | "
+                   f"{r['fp32_us']:.1f} | {', '.join(sorted(r['int8_ops']))} | "
+                   f"{r['int8_us']:.1f} | {ratio(r['fp32_us'], r['int8_us'])} |")
+    rest = rows[top:]
+    if rest:
+        a = sum(r["fp32_us"] for r in rest)
+        b = sum(r["int8_us"] for r in rest)
+        out.append(f"| {len(rest)} more nodes | | {a:.1f} | | {b:.1f} | "
+                   f"{ratio(a, b)} |")
+    oa = sum(fp32["other"].values()) / fp32["total"] * fp32["median_ms"] * 1e3
+    ob = sum(int8["other"].values()) / int8["total"] * int8["median_ms"] * 1e3
+    out.append(f"| outside the ops | | {oa:.1f} | | {ob:.1f} | "
+               f"{ratio(oa, ob)} |")
+    # By role: the nodes holding a (depthwise) convolution, the rest.
+    roles = collections.defaultdict(lambda: [0.0, 0.0])
+    for r in rows:
+        ops = r["fp32_ops"] | r["int8_ops"]
+        role = ("depthwise convolutions" if "depthwise_conv2d" in ops else
+                "convolutions and matmuls" if ops & {"conv2d", "matmul"}
+                else "other nodes")
+        roles[role][0] += r["fp32_us"]
+        roles[role][1] += r["int8_us"]
+    out += ["", "| nodes | fp32 us | int8 us | fp32 / int8 | share of int8 |",
+            "|---|---:|---:|---:|---:|"]
+    total8 = int8["median_ms"] * 1e3
+    for role in ("convolutions and matmuls", "depthwise convolutions",
+                 "other nodes"):
+        a, b = roles[role]
+        out.append(f"| {role} | {a:.1f} | {b:.1f} | {ratio(a, b)} | "
+                   f"{100 * b / total8:.1f}% |")
+    return "\n".join(out)
+
+
 def format_doc(profiles, info, top) -> str:
     head = f"""# Performance: per-op profiles
 
@@ -410,9 +483,36 @@ requantization that is not fused has a row of its own). End-to-end latencies
 side by side with onnxruntime: [performance-e2e.md](performance-e2e.md).
 """
     parts = [head]
+    pairs = _pairs(profiles)
+    if pairs:
+        parts.append("""## int8 against fp32, per ONNX node
+
+Each node's ops in the two profiles below (int8: its convolution with the
+requantization fused into the kernel, and the separate requantizations
+named after it, e.g. a residual add's). The two loops ran one after the
+other, so their ratio moves with this VM's noise like any single timing
+(bench/e2e.py interleaves rounds); the per-node ratios show where int8
+gains least.
+""")
+        for fp, i8 in pairs:
+            parts.append(f"### {i8['model']}, batch {i8['batch']}\n\n"
+                         f"{format_comparison(fp, i8, top)}\n")
     for p in profiles:
         parts.append(f"## {p['title']}\n\n{format_profile(p, top)}\n")
     return "\n".join(parts)
+
+
+def _pairs(profiles):
+    """(fp32, int8) profiles of the same model and batch."""
+    out = []
+    for i8 in profiles:
+        if i8["precision"] != "int8":
+            continue
+        for fp in profiles:
+            if (fp["precision"] == "fp32" and fp["model"] == i8["model"]
+                    and fp["batch"] == i8["batch"]):
+                out.append((fp, i8))
+    return out
 
 
 def main():
@@ -429,6 +529,9 @@ def main():
     ap.add_argument("--write", action="store_true",
                     help=f"profile {len(DOC_CONFIGS)} configurations and "
                     f"write {DOC.relative_to(REPO)}")
+    ap.add_argument("--compare", action="store_true",
+                    help="profile both int8 and fp32 and compare them per "
+                    "ONNX node (--precision is ignored)")
     ap.add_argument("--json", type=Path, help="also write raw results")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -443,8 +546,13 @@ def main():
     if why:
         print(f"layers.py: {why}", file=sys.stderr)
         return 1
-    configs = DOC_CONFIGS if args.write else [
-        (args.model, args.precision, args.batch)]
+    if args.write:
+        configs = DOC_CONFIGS
+    elif args.compare:
+        configs = [(args.model, "fp32", args.batch),
+                   (args.model, "int8", args.batch)]
+    else:
+        configs = [(args.model, args.precision, args.batch)]
     work = Path(tempfile.mkdtemp(prefix="qnt-layers-"))
     try:
         profiles = [run_profile(m, p, b, args.seconds, work)
@@ -456,6 +564,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     for p in profiles:
         print(f"\n{format_profile(p, args.top)}")
+    for fp, i8 in _pairs(profiles):
+        print(f"\n{format_comparison(fp, i8, args.top)}")
     if args.json:
         args.json.write_text(json.dumps(profiles, indent=1))
     if args.write:

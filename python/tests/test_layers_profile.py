@@ -160,3 +160,39 @@ def test_profile_bundled_model(tmp_path):
     assert sum(r["share"] for r in convs) > 0.5
     assert sum(r["share"] for r in rows) <= 1.0
     assert prof["median_ms"] > 0
+
+
+def _prof(precision, rows, other, ms):
+    total = 100
+    return {"model": "m", "batch": 1, "precision": precision,
+            "median_ms": ms, "total": total, "other": other,
+            "rows": [{"line": i, "op": op, "node": node, "result": "",
+                      "macs": 0, "samples": c, "share": c / total,
+                      "us": c / total * ms * 1e3, "gmacs": None}
+                     for i, (op, node, c) in enumerate(rows)]}
+
+
+def test_compare_per_node():
+    fp = _prof("fp32", [("tosa.conv2d", "conv", 60), ("tosa.clamp", "relu", 20),
+                        ("tosa.depthwise_conv2d", "dw", 10)], {"kernel": 10},
+               ms=1.0)
+    i8 = _prof("int8", [("tosa.conv2d", "conv", 40),
+                        ("qnt.requantize", "relu", 30),
+                        ("tosa.depthwise_conv2d", "dw", 10),
+                        ("tosa.pad", "dw", 5), ("qnt.quantize", None, 10)],
+               {"kernel": 5}, ms=0.5)
+    rows = {r["node"]: r for r in layers.compare_nodes(fp, i8)}
+    assert rows["conv"]["fp32_us"] == pytest.approx(600)
+    assert rows["conv"]["int8_us"] == pytest.approx(200)
+    # A node's ops are summed: the depthwise convolution and its pad.
+    assert rows["dw"]["int8_us"] == pytest.approx(75)
+    assert rows["dw"]["int8_ops"] == {"depthwise_conv2d", "pad"}
+    assert rows["(unnamed quantize)"]["fp32_us"] == 0
+    table = layers.format_comparison(fp, i8, top=10)
+    assert "| conv | conv2d | 600.0 | conv2d | 200.0 | 3.00x |" in table
+    assert "| relu | clamp | 200.0 | requantize | 150.0 | 1.33x |" in table
+    assert "| outside the ops | | 100.0 | | 25.0 | 4.00x |" in table
+    assert "| convolutions and matmuls | 600.0 | 200.0 | 3.00x | 40.0% |" \
+        in table
+    assert "| depthwise convolutions | 100.0 | 75.0 | 1.33x | 15.0% |" in table
+    assert layers._pairs([fp, i8]) == [(fp, i8)]
