@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from qnt import compiler, runtime
+from qnt.tools import qnt_tool
 
 from fixedpoint_ref import I32_MAX, I32_MIN, ref_requantize
 
@@ -114,6 +115,37 @@ def test_requantize_narrow_input_and_halving_multiplier_exact(
   return %0 : tensor<{rows}x{c}xi32>
 }}"""
     model = compile_funcs(tmp_path, f"rqh_{in_type}_{izp}_{halving}", text)
+    assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
+                            "tflite")
+
+
+@pytest.mark.parametrize("izp,seed", [(-128, 1), (0, 2), (39, 3), (127, 4),
+                                      (-128, 5)])
+def test_requantize_i8_every_input_exact(tmp_path, izp, seed):
+    # Every i8 input, every shift whose left shift keeps 255 << left in i32
+    # (-23..31), multipliers at the edges and random: the whole op takes the
+    # split i32 high product (splitHighProduct; checked: no i64 in the
+    # lowered body).
+    shifts = list(range(-23, 32))
+    c = len(shifts)
+    rng = np.random.default_rng(seed)
+    mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
+    mults[0], mults[1], mults[2], mults[3] = I32_MAX, 0, 1, (1 << 30) + 1
+    x = np.repeat(np.arange(-128, 128, dtype=np.int64)[:, None], c, axis=1)
+    x = x.astype(np.int8)
+    rows = x.shape[0]
+    ozp = 5
+    text = f"""func.func @rq(%x: tensor<{rows}x{c}xi8>) -> tensor<{rows}x{c}xi32> {{
+  %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
+         output_zp {ozp} clamp [{I32_MIN}, {I32_MAX}]
+         : tensor<{rows}x{c}xi8> -> tensor<{rows}x{c}xi32>
+  return %0 : tensor<{rows}x{c}xi32>
+}}"""
+    lowered = subprocess.run([str(qnt_tool("qnt-opt")), "-",
+                              "--convert-qnt-to-linalg"], input=text,
+                             capture_output=True, text=True, check=True)
+    assert "i64" not in lowered.stdout
+    model = compile_funcs(tmp_path, f"rq8_{izp}_{seed}", text)
     assert_requantize_exact(call(model, "rq", x), x, izp, mults, shifts, ozp,
                             "tflite")
 

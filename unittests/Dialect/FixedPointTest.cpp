@@ -215,3 +215,73 @@ TEST(FixedPoint, RequantizeZeroPointsAndClamp) {
   // Multiplier 0 maps everything to the output zero point.
   EXPECT_EQ(requantize(12345, 0, 0, 3, 7, -128, 127, RoundingMode::tflite), 7);
 }
+
+/// The split high product evaluated step by step in int64, each step
+/// checked to stay inside int32 (what the i32 vector lanes compute).
+static std::optional<int32_t> splitEval(const SplitHighProduct &s,
+                                        int64_t a) {
+  auto in32 = [](int64_t v) { return v >= kMin && v <= kMax; };
+  int64_t lo = a * s.low;
+  int64_t loR = lo + s.roundLow;
+  int64_t hi = a * s.high;
+  int64_t hiR = hi + s.roundHigh;
+  int64_t t = hiR + (loR >> s.lowShift);
+  if (!in32(lo) || !in32(loR) || !in32(hi) || !in32(hiR) || !in32(t))
+    return std::nullopt;
+  return int32_t(t >> s.highShift);
+}
+
+TEST(FixedPoint, SplitHighProductMatchesForEveryNarrowInput) {
+  // Every a of an i8 input minus its zero point (and an i16-like range),
+  // every left shift that keeps a << left inside int32, multipliers at the
+  // edges and random ones: the split equals the 64-bit high product.
+  std::mt19937 rng(99);
+  std::uniform_int_distribution<int32_t> multiplier(0, kMax);
+  const std::pair<int64_t, int64_t> ranges[] = {
+      {0, 255}, {-255, 0}, {-128, 127}, {-167, 88}, {-32768 - 5, 32767 - 5}};
+  int checked = 0;
+  for (auto [aMin, aMax] : ranges) {
+    int64_t width = std::max(-aMin, aMax);
+    for (int left = 0; left <= 30; ++left) {
+      if ((width << left) > kMax)
+        break;
+      for (int i = 0; i < 12; ++i) {
+        int32_t m = i == 0   ? 0
+                    : i == 1 ? 1
+                    : i == 2 ? 1 << 30
+                    : i == 3 ? (1 << 30) + 1
+                    : i == 4 ? kMax
+                             : multiplier(rng);
+        auto split = splitHighProduct(m, left, aMin, aMax);
+        // i8 inputs (|a| <= 255) always split for left <= 23: what the
+        // requantizations of residual adds, concatenations and pooling use.
+        if (width <= 255 && left <= 23)
+          ASSERT_TRUE(split) << "m=" << m << " left=" << left;
+        if (!split)
+          continue;
+        EXPECT_LE(split->lowShift, 31 - left);
+        int64_t step = aMax - aMin > 4096 ? 7 : 1;
+        for (int64_t a = aMin; a <= aMax; a += step) {
+          std::optional<int32_t> got = splitEval(*split, a);
+          ASSERT_TRUE(got) << "overflow: a=" << a << " m=" << m
+                           << " left=" << left;
+          ASSERT_EQ(*got,
+                    saturatingRoundingDoublingHighMul(int32_t(a << left), m))
+              << "a=" << a << " m=" << m << " left=" << left;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 100000);
+}
+
+TEST(FixedPoint, SplitHighProductRejects) {
+  // a << left leaving int32, a negative multiplier, left outside [0, 30].
+  EXPECT_FALSE(splitHighProduct(1 << 30, 24, -255, 255));
+  EXPECT_FALSE(splitHighProduct(-1, 0, -255, 255));
+  EXPECT_FALSE(splitHighProduct(1 << 30, 31, 0, 0));
+  EXPECT_FALSE(splitHighProduct(1 << 30, -1, 0, 1));
+  // Full i32 inputs: no split keeps a * high inside int32.
+  EXPECT_FALSE(splitHighProduct(kMax, 0, kMin, kMax));
+}

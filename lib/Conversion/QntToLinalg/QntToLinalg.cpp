@@ -3,6 +3,7 @@
 #include "qnt/Conversion/Passes.h"
 #include "qnt/Conversion/QntToLinalg/QntToLinalg.h"
 #include "qnt/Dialect/Qnt/IR/QntOps.h"
+#include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -458,7 +459,9 @@ std::optional<std::pair<int64_t, int64_t>> narrowInputRange(unsigned inWidth,
 ///         a < INT32_MIN >> left -> INT32_MIN   (only if some left > 0)
 ///   high = (a * m + 2^30) >> 31   (= gemmlowp's SaturatingRoundingDoubling-
 ///          HighMul: its nudge-and-truncate is floor((a m + 2^30) / 2^31) for
-///          either sign; the only i64 step, and it fits in i32)
+///          either sign; the only i64 step, and it fits in i32; for an
+///          input narrower than i32 whose shift stays in i32, two i32
+///          multiplies instead: splitHighProduct, FixedPoint.h)
 ///   r    = (high >> right) + ((high & mask) > half + (high < 0))
 ///   y    = clamp(r, lo - z, hi - z) + z   (bounds saturated to i32, so the
 ///          add cannot overflow)
@@ -503,10 +506,50 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
   // floor((a 2^30 + 2^30) / 2^31) is floor((a + 1) / 2) = (a >> 1) + (a & 1),
   // without the i64 multiply.
   bool halving = llvm::all_of(m, [](int64_t v) { return v == (1ll << 30); });
+  // A narrow input whose left shift stays in i32: the high product in i32
+  // lanes without the i64 step (splitHighProduct: two i32 multiplies;
+  // vector units multiply i64 only on every other lane, plus shuffles). It
+  // takes the unshifted a, the shift being part of the split.
+  SmallVector<int64_t> spHigh, spLow, spRoundHigh, spRoundLow, spLowShift,
+      spHighShift;
+  bool split = false;
+  if (auto range = narrowInputRange(inWidth, inputZp);
+      range && !mayOverflowLeft && !halving) {
+    split = true;
+    for (size_t c = 0; c < channels && split; ++c) {
+      std::optional<SplitHighProduct> sp =
+          splitHighProduct(int32_t(m[c]), int(left[c]), range->first,
+                           range->second);
+      if (!sp) {
+        split = false;
+        break;
+      }
+      spHigh.push_back(sp->high);
+      spLow.push_back(sp->low);
+      spRoundHigh.push_back(sp->roundHigh);
+      spRoundLow.push_back(sp->roundLow);
+      spLowShift.push_back(sp->lowShift);
+      spHighShift.push_back(sp->highShift);
+    }
+  }
+  auto allZero = [](ArrayRef<int64_t> v) {
+    return llvm::all_of(v, [](int64_t x) { return x == 0; });
+  };
+  // With the split the multiplier itself is not read: one (dead) value
+  // instead of a per-channel parameter.
+  if (split)
+    m.assign(1, 0);
   SmallVector<SmallVector<int64_t> *> all = {&m,     &right, &mask, &half,
                                              &zp,    &loZ,   &hiZ};
-  if (anyLeft)
+  if (anyLeft && !split)
     all.append({&left, &loL, &hiL});
+  // The split's parameters follow (p[first + 0..5]).
+  const size_t first = all.size();
+  if (split)
+    all.append({&spHigh, &spLow, &spRoundHigh, &spRoundLow, &spLowShift,
+                &spHighShift});
+  bool roundHighZero = allZero(spRoundHigh), roundLowZero = allZero(spRoundLow),
+       highShiftZero = allZero(spHighShift);
   SmallVector<Param> params = collapsedParams(i32, all);
   return buildElementwise(
       b, loc, op.getInput(), resultType,
@@ -514,7 +557,9 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
         auto c = [&](int64_t v) { return constInt(b, loc, i32, v); };
         Value a = offsetInputI32(b, loc, x, inputZp);
-        if (anyLeft && !mayOverflowLeft) {
+        if (split) {
+          // (the left shift is part of the split)
+        } else if (anyLeft && !mayOverflowLeft) {
           a = arith::ShLIOp::create(b, loc, a, p[7]);
         } else if (anyLeft) {
           Value shifted = arith::ShLIOp::create(b, loc, a, p[7]);
@@ -529,7 +574,20 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
         // high = bits [31, 63) of a * m + 2^30: i32 x i32 -> i64 products
         // (sign-extended operands: vpmuldq on x86), one add, one shift.
         Value high;
-        if (halving) {
+        if (split) {
+          // high = (a hi + roundHigh + ((a lo + roundLow) >> lowShift))
+          //        >> highShift, all in i32 (splitHighProduct).
+          Value lowPart = arith::MulIOp::create(b, loc, a, p[first + 1]);
+          if (!roundLowZero)
+            lowPart = arith::AddIOp::create(b, loc, lowPart, p[first + 3]);
+          lowPart = arith::ShRSIOp::create(b, loc, lowPart, p[first + 4]);
+          high = arith::MulIOp::create(b, loc, a, p[first]);
+          if (!roundHighZero)
+            high = arith::AddIOp::create(b, loc, high, p[first + 2]);
+          high = arith::AddIOp::create(b, loc, high, lowPart);
+          if (!highShiftZero)
+            high = arith::ShRSIOp::create(b, loc, high, p[first + 5]);
+        } else if (halving) {
           high = arith::AddIOp::create(
               b, loc, arith::ShRSIOp::create(b, loc, a, c(1)),
               arith::AndIOp::create(b, loc, a, c(1)));

@@ -147,6 +147,52 @@ func.func @requantize_halving_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
 
 // -----
 
+// Any other multiplier on an i8 input whose left shift stays in i32: the
+// high product floor((a 2^19 m + 2^30) / 2^31) = floor((a m + 2^11) / 2^12)
+// is split at bit 12 of m = 2026258738 = 494692 * 2^12 + 306: two i32
+// multiplies, no i64 and no separate left shift (residual adds rescale
+// their inputs like this). Per channel, with shift 0 on a second channel
+// (m = 1946157056 = 29 * 2^26): split at bit 26, high = (29 a + 16) >> 5;
+// the left shifts and the multipliers themselves are no parameters.
+// CHECK-LABEL: func @requantize_split_narrow
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : i32
+// CHECK-DAG: %[[R:.*]] = arith.constant 2048 : i32
+// CHECK-DAG: %[[LO:.*]] = arith.constant 306 : i32
+// CHECK-DAG: %[[HI:.*]] = arith.constant 494692 : i32
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK: %[[A:.*]] = arith.subi %[[X]], %{{.*}} : i32
+// CHECK-NOT: arith.shli
+// CHECK: %[[P:.*]] = arith.muli %[[A]], %[[LO]] : i32
+// CHECK: %[[PR:.*]] = arith.addi %[[P]], %[[R]] : i32
+// CHECK: %[[Q:.*]] = arith.shrsi %[[PR]], %[[C12]] : i32
+// CHECK: %[[T:.*]] = arith.muli %[[A]], %[[HI]] : i32
+// CHECK: %[[H:.*]] = arith.addi %[[T]], %[[Q]] : i32
+// CHECK-NOT: i64
+// CHECK: linalg.yield %[[H]] : i32
+// CHECK-LABEL: func @requantize_split_per_channel
+// CHECK-DAG: arith.constant dense<[494692, 29]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[306, 0]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[0, 16]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[2048, 0]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[12, 26]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[0, 5]> : tensor<2xi32>
+// CHECK-NOT: dense<[19, 0]>
+// CHECK: linalg.generic
+// CHECK-SAME: : tensor<4x2xi8>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>, tensor<2xi32>) outs(
+// CHECK-NOT: i64
+// CHECK: return
+func.func @requantize_split_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
+  %0 = qnt.requantize %x input_zp -128 multiplier [2026258738] shift [-19] clamp [-2147483648, 2147483647] : tensor<4xi8> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+func.func @requantize_split_per_channel(%x: tensor<4x2xi8>) -> tensor<4x2xi32> {
+  %0 = qnt.requantize %x axis 1 input_zp -128 multiplier [2026258738, 1946157056] shift [-19, 0] clamp [-2147483648, 2147483647] : tensor<4x2xi8> -> tensor<4x2xi32>
+  return %0 : tensor<4x2xi32>
+}
+
+// -----
+
 // The same with a left shift of 24: 255 << 24 leaves i32, so the shift
 // saturates (compare and select).
 // CHECK-LABEL: func @requantize_narrow_saturating

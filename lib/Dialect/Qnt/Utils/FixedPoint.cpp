@@ -83,6 +83,45 @@ int32_t mlir::qnt::rescale(int32_t a, int32_t multiplier, int n,
   return 0;
 }
 
+std::optional<SplitHighProduct>
+mlir::qnt::splitHighProduct(int32_t multiplier, int left, int64_t aMin,
+                            int64_t aMax) {
+  constexpr int64_t lo32 = std::numeric_limits<int32_t>::min(),
+                    hi32 = std::numeric_limits<int32_t>::max();
+  if (multiplier < 0 || left < 0 || left > 30 || aMin > aMax ||
+      (aMin * (int64_t(1) << left)) < lo32 ||
+      (aMax * (int64_t(1) << left)) > hi32)
+    return std::nullopt;
+  auto inI32 = [&](int64_t v) { return v >= lo32 && v <= hi32; };
+  // floor division by 2^s (>> on int64 is arithmetic).
+  auto floorShift = [](int64_t v, int s) { return v >> s; };
+  const int d = 31 - left;
+  for (int s = d; s >= 0; --s) {
+    int64_t high = int64_t(multiplier) >> s;
+    int64_t low = int64_t(multiplier) & ((int64_t(1) << s) - 1);
+    int64_t roundHigh = s <= d - 1 ? int64_t(1) << (d - 1 - s) : 0;
+    int64_t roundLow = s <= d - 1 ? 0 : int64_t(1) << (d - 1);
+    // The extremes of each intermediate value over a in [aMin, aMax] (each
+    // is monotonic in a).
+    int64_t lowMin = std::min(aMin * low, aMax * low),
+            lowMax = std::max(aMin * low, aMax * low);
+    int64_t highMin = std::min(aMin * high, aMax * high),
+            highMax = std::max(aMin * high, aMax * high);
+    if (!inI32(lowMin) || !inI32(lowMax) || !inI32(lowMin + roundLow) ||
+        !inI32(lowMax + roundLow) || !inI32(highMin) || !inI32(highMax) ||
+        !inI32(highMin + roundHigh) || !inI32(highMax + roundHigh))
+      continue;
+    int64_t tMin = highMin + roundHigh + floorShift(lowMin + roundLow, s);
+    int64_t tMax = highMax + roundHigh + floorShift(lowMax + roundLow, s);
+    if (!inI32(tMin) || !inI32(tMax))
+      continue;
+    return SplitHighProduct{int32_t(high),      int32_t(low),
+                            int32_t(roundHigh), int32_t(roundLow),
+                            s,                  d - s};
+  }
+  return std::nullopt;
+}
+
 int64_t mlir::qnt::requantize(int64_t x, int64_t inputZp, int32_t multiplier,
                               int n, int64_t outputZp, int64_t clampMin,
                               int64_t clampMax, RoundingMode mode) {

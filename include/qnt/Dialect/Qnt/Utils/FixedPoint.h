@@ -46,6 +46,27 @@ int32_t tosaApplyScale(int32_t value, int32_t multiplier, int n,
 /// 2^(-31-n) rounded. For tflite the left shift (n < 0) saturates to int32.
 int32_t rescale(int32_t a, int32_t multiplier, int n, RoundingMode mode);
 
+/// The high product of a narrow input without 64-bit arithmetic: for every
+/// a in [aMin, aMax],
+///   saturatingRoundingDoublingHighMul(a << left, multiplier)
+///     == ((a * high + roundHigh + ((a * low + roundLow) >> lowShift))
+///         >> highShift)
+/// with every intermediate value inside int32 (>> arithmetic). With D =
+/// 31 - left the high product is floor((a m + 2^(D - 1)) / 2^D); the
+/// multiplier is split at bit lowShift <= D (m = high 2^lowShift + low) and
+/// 2^(D - 1) = roundHigh 2^lowShift + roundLow. Vector units multiply i32
+/// lanes in one instruction but i64 products only on every other lane.
+struct SplitHighProduct {
+  int32_t high, low, roundHigh, roundLow;
+  int32_t lowShift, highShift;
+};
+
+/// The split with the largest lowShift that keeps every intermediate value
+/// of a in [aMin, aMax] inside int32, or std::nullopt (a << left must stay
+/// inside int32 and multiplier in [0, 2^31); left in [0, 30]).
+std::optional<SplitHighProduct> splitHighProduct(int32_t multiplier, int left,
+                                                 int64_t aMin, int64_t aMax);
+
 /// The whole element-wise semantics of qnt.requantize:
 /// clamp(rescale(sat32(x - inputZp), m, n) + outputZp, clampMin, clampMax).
 int64_t requantize(int64_t x, int64_t inputZp, int32_t multiplier, int n,
