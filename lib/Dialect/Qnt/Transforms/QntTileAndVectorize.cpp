@@ -41,6 +41,17 @@ struct TileConfig {
   int64_t vectorWidth, owTile, mTile;
 };
 
+/// Lanes per vector for `op`'s innermost tile when its result elements
+/// are narrower than 32 bits: one register of them (`vector-width` x 32 /
+/// bits: 32 i8 lanes with vector-width 8), else `vector-width`.
+int64_t narrowLanes(linalg::LinalgOp op, const TileConfig &cfg) {
+  Type element = getElementTypeOrSelf(op.getDpsInits().front().getType());
+  if (element.isIntOrFloat() && element.getIntOrFloatBitWidth() < 32)
+    return cfg.vectorWidth *
+           (32 / std::max<unsigned>(element.getIntOrFloatBitWidth(), 8));
+  return cfg.vectorWidth;
+}
+
 /// Tile sizes for `op` (0 = not tiled), or an empty vector to leave it alone.
 SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
                                      const TileConfig &cfg) {
@@ -54,10 +65,13 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
   // Loops: n, oh, ow, f, kh, kw, c.
   if (isa<linalg::Conv2DNhwcHwcfOp>(op))
     return {1, 1, tile(2, cfg.owTile), tile(3, cfg.vectorWidth), 1, 1, 0};
-  // Loops: n, oh, ow, c, kh, kw.
-  if (isa<linalg::DepthwiseConv2DNhwcHwcOp, linalg::PoolingNhwcMaxOp,
-          linalg::PoolingNhwcSumOp>(op))
+  // Loops: n, oh, ow, c, kh, kw. Pooling of narrow elements (int8 max
+  // pooling) takes a register of channels, like copies (below): with
+  // vector-width lanes, 28 channels were pooled in 7-byte pieces.
+  if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(op))
     return {1, 1, tile(2, cfg.owTile), tile(3, cfg.vectorWidth), 1, 1};
+  if (isa<linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
+    return {1, 1, tile(2, cfg.owTile), tile(3, narrowLanes(op, cfg)), 1, 1};
   if (isa<linalg::MatmulOp>(op))
     return {tile(0, cfg.mTile), tile(1, cfg.vectorWidth), tile(2, kTile)};
   if (isa<linalg::BatchMatmulOp>(op))
@@ -70,13 +84,9 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op,
   // whole register of them: with vector-width (f32 lanes) i8 elements, a
   // 28-channel row would be copied in 7-byte pieces, which LLVM scalarizes
   // (and unrolls into huge blocks).
-  int64_t innerTarget = cfg.vectorWidth;
-  if (isa<linalg::CopyOp, linalg::FillOp>(op.getOperation())) {
-    Type element = getElementTypeOrSelf(op.getDpsInits().front().getType());
-    if (element.isIntOrFloat() && element.getIntOrFloatBitWidth() < 32)
-      innerTarget *=
-          32 / std::max<unsigned>(element.getIntOrFloatBitWidth(), 8);
-  }
+  int64_t innerTarget = isa<linalg::CopyOp, linalg::FillOp>(op.getOperation())
+                            ? narrowLanes(op, cfg)
+                            : cfg.vectorWidth;
   SmallVector<int64_t> sizes(bounds.size(), 0);
   SmallVector<unsigned> parallel;
   for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))

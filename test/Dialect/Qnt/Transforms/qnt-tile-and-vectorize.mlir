@@ -256,3 +256,22 @@ func.func @batched_pad(%a: tensor<2x4x4x8xi8>) -> tensor<2x6x6x8xi8> {
   } : tensor<2x4x4x8xi8> to tensor<2x6x6x8xi8>
   return %0 : tensor<2x6x6x8xi8>
 }
+
+// -----
+
+// int8 max pooling takes a register of channels per vector (32 i8 lanes
+// with vector-width 8, here all 28): with vector-width lanes the channels
+// were tiled by 7 and pooled in 7-byte pieces.
+// SMALL-LABEL: func @max_pool_i8
+// SMALL-NOT: step %c7
+// SMALL: vector.transfer_read %{{.*}} : tensor<1x8x8x28xi8>, vector<1x7x28xi8>
+// SMALL: arith.maxsi %{{.*}}, %{{.*}} : vector<1x1x28xi8>
+// SMALL: return
+func.func @max_pool_i8(%x: tensor<1x8x8x28xi8>) -> tensor<1x4x4x28xi8> {
+  %min = arith.constant -128 : i8
+  %e = tensor.empty() : tensor<1x4x4x28xi8>
+  %f = linalg.fill ins(%min : i8) outs(%e : tensor<1x4x4x28xi8>) -> tensor<1x4x4x28xi8>
+  %w = tensor.empty() : tensor<2x2xi8>
+  %r = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x8x8x28xi8>, tensor<2x2xi8>) outs(%f : tensor<1x4x4x28xi8>) -> tensor<1x4x4x28xi8>
+  return %r : tensor<1x4x4x28xi8>
+}

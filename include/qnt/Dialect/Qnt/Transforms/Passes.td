@@ -745,7 +745,7 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
     * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`;
     * matmuls: `m-tile` x `vector-width` x whole K;
     * element-wise and reductions: the innermost dimension by `vector-width`
-      (copies and fills of elements narrower than 32 bits: by up to one
+      (copies, fills and poolings of elements narrower than 32 bits: by up to one
       register of them, `vector-width` x 32 / bits; an element-wise
       generic whose operands all use the identity map and whose innermost
       size is not a multiple of `vector-width` is first collapsed to one
