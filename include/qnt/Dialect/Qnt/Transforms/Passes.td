@@ -742,10 +742,12 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
 
     * 2-D convolutions (`nhwc_hwcf`): tiles of 1 x 1 x `ow-tile` x
       `vector-width` output pixels/channels, one filter tap at a time;
-    * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`;
+    * depthwise convolutions and pooling: 1 x 1 x `ow-tile` x `vector-width`
+      (pooling of elements narrower than 32 bits: up to one register of
+      channels, `vector-width` x 32 / bits);
     * matmuls: `m-tile` x `vector-width` x whole K;
     * element-wise and reductions: the innermost dimension by `vector-width`
-      (copies, fills and poolings of elements narrower than 32 bits: by up to one
+      (copies and fills of elements narrower than 32 bits: by up to one
       register of them, `vector-width` x 32 / bits; an element-wise
       generic whose operands all use the identity map and whose innermost
       size is not a multiple of `vector-width` is first collapsed to one
