@@ -325,54 +325,80 @@ struct QntInt8MatmulKernelsPass
       auto inType = cast<RankedTensorType>(lhs.getType());
       auto outType = cast<RankedTensorType>(s.init.getType());
       const int64_t oh = outType.getDimSize(1), ow = outType.getDimSize(2);
-      const int64_t run = s.kw * inType.getDimSize(3);
+      const int64_t channels = inType.getDimSize(3);
+      const int64_t run = s.kw * channels, rowLength = kGroups * G;
+      // A run that is not a multiple of 8 codes (an RGB input's 5 x 3 = 15)
+      // is read and written as a wider vector of `wideRun` codes (4, 8, or
+      // the next multiple of 8), which LLVM moves in whole registers
+      // instead of 8 + 4 + 2 + 1-byte pieces. The extra codes written land
+      // on the next filter row's run, which is written after it, and past
+      // the last run on the row's K padding (zero weights): allowed when
+      // that padding is wide enough. The extra codes read stay inside the
+      // input row for every column but the last, which takes the exact
+      // run.
+      int64_t wideRun = run % 8 == 0 ? run
+                        : run < 4    ? 4
+                        : run < 8    ? 8
+                                     : (run + 7) / 8 * 8;
+      if (wideRun != run &&
+          ((s.kh - 1) * run + wideRun > rowLength ||
+           wideRun - run > s.strideW * channels || ow < 2))
+        wideRun = run;
       Value flat = tensor::CollapseShapeOp::create(
           b, loc, lhs, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
       Value empty = tensor::EmptyOp::create(
-          b, loc, ArrayRef<int64_t>{s.m, kGroups * G}, elem);
-      auto runType = VectorType::get({run}, elem);
+          b, loc, ArrayRef<int64_t>{s.m, rowLength}, elem);
       Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
+      // The runs of pixel (r, x) with vectors of `width` codes.
+      auto emitPixel = [&](OpBuilder &b2, Value r, Value n, Value y, Value x,
+                           Value t, int64_t width) -> Value {
+        auto readType = VectorType::get({width}, i8);
+        Value pixel = arith::AddIOp::create(
+            b2, loc, arith::MulIOp::create(b2, loc, r, idx(b2, ow)), x);
+        Value col = arith::MulIOp::create(b2, loc, x,
+                                          idx(b2, s.strideW * channels));
+        for (int64_t kh = 0; kh < s.kh; ++kh) {
+          Value row = arith::AddIOp::create(
+              b2, loc, arith::MulIOp::create(b2, loc, y, idx(b2, s.strideH)),
+              idx(b2, kh * s.dilH));
+          Value v = vector::TransferReadOp::create(
+              b2, loc, readType, flat, ValueRange{n, row, col}, padI8,
+              ArrayRef<bool>{true});
+          v = vnni ? arith::XOrIOp::create(
+                         b2, loc, v,
+                         arith::ConstantOp::create(
+                             b2, loc,
+                             DenseElementsAttr::get(
+                                 readType, b2.getIntegerAttr(i8, -128))))
+                         .getResult()
+                   : arith::ExtSIOp::create(b2, loc,
+                                            VectorType::get({width}, elem), v)
+                         .getResult();
+          t = vector::TransferWriteOp::create(
+                  b2, loc, v, t, ValueRange{pixel, idx(b2, kh * run)},
+                  ArrayRef<bool>{true})
+                  .getResult();
+        }
+        return t;
+      };
       auto rows = scf::ForOp::create(
           b, loc, idx(b, 0), idx(b, outType.getDimSize(0) * oh), idx(b, 1),
           ValueRange{empty},
           [&](OpBuilder &b1, Location, Value r, ValueRange a1) {
             Value n = arith::DivUIOp::create(b1, loc, r, idx(b1, oh));
             Value y = arith::RemUIOp::create(b1, loc, r, idx(b1, oh));
+            int64_t wideCols = wideRun == run ? ow : ow - 1;
             auto cols = scf::ForOp::create(
-                b1, loc, idx(b1, 0), idx(b1, ow), idx(b1, 1), ValueRange{a1[0]},
+                b1, loc, idx(b1, 0), idx(b1, wideCols), idx(b1, 1),
+                ValueRange{a1[0]},
                 [&](OpBuilder &b2, Location, Value x, ValueRange a2) {
-                  Value pixel = arith::AddIOp::create(
-                      b2, loc, arith::MulIOp::create(b2, loc, r, idx(b2, ow)),
-                      x);
-                  Value col = arith::MulIOp::create(
-                      b2, loc, x, idx(b2, s.strideW * inType.getDimSize(3)));
-                  Value t = a2[0];
-                  for (int64_t kh = 0; kh < s.kh; ++kh) {
-                    Value row = arith::AddIOp::create(
-                        b2, loc,
-                        arith::MulIOp::create(b2, loc, y, idx(b2, s.strideH)),
-                        idx(b2, kh * s.dilH));
-                    Value v = vector::TransferReadOp::create(
-                        b2, loc, VectorType::get({run}, i8), flat,
-                        ValueRange{n, row, col}, padI8, ArrayRef<bool>{true});
-                    v = vnni ? arith::XOrIOp::create(
-                                   b2, loc, v,
-                                   arith::ConstantOp::create(
-                                       b2, loc,
-                                       DenseElementsAttr::get(
-                                           VectorType::get({run}, i8),
-                                           b2.getIntegerAttr(i8, -128))))
-                                   .getResult()
-                             : arith::ExtSIOp::create(b2, loc, runType, v)
-                                   .getResult();
-                    t = vector::TransferWriteOp::create(
-                            b2, loc, v, t, ValueRange{pixel, idx(b2, kh * run)},
-                            ArrayRef<bool>{true})
-                            .getResult();
-                  }
-                  scf::YieldOp::create(b2, loc, t);
+                  scf::YieldOp::create(
+                      b2, loc, emitPixel(b2, r, n, y, x, a2[0], wideRun));
                 });
-            scf::YieldOp::create(b1, loc, cols.getResult(0));
+            Value t = cols.getResult(0);
+            if (wideCols != ow)
+              t = emitPixel(b1, r, n, y, idx(b1, ow - 1), t, run);
+            scf::YieldOp::create(b1, loc, t);
           });
       // Output rows are independent (threads).
       rows->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());

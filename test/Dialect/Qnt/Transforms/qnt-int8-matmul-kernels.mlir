@@ -99,14 +99,23 @@ func.func @conv1x1(%x: tensor<1x2x2x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
 // written: its weights are zero); the filter is packed as
 // B[(kh KW + kw) C + c][f]. Without dilation along W, the KW C codes a
 // pixel reads per filter row are contiguous in the input collapsed to
-// [N, H, W C]: one vector<3xi8> read at (n, 2 oh + kh, 2 ow C), widened,
-// written at (pixel, kh KW C); the (batch, output row) loop is parallel.
+// [N, H, W C]: one vector read at (n, 2 oh + kh, 2 ow C), widened, written
+// at (pixel, kh KW C); the (batch, output row) loop is parallel. The run of
+// 3 codes is moved as 4 (the extra code lands on the K padding, and the
+// read stays inside the input row) for every column but the last, which
+// reads exactly 3.
 // CHECK-LABEL: func @strided
 // CHECK-DAG: arith.constant dense<{{\[\[\[}}1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x2x16xi16>
 // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : tensor<1x4x4x3xi8> into tensor<1x4x12xi8>
 // CHECK: %[[P:.*]] = tensor.empty() : tensor<4x4xi16>
 // CHECK: scf.for %[[R:[a-z0-9_]+]] = {{.*}} iter_args(%{{.*}} = %[[P]])
-// CHECK: scf.for %[[X:[a-z0-9_]+]] =
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: scf.for %[[X:[a-z0-9_]+]] = %{{.*}} to %[[C1]]
+// CHECK: vector.transfer_read %[[FLAT]]{{.*}} {in_bounds = [true]} : tensor<1x4x12xi8>, vector<4xi8>
+// CHECK: arith.extsi %{{.*}} : vector<4xi8> to vector<4xi16>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xi16>, tensor<4x4xi16>
+// CHECK: scf.yield
+// CHECK-NEXT: }
 // CHECK: vector.transfer_read %[[FLAT]]{{.*}} {in_bounds = [true]} : tensor<1x4x12xi8>, vector<3xi8>
 // CHECK: arith.extsi %{{.*}} : vector<3xi8> to vector<3xi16>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<3xi16>, tensor<4x4xi16>
@@ -119,6 +128,21 @@ func.func @strided(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x2x2x2xi32>) -> tensor
   %w = arith.constant dense<1> : tensor<2x1x1x3xi8>
   %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x3xi8>, tensor<2x1x1x3xi8>) outs(%bias : tensor<1x2x2x2xi32>) -> tensor<1x2x2x2xi32>
   return %y : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// Two filter rows of 3 codes: K = 6 has no padding for a fourth code after
+// the last run, so every run is read and written exactly.
+// CHECK-LABEL: func @two_rows_exact
+// CHECK-NOT: vector<4xi8>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x4x12xi8>, vector<3xi8>
+// CHECK-NOT: vector<4xi8>
+// CHECK: return
+func.func @two_rows_exact(%x: tensor<1x4x4x3xi8>, %bias: tensor<1x3x4x2xi32>) -> tensor<1x3x4x2xi32> {
+  %w = arith.constant dense<1> : tensor<2x2x1x3xi8>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x3xi8>, tensor<2x2x1x3xi8>) outs(%bias : tensor<1x3x4x2xi32>) -> tensor<1x3x4x2xi32>
+  return %y : tensor<1x3x4x2xi32>
 }
 
 // -----

@@ -526,9 +526,16 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     constant into a register-blocked kernel. A 1x1 convolution with stride
     and dilation 1 is the matmul of its input and output collapsed to
     `[N H W, C]`; any other convolution the matmul of its im2col patches
-    (one `linalg.generic` gathers `input[n, oh sh + kh dh, ow sw + kw dw,
-    c]` into `[N, OH, OW, KH, KW, C]` `i16`, collapsed to `[N OH OW,
-    KH KW C]`) with the filter as `[KH KW C, F]`. The kernel:
+    `[N OH OW, KH KW C]` with the filter as `[KH KW C, F]`. Without
+    dilation along W the `KW C` codes a pixel reads per filter row are
+    contiguous: one vector read per pixel and filter row, widened and
+    written to the pixel's patch row (a run that is not a multiple of 8
+    codes is moved as a wider vector of 4, 8 or the next multiple of 8
+    when the K padding takes the extra codes written after the last run,
+    for every column but the last, whose reads would leave the input
+    row); with dilation along W one `linalg.generic` gathers `input[n,
+    oh sh + kh dh, ow sw + kw dw, c]` into `[N, OH, OW, KH, KW, C]`. The
+    kernel:
 
     * the weights are packed at compile time into `[ceil(N/8), ceil(K/2),
       16] x i16` (sign-extended, so the loop loads them as they are):
