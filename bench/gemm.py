@@ -421,8 +421,17 @@ multiply-adds per instruction plus a `vpaddd`; a `vpmaddubsw` + `vpmaddwd`
 saturating form: the "outputs exact" column counts the sampled outputs of
 oneDNN that equal the exact product of its uniformly random u8 x s8 inputs
 (in brackets: the same with activations below 128, where no pair can
-saturate). qnt's outputs are all checked exact. The VNNI form
-(`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM.
+saturate). qnt's outputs are all checked exact. The saturating form is
+exact for a layer only if no adjacent pair of its weights can overflow
+the i16 sum (per output channel, a pair's positive weights summing to at
+most 128 and its negative ones to at least -128, for any u8 activations);
+with per-channel weight scales every channel reaches +-127, and 11 %
+(BlazeFace) and 19 % (the bundled model) of the convolution weights exceed
+64 in magnitude. Reordering K cannot pair the rows safely: in the 28
+convolutions and matmuls of the two int8 models a median 9 % of all pairs
+of rows are safe for every channel at once (from 0 % up to 98 % for the
+2-channel head): `bench/maddubs_pairs.py` prints these per layer. The VNNI
+form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM.
 """
 
 
