@@ -55,10 +55,11 @@ RECIPE = "w8a8-per-channel"
 CALIB_SAMPLES = 256
 
 
-def build_int8(text, xc, batch, name):
-    """The recipe's integer program for `text` (timed stages)."""
+def build_int8(text, xc, batch, name, locations=False):
+    """The recipe's integer program for `text` (timed stages;
+    ``locations``: printed with its locations, e.g. ONNX node names)."""
     t0 = time.perf_counter()
-    prepared = qz.equalize_text(text, RECIPE)
+    prepared = qz.equalize_text(text, RECIPE, locations=locations)
     t1 = time.perf_counter()
     stats = calibration.calibrate(prepared, xc, batch=batch, quiet=True,
                                   model_name=name)
@@ -66,8 +67,8 @@ def build_int8(text, xc, batch, name):
     with tempfile.TemporaryDirectory(prefix="qnt-e2e-") as tmp:
         sp = Path(tmp) / "stats.json"
         sp.write_text(json.dumps(stats))
-        with_stats = calibration.attach(prepared, sp)
-        quant = qz.quantize_text(with_stats, RECIPE)
+        with_stats = calibration.attach(prepared, sp, locations=locations)
+        quant = qz.quantize_text(with_stats, RECIPE, locations=locations)
     t3 = time.perf_counter()
     return quant, {"equalize_s": t1 - t0, "calibrate_s": t2 - t1,
                    "quantize_s": t3 - t2}

@@ -63,15 +63,13 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
 
+from e2e import CALIB_SAMPLES, FMNIST, build_int8  # noqa: E402
 from fp32 import Harness, QntRunner, machine_info  # noqa: E402
-from qnt import calibration, compiler, datasets, intref, photos  # noqa: E402
+from qnt import compiler, datasets, intref, photos  # noqa: E402
 from qnt import quantize as qz  # noqa: E402
 from qnt.reference import blazeface  # noqa: E402
 
-FMNIST = REPO / "models" / "fmnist_mobilenet.onnx"
 DOC = REPO / "docs" / "performance-layers.md"
-RECIPE = "w8a8-per-channel"
-CALIB_SAMPLES = 256
 SOURCE = "model.mlir"
 
 
@@ -82,17 +80,11 @@ class ProfileError(Exception):
 # ------------------------------------------------------------ the program
 def located_program(text: str, precision: str, calib, batch: int,
                     name: str) -> str:
-    """The program to profile, printed with its locations."""
+    """The program to profile, printed with its locations (int8: bench/
+    e2e.py's recipe and calibration)."""
     if precision == "fp32":
         return text
-    prepared = qz.equalize_text(text, RECIPE, locations=True)
-    stats = calibration.calibrate(prepared, calib, batch=batch, quiet=True,
-                                  model_name=name)
-    with tempfile.TemporaryDirectory(prefix="qnt-layers-") as tmp:
-        sp = Path(tmp) / "stats.json"
-        sp.write_text(json.dumps(stats))
-        with_stats = calibration.attach(prepared, sp, locations=True)
-        return qz.quantize_text(with_stats, RECIPE, locations=True)
+    return build_int8(text, calib, batch, name, locations=True)[0]
 
 
 def _resolve(loc: str, aliases: dict, depth: int = 0) -> str:
@@ -424,7 +416,8 @@ def format_comparison(fp32: dict, int8: dict, top: int) -> str:
            "|---|---|---:|---|---:|---:|"]
 
     def ratio(a, b):
-        return f"{a / b:.2f}x" if a and b else ""
+        # Below half a microsecond a few samples decide: no ratio.
+        return f"{a / b:.2f}x" if a >= 0.5 and b >= 0.5 else ""
 
     for r in rows[:top]:
         node = r["node"].replace("|", "\\|")
