@@ -516,7 +516,7 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
   if (auto range = narrowInputRange(inWidth, inputZp);
       range && !mayOverflowLeft && !halving) {
     split = true;
-    for (size_t c = 0; c < channels && split; ++c) {
+    for (size_t c = 0; c < channels; ++c) {
       std::optional<SplitHighProduct> sp =
           splitHighProduct(int32_t(m[c]), int(left[c]), range->first,
                            range->second);
@@ -557,11 +557,10 @@ Value requantizeTfliteI32(OpBuilder &b, Location loc, RequantizeOp op,
       [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
         auto c = [&](int64_t v) { return constInt(b, loc, i32, v); };
         Value a = offsetInputI32(b, loc, x, inputZp);
-        if (split) {
-          // (the left shift is part of the split)
-        } else if (anyLeft && !mayOverflowLeft) {
+        // (With the split, the left shift is part of it.)
+        if (anyLeft && !split && !mayOverflowLeft) {
           a = arith::ShLIOp::create(b, loc, a, p[7]);
-        } else if (anyLeft) {
+        } else if (anyLeft && !split) {
           Value shifted = arith::ShLIOp::create(b, loc, a, p[7]);
           Value over = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
                                              a, p[9]);
