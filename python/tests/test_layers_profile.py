@@ -52,16 +52,20 @@ def test_op_lines_strip_locations_keep_lines():
 
 
 def _line_table_lines(so: Path) -> set:
-    """The model.mlir lines of a library's line table."""
+    """The model.mlir lines of a library's line table (each compile unit
+    has a line table of its own, with its own file numbers)."""
     out = subprocess.run([str(llvm_tool("llvm-dwarfdump")), "--debug-line",
                           str(so)], capture_output=True, text=True,
                          check=True).stdout
-    files = {int(m.group(1)) for m in re.finditer(
-        r'file_names\[\s*(\d+)\]:\s*\n\s*name:\s*"model\.mlir"', out)}
     lines = set()
-    for m in re.finditer(r"^0x[0-9a-f]+\s+(\d+)\s+\d+\s+(\d+)\s", out, re.M):
-        if int(m.group(2)) in files:
-            lines.add(int(m.group(1)))
+    for table in re.split(r"^debug_line\[", out, flags=re.M)[1:]:
+        files = {int(m.group(1)) for m in re.finditer(
+            r'file_names\[\s*(\d+)\]:\s*\n\s*name:\s*"model\.mlir"',
+            table)}
+        for m in re.finditer(r"^0x[0-9a-f]+\s+(\d+)\s+\d+\s+(\d+)\s",
+                             table, re.M):
+            if int(m.group(2)) in files:
+                lines.add(int(m.group(1)))
     return lines
 
 
