@@ -65,7 +65,7 @@ import numpy as np  # noqa: E402
 
 from e2e import CALIB_SAMPLES, FMNIST, build_int8  # noqa: E402
 from fp32 import Harness, QntRunner, machine_info  # noqa: E402
-from qnt import compiler, datasets, intref, photos  # noqa: E402
+from qnt import compiler, datasets, intref, layer_report, photos  # noqa: E402
 from qnt import quantize as qz  # noqa: E402
 from qnt.reference import blazeface  # noqa: E402
 
@@ -85,25 +85,6 @@ def located_program(text: str, precision: str, calib, batch: int,
     if precision == "fp32":
         return text
     return build_int8(text, calib, batch, name, locations=True)[0]
-
-
-def _resolve(loc: str, aliases: dict, depth: int = 0) -> str:
-    """``loc`` with its location aliases (#locN) expanded."""
-    if depth > 16:
-        return loc
-    return re.sub(r"#loc\d*(?![\w$.\-])",
-                  lambda m: _resolve(aliases.get(m.group(0), m.group(0)),
-                                     aliases, depth + 1), loc)
-
-
-def _loc_name(loc: str):
-    """The first string of a location that is not a file name."""
-    files = {m.start() for m in re.finditer(r'"(?:[^"\\]|\\.)*"\s*:\s*\d+',
-                                            loc)}
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', loc):
-        if m.start() not in files:
-            return m.group(1)
-    return None
 
 
 def _strip_locs(line: str) -> str:
@@ -149,7 +130,7 @@ def op_lines(text: str, func: str = "forward"):
             continue
         info = {"op": m.group(1), "node": None, "result": "", "macs": 0}
         if loc is not None:
-            info["node"] = _loc_name(_resolve(loc, aliases))
+            info["node"] = layer_report.location_name(loc, aliases)
         try:
             parsed = intref._parse_op(line, n)
         except intref.IntrefError:
@@ -230,7 +211,10 @@ def profile(so: Path, data, seconds: float, work: Path):
         time.sleep(0.5)  # perf attaches
         child.stdin.write("go\n")
         child.stdin.flush()
-        result = json.loads(child.stdout.readline())
+        line = child.stdout.readline()
+        if not line:
+            raise ProfileError("the profiled process failed")
+        result = json.loads(line)
         child.wait(timeout=60)
         _, err = perf.communicate(timeout=120)
         if perf.returncode not in (0, None) or not pdata.exists():
@@ -550,7 +534,8 @@ def main():
     try:
         profiles = [run_profile(m, p, b, args.seconds, work)
                     for m, p, b in configs]
-    except (ProfileError, compiler.CompileError, qz.QuantizeError) as exc:
+    except (ProfileError, compiler.CompileError, qz.QuantizeError,
+            intref.IntrefError) as exc:
         print(f"layers.py: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -45,8 +45,8 @@ import numpy as np
 from . import intref
 from .fileutil import save_atomically
 
-__all__ = ["Layer", "layer_weights", "channel_ranges", "range_report",
-           "report_to_json", "format_markdown", "plot_ranges"]
+__all__ = ["Layer", "layer_weights", "location_name", "channel_ranges",
+           "range_report", "report_to_json", "format_markdown", "plot_ranges"]
 
 _LAYER_OPS = {"tosa.conv2d": "conv2d",
               "tosa.depthwise_conv2d": "depthwise_conv2d",
@@ -141,6 +141,13 @@ def _parse_ops(generic, func):
             if needed:
                 raise
     return ops, intref._parse_resources(generic)
+
+
+def location_name(loc: str, aliases: dict):
+    """The name of a location as printed (``loc(...)``'s inside, aliases
+    such as ``#loc3`` expanded with ``aliases``, e.g. from
+    ``intref.alias_table``): e.g. an ONNX node name; None if it has none."""
+    return _loc_name(_resolve(loc, aliases))
 
 
 def _loc_name(loc):
