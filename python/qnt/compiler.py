@@ -473,11 +473,15 @@ def generate_wrapper(sigs, default="forward") -> str:
                 p = f"{kind}[{ti}]"
                 args += [p, p, "0"] + [str(d) for d in t["shape"]] + \
                     [str(s) for s in _strides(t["shape"])]
-        sym = sig["name"]
-        lines.append(f"extern void {sym}({', '.join(params) or 'void'});")
+        # The model's function under a C name of our own, bound to its
+        # symbol by an asm label: MLIR symbols need not be C identifiers
+        # (`main`, a C keyword, `a.b`).
+        lines.append(f"extern void qnt_model_fn_{fi}"
+                     f"({', '.join(params) or 'void'}) "
+                     f"__asm__({_c_string(sig['name'])});")
         lines.append(f"static int qnt_fn_{fi}(void **in, void **out) {{")
         lines.append("  (void)in; (void)out;")
-        lines.append(f"  {sym}({', '.join(args)});")
+        lines.append(f"  qnt_model_fn_{fi}({', '.join(args)});")
         lines.append("  return 0;")
         lines.append("}")
     lines.append("static int (*const qnt_table[])(void **, void **) = {")

@@ -120,3 +120,22 @@ def test_elementwise_named_and_generic(tmp_path):
     m = build(tmp_path, "ew", body, [("a", "tensor<4x33xf32>"), ("b", "tensor<4x33xf32>")],
               "tensor<4x33xf32>")
     np.testing.assert_allclose(run(m, a, b), np.maximum(a * b - a, 0), rtol=1e-6, atol=1e-6)
+
+
+def test_function_names_that_are_not_c_identifiers(tmp_path):
+    # MLIR from other compilers often names its entry `main` (StableHLO,
+    # IREE); symbols may also be C keywords or hold '.' / '$'. The C
+    # wrapper binds each through an asm label, so every one compiles and is
+    # callable by its MLIR name.
+    names = ["main", "int", "model.v2", "f$1"]
+    text = "\n".join(
+        f"""func.func @"{n}"(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {{
+  %c = arith.constant dense<{k}.0> : tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x3xf32>
+  %r = linalg.add ins(%a, %c : tensor<2x3xf32>, tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}}""" for k, n in enumerate(names))
+    m = runtime.CompiledModel(compiler.compile_mlir(text, tmp_path / "names.so"))
+    a = RNG.standard_normal((2, 3)).astype(np.float32)
+    for k, n in enumerate(names):
+        np.testing.assert_array_equal(run(m[n], a), a + np.float32(k))
