@@ -147,6 +147,7 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
   QntInsertClipsOptions clips;
   QntQuantizeOptions quantize;
   quantize.rounding = options.rounding;
+  quantize.residualAdd = options.residualAdd;
   bool wess = false, biasCorrection = false;
   switch (options.recipe) {
   case Recipe::W8A8PerChannel:

@@ -233,6 +233,7 @@ def cmd_quantize(args):
                              target_triple=args.target_triple,
                              weight_asymmetric=args.weight_asymmetric,
                              share_input_grid=args.share_input_grid,
+                             residual_add=args.residual_add,
                              parallel=args.parallel,
                              parallel_min_work=args.parallel_min_work)
     except QuantizeError as exc:
@@ -382,6 +383,11 @@ def build_parser():
                         "instead of a clip of their own: one requantization "
                         "less per such tensor, at some accuracy cost "
                         "(docs/quantization.md)")
+    p.add_argument("--residual-add", default="single-rounding",
+                   choices=["single-rounding", "tflite"],
+                   help="residual adds of two activations: one rounding of "
+                        "an exact integer sum (default), or TFLite's "
+                        "rescale-add-requantize (docs/quantization.md)")
     _add_target_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)

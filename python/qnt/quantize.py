@@ -106,20 +106,23 @@ def quantize_text(text_with_stats: str, recipe: str,
                   layer_bits=(), layer_weight_bits=(),
                   locations: bool = False,
                   weight_asymmetric: bool = False,
-                  share_input_grid: bool = False) -> str:
+                  share_input_grid: bool = False,
+                  residual_add: str = "single-rounding") -> str:
     """The integer program of a model that carries calibration statistics
     (stage 2 of ``recipe``, or ``pipeline`` instead when given).
     ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
     widths, ``KEY=BITS`` (docs/quantization.md, mixed precision).
     ``weight_asymmetric``: asymmetric uniform weights (zero points).
     ``share_input_grid``: max pooling and channel padding keep their input's
-    grid (no clip of their own; one requantization less each)."""
+    grid (no clip of their own; one requantization less each).
+    ``residual_add``: ``single-rounding`` or ``tflite`` (qnt-quantize
+    residual-add, docs/quantization.md)."""
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                                 f"{', '.join(RECIPES)})")
         pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
-                    f"rounding={rounding}"
+                    f"rounding={rounding} residual-add={residual_add}"
                     f"{' weight-asymmetric=true' if weight_asymmetric else ''}"
                     f"{' share-input-grid=true' if share_input_grid else ''}"
                     f"{_layer_option('layer-bits', layer_bits)}"
@@ -374,6 +377,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    target_triple: Optional[str] = None,
                    weight_asymmetric: bool = False,
                    share_input_grid: bool = False,
+                   residual_add: str = "single-rounding",
                    parallel: bool = False,
                    parallel_min_work: Optional[int] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
@@ -388,8 +392,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     ``target_triple``: the written library's target (compiler.compile_mlir);
     the report's accuracy and latency need it to run here.
     ``weight_asymmetric``: asymmetric uniform weights. ``share_input_grid``:
-    max pooling and channel padding keep their input's grid (see
-    ``quantize_text``). ``parallel``: both
+    max pooling and channel padding keep their input's grid, and
+    ``residual_add`` (see ``quantize_text``). ``parallel``: both
     libraries run their kernels on OpenMP threads (compile_mlir;
     ``parallel_min_work`` as there). Recipes in
     ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
@@ -464,7 +468,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                                       layer_bits, layer_weight_bits,
                                       locations=True,
                                       weight_asymmetric=weight_asymmetric,
-                                      share_input_grid=share_input_grid)
+                                      share_input_grid=share_input_grid,
+                                      residual_add=residual_add)
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple,
@@ -499,6 +504,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
             "layer_weight_bits": list(layer_weight_bits),
             "weight_asymmetric": bool(weight_asymmetric),
             "share_input_grid": bool(share_input_grid),
+            "residual_add": residual_add,
             "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),
@@ -541,6 +547,7 @@ def format_report(r: dict) -> str:
              "", f"{r['recipe_description']}"
              f"{'; asymmetric weights' if r.get('weight_asymmetric') else ''}"
              f"{'; shared pooling/padding grids' if r.get('share_input_grid') else ''}"
+             f"{'; tflite residual adds' if r.get('residual_add') == 'tflite' else ''}"
              f"; rounding {r['rounding']}; "
              f"batch {r['batch']}.", f"Data: {r['data']}; "
              f"{r['calibration_samples']} calibration samples, "

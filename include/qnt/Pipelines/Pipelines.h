@@ -135,6 +135,11 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
                      "double_round"),
       llvm::cl::init("tflite")};
+  PassOptions::Option<std::string> residualAdd{
+      *this, "residual-add",
+      llvm::cl::desc("Residual adds of two activations (qnt-quantize "
+                     "residual-add): single-rounding or tflite"),
+      llvm::cl::init("single-rounding")};
   PassOptions::ListOption<std::string> layerBits{
       *this, "layer-bits",
       llvm::cl::desc("Per-activation widths KEY=BITS (qnt-insert-clips "

@@ -77,7 +77,16 @@ struct QValue {
 /// is requantized; `channelShift` (WESS) becomes the requantization's
 /// per-channel extra right shift, so one multiplier can serve every channel.
 struct Accumulator {
+  /// A residual add of two quantized activations whose integers are built
+  /// when its output grid is known (`residual-add=single-rounding`): `acc`
+  /// is null until then; `scales` is the default form's (tflite) S_t.
+  struct PendingSum {
+    Operation *add; // the float tosa.add (erased in finish)
+    QValue a, b;
+  };
+
   Value acc;
+  std::optional<PendingSum> sum;
   SmallVector<double> scales;       // one per channel (last dim) or one
   SmallVector<int64_t> bias;        // empty, or one per channel / one
   SmallVector<int64_t> channelShift; // empty, or one per channel
@@ -152,6 +161,10 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   /// Original ops whose results now live in `codes`/`accumulators`.
   SetVector<Operation *> replaced;
   RoundingMode roundingMode = RoundingMode::tflite;
+  /// residual-add=single-rounding (else tflite).
+  bool singleRoundingAdds = true;
+  /// Residual adds in the default (tflite) form, built once per add.
+  DenseMap<Operation *, Value> settledSums;
   std::optional<SyqMode> syqMode;
   SyqGroup syqGroupKind = SyqGroup::Pixel;
   /// Layers that keep uniform weights under a codebook (first and last,
@@ -175,6 +188,13 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return signalPassFailure();
     }
     roundingMode = *mode;
+    if (residualAdd != "single-rounding" && residualAdd != "tflite") {
+      func.emitError() << "qnt-quantize: unknown residual-add '"
+                       << static_cast<std::string>(residualAdd)
+                       << "' (expected single-rounding or tflite)";
+      return signalPassFailure();
+    }
+    singleRoundingAdds = residualAdd == "single-rounding";
     if (weightCodebook != "none") {
       if (weightCodebook == "binary")
         syqMode = SyqMode::Binary;
@@ -665,6 +685,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
           inType.getShape().back() != outType.getShape().back())
         return success(); // materialized as float in finish()
       Accumulator a = it->second;
+      settle(a);
       a.acc = rebuild(a.acc, b.getI32Type());
       accumulators[op->getResult(0)] = a;
       replaced.insert(op);
@@ -707,20 +728,25 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     return success();
   }
 
+  /// The multiplier of `x`'s rescale to the finer scale `st`.
+  std::optional<FixedPointMultiplier> rescaleMultiplier(QValue x, double st) {
+    auto m = quantizeMultiplier(x.scale() / st);
+    if (!m || m->shift < (roundingMode == RoundingMode::tflite ? -31 : -29))
+      return std::nullopt;
+    return m;
+  }
+
   /// Codes `x` as i32 values on the finer scale `st`: (x - z_x) * S_x / st
   /// by an integer requantization (S_x / st is a power of two times at most
   /// 2^20, so the rounding error is below half a unit of `st`).
-  FailureOr<Value> rescaleToI32(OpBuilder &b, Location loc, QValue x,
-                                double st) {
-    auto m = quantizeMultiplier(x.scale() / st);
-    if (!m || m->shift < (roundingMode == RoundingMode::tflite ? -31 : -29))
-      return failure();
+  Value rescaleToI32(OpBuilder &b, Location loc, QValue x, double st) {
+    FixedPointMultiplier m = *rescaleMultiplier(x, st);
     auto type = withElementType(x.codes.getType(), b.getI32Type());
     return RequantizeOp::create(
                b, loc, type, x.codes, IntegerAttr(),
                b.getI64IntegerAttr(x.zp()),
-               b.getDenseI64ArrayAttr({m->multiplier}),
-               b.getDenseI64ArrayAttr({m->shift}), DenseI64ArrayAttr(),
+               b.getDenseI64ArrayAttr({m.multiplier}),
+               b.getDenseI64ArrayAttr({m.shift}), DenseI64ArrayAttr(),
                b.getI64IntegerAttr(0),
                b.getI64IntegerAttr(std::numeric_limits<int32_t>::min()),
                b.getI64IntegerAttr(std::numeric_limits<int32_t>::max()),
@@ -729,10 +755,18 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         .getResult();
   }
 
-  /// A residual add of two quantized activations: both are brought to one
-  /// i32 scale S_t = max(S_a, S_b) / 2^20 (as TFLite does: |values| stay
-  /// below 2^29) and added; the sum is an accumulator at S_t, so the ReLU
-  /// and the clip after it fold into one requantization.
+  /// The scale S_t = max(S_a, S_b) / 2^20 of a residual add's default form.
+  static double residualScale(QValue a, QValue b) {
+    return std::ldexp(std::max(a.scale(), b.scale()), -20);
+  }
+
+  /// A residual add of two quantized activations (same shape, per-tensor
+  /// grids). With `residual-add=tflite` both are brought to one i32 scale
+  /// S_t = max(S_a, S_b) / 2^20 (as TFLite does: |values| stay below 2^29)
+  /// and added; the sum is an accumulator at S_t, so the ReLU and the clip
+  /// after it fold into one requantization. With `single-rounding` the sum
+  /// waits for that requantization (`singleRoundingSum`), and falls back to
+  /// the tflite form (`settle`) where it cannot apply.
   LogicalResult visitResidualAdd(tosa::AddOp add, QValue a, QValue b) {
     if (a.perChannel() || b.perChannel())
       return success(); // per-channel grids: stays float (documented)
@@ -742,23 +776,91 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
         cast<RankedTensorType>(add.getInput2().getType()).getShape() !=
             type.getShape())
       return success(); // broadcasting adds stay float
-    double st = std::ldexp(std::max(a.scale(), b.scale()), -20);
-    OpBuilder builder(add);
-    Location loc = add.getLoc();
-    auto ra = rescaleToI32(builder, loc, a, st);
-    auto rb = rescaleToI32(builder, loc, b, st);
-    if (failed(ra) || failed(rb))
+    double st = residualScale(a, b);
+    if (!rescaleMultiplier(a, st) || !rescaleMultiplier(b, st))
       return add.emitError() << "qnt-quantize: the input scales of this add ("
                              << a.scale() << ", " << b.scale()
                              << ") differ too much";
     Accumulator acc;
-    acc.acc = tosa::AddOp::create(builder, loc,
-                                  withElementType(type, builder.getI32Type()),
-                                  *ra, *rb);
     acc.scales = {st};
+    acc.sum = Accumulator::PendingSum{add, a, b};
+    if (!singleRoundingAdds)
+      settle(acc);
     accumulators[add.getResult()] = acc;
     replaced.insert(add);
     return success();
+  }
+
+  /// Builds a pending residual add in the default (tflite) form, just
+  /// before the float add (its inputs' codes dominate it, and every user of
+  /// the add follows it); once per add.
+  void settle(Accumulator &acc) {
+    if (!acc.sum)
+      return;
+    Accumulator::PendingSum sum = *acc.sum;
+    acc.sum.reset();
+    Value &built = settledSums[sum.add];
+    if (!built) {
+      OpBuilder b(sum.add);
+      Location loc = sum.add->getLoc();
+      double st = residualScale(sum.a, sum.b);
+      auto type = withElementType(sum.add->getResult(0).getType(),
+                                  b.getI32Type());
+      built = tosa::AddOp::create(b, loc, type, rescaleToI32(b, loc, sum.a, st),
+                                  rescaleToI32(b, loc, sum.b, st));
+    }
+    acc.acc = built;
+  }
+
+  /// A pending residual add requantized to the per-tensor grid `out` in one
+  /// rounding: with So = S_out and s = min(floor(log2(2^20 So / max(S_a,
+  /// S_b))), 31), integer multipliers M_x = round(2^s S_x / So) <= 2^20 make
+  ///   acc = 2 M_a a + 2 M_b b   (i32, exact: |acc| < 2^29)
+  /// an accumulator on So / 2^(s+1) with bias -(2 M_a z_a + 2 M_b z_b), so
+  /// its requantization has multiplier 2^30 and shift s: a rounding shift,
+  /// without the 64-bit product a 29-bit input needs (the factor 2 makes
+  /// tflite's doubling high multiply by 2^30 exact). The error against the
+  /// real sum is at most 255 * 2^-(s+1) output units before that rounding
+  /// (s >= 14: below 0.008); a smaller s (an output grid 64x finer than the
+  /// coarser input's) keeps the tflite form.
+  std::optional<Accumulator> singleRoundingSum(OpBuilder &b, Location loc,
+                                               const Accumulator &acc,
+                                               UniformAttr out,
+                                               ArrayRef<int64_t> channelMax) {
+    if (!acc.sum || out.isPerAxis() || !channelMax.empty() ||
+        !acc.bias.empty() || !acc.channelShift.empty())
+      return std::nullopt;
+    const Accumulator::PendingSum &sum = *acc.sum;
+    double so = out.getScale(0);
+    double ratio = std::ldexp(so / std::max(sum.a.scale(), sum.b.scale()), 20);
+    if (!(ratio >= 0x1p14))
+      return std::nullopt;
+    int s = std::min(int(std::floor(std::log2(ratio))), 31);
+    int64_t m[2];
+    const QValue inputs[2] = {sum.a, sum.b};
+    for (int i = 0; i < 2; ++i) {
+      m[i] = int64_t(std::nearbyint(std::ldexp(inputs[i].scale() / so, s)));
+      if (m[i] > (int64_t(1) << 20))
+        return std::nullopt; // log2 rounded up
+    }
+    auto type = withElementType(sum.add->getResult(0).getType(),
+                                b.getI32Type());
+    Value shift = zeroPoint(b, loc, 0); // tosa.mul's shift operand
+    SmallVector<int64_t> ones(type.getRank(), 1);
+    auto scaled = [&](QValue x, int64_t mult) -> Value {
+      Value wide = tosa::CastOp::create(b, loc, type, x.codes);
+      Value k = intConst(b, loc, RankedTensorType::get(ones, b.getI32Type()),
+                         {2 * mult});
+      return tosa::MulOp::create(b, loc, type, wide, k, shift);
+    };
+    Accumulator r;
+    r.acc = tosa::AddOp::create(b, loc, type, scaled(sum.a, m[0]),
+                                scaled(sum.b, m[1]));
+    r.scales = {std::ldexp(so, -(s + 1))};
+    r.bias = {-2 * (m[0] * sum.a.zp() + m[1] * sum.b.zp())};
+    r.clampLo = acc.clampLo;
+    r.clampHi = acc.clampHi;
+    return r;
   }
 
   /// Concatenation of activations on one grid (and constants, quantized onto
@@ -826,6 +928,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       if (elements == channels && (shape.empty() || shape.back() != channels))
         return success();
       Accumulator a = it->second;
+      settle(a); // the bias is in units of its S_t
       SmallVector<int64_t> bias(channels, 0);
       for (int64_t c = 0; c < channels; ++c) {
         if (!a.bias.empty())
@@ -852,6 +955,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (it == accumulators.end())
       return success(); // stays float
     Accumulator a = it->second;
+    settle(a);
     auto type = cast<RankedTensorType>(op.getType());
     if (int64_t(op.getAxis()) != type.getRank() - 1 ||
         std::isfinite(a.clampLo) || std::isfinite(a.clampHi) ||
@@ -894,6 +998,12 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   FailureOr<Value> requantize(OpBuilder &b, Location loc, Accumulator a,
                               UniformAttr out, RankedTensorType codeType,
                               ArrayRef<int64_t> channelMax = {}) {
+    if (a.sum) {
+      if (auto single = singleRoundingSum(b, loc, a, out, channelMax))
+        a = *single;
+      else
+        settle(a);
+    }
     Value acc = a.acc;
     auto accType = cast<RankedTensorType>(acc.getType());
     // A uniform bias is the requantization's input zero point; a
@@ -1026,6 +1136,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     auto it = accumulators.find(v);
     assert(it != accumulators.end() && "replaced value without integers");
     Accumulator a = it->second;
+    settle(a);
     b.setInsertionPointAfterValue(a.acc);
     Location loc = v.getLoc();
     Value acc = a.acc;

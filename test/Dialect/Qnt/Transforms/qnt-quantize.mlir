@@ -2,6 +2,7 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-per-channel=false rounding=double_round}))" | FileCheck %s --check-prefix=TENSOR
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-bits=9}))" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{rounding=up}))" 2>&1 | FileCheck %s --check-prefix=ROUND
+// RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{residual-add=exact}))" 2>&1 | FileCheck %s --check-prefix=ADD
 
 // The expected constants follow from the formulas in the pass description
 // (worked out by hand in the comments):
@@ -49,6 +50,7 @@
 
 // BITS: error: qnt-quantize: weight-bits must be in 2..8, got 9
 // ROUND: error: qnt-quantize: unknown rounding 'up' (expected tflite, single_round or double_round)
+// ADD: error: qnt-quantize: unknown residual-add 'exact' (expected single-rounding or tflite)
 
 func.func @forward(%x: tensor<1x4x4x1xf32>) -> tensor<1x3xf32> {
   %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>

@@ -233,6 +233,20 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
       multiplier and shift per channel, the clamp folded into its bounds. A
       clip between a matmul and its bias add is dropped (the bias is added in
       the accumulator).
+    * A `tosa.add` of two quantized activations of one shape (a residual
+      add) is an accumulator too, so its ReLU and clip fold the same way.
+      `residual-add=single-rounding` (default): with the output scale `S_y`
+      and `s = min(floor(log2(2^20 S_y / max(S_a, S_b))), 31)`, integer
+      multipliers `M_x = round(2^s S_x / S_y) <= 2^20` give
+      `y = clamp(z_y + round((M_a (a - z_a) + M_b (b - z_b)) / 2^s))`: `i32`
+      products (`tosa.cast`, `tosa.mul`, `tosa.add`) and one rounding shift
+      (`qnt.requantize` with multiplier `2^30`), error below `255 / 2^(s+1)`
+      output units before that rounding. Where that cannot apply (`s < 14`,
+      a per-channel output grid, an add not followed by a clip) and with
+      `residual-add=tflite`: both inputs are rescaled to `i32` on
+      `S_t = max(S_a, S_b) / 2^20` (`qnt.requantize`) and added, and the sum
+      is requantized like an accumulator (TFLite's scheme: three roundings,
+      a 64-bit product in the last).
     * Global `tosa.avg_pool2d` is an `i32` sum whose `1/N` and zero point go
       into the requantization; `tosa.max_pool2d`, reshapes and transposes
       run on the codes; a clamp of codes is an integer clamp.
@@ -266,6 +280,12 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            "(SYQ layers stay symmetric)">,
     Option<"rounding", "rounding", "std::string", /*default=*/"\"tflite\"",
            "Requantization rounding: tflite, single_round or double_round">,
+    Option<"residualAdd", "residual-add", "std::string",
+           /*default=*/"\"single-rounding\"",
+           "Residual adds of two quantized activations: single-rounding "
+           "(integer multipliers, one rounding shift; no 64-bit product) or "
+           "tflite (both rescaled to max(S_a, S_b) / 2^20, added, "
+           "requantized)">,
     Option<"weightCodebook", "weight-codebook", "std::string",
            /*default=*/"\"none\"",
            "none (uniform weight-bits), or SYQ binary / ternary weights">,
