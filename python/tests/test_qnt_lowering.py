@@ -77,6 +77,42 @@ def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
                             mode)
 
 
+@pytest.mark.parametrize("out_type,lo,hi,ozp", [
+    ("i8", -128, 127, -7), ("i8", 0, 127, -128), ("i16", -32768, 32767, 1000),
+    ("i32", I32_MIN, I32_MAX, -7), ("i32", I32_MIN, I32_MAX, I32_MIN + 5)])
+def test_requantize_single_round_narrow_outputs_exact(tmp_path, out_type, lo,
+                                                    hi, ozp):
+    # single_round's i32-lane form (every n >= 1) with narrow outputs and
+    # their clamps, next to the full i32 range (extreme zero points): every
+    # shift 1..31, the extreme inputs and multipliers.
+    shifts = list(range(1, 32))
+    c = len(shifts)
+    rng = np.random.default_rng(abs(ozp) % 1000 + hi % 1000)
+    rows = len(SPECIAL) + 200
+    x = np.empty((rows, c), np.int32)
+    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
+    x[len(SPECIAL):] = rng.integers(I32_MIN, I32_MAX, (200, c), dtype=np.int64,
+                                    endpoint=True).astype(np.int32)
+    mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
+    mults[0], mults[1], mults[2], mults[30] = I32_MAX, 1 << 30, 0, I32_MAX
+    izp = -3
+    text = f"""func.func @rq(%x: tensor<{rows}x{c}xi32>) -> tensor<{rows}x{c}x{out_type}> {{
+  %0 = qnt.requantize %x axis 1 input_zp {izp} multiplier {mults} shift {shifts}
+         output_zp {ozp} clamp [{lo}, {hi}] rounding single_round
+         : tensor<{rows}x{c}xi32> -> tensor<{rows}x{c}x{out_type}>
+  return %0 : tensor<{rows}x{c}x{out_type}>
+}}"""
+    got = call(compile_funcs(tmp_path, "rq_sr", text), "rq", x)
+    want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
+                                     ozp, lo, hi, "single_round")
+                      for j in range(c)] for i in range(rows)], np.int64)
+    bad = np.argwhere(got.astype(np.int64) != want)
+    assert bad.size == 0, (
+        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
+        f"n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
+        f"want={want[tuple(bad[0])]}")
+
+
 @pytest.mark.parametrize("in_type,izp,halving", [
     ("i32", 3, True), ("i8", -128, True), ("i8", 39, True), ("i8", 127, True),
     ("i8", -128, False), ("i16", -5, False)])
@@ -409,9 +445,11 @@ def test_int8_matmul_kernels_exact(tmp_path, m, n, k):
                                       err_msg=f"int8-kernels={kernels}")
 
 
-@pytest.mark.parametrize("n,h,w,c,f", [(1, 3, 3, 5, 3), (2, 4, 4, 16, 20),
-                                       (1, 7, 7, 64, 128)])
-def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f):
+@pytest.mark.parametrize("n,h,w,c,f,mode", [
+    (1, 3, 3, 5, 3, "tflite"), (2, 4, 4, 16, 20, "tflite"),
+    (1, 7, 7, 64, 128, "tflite"), (2, 4, 4, 16, 20, "single_round"),
+    (1, 7, 7, 64, 128, "single_round")])
+def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f, mode):
     # A 1x1 convolution with a bias and a per-channel requantization: on
     # AVX2 the kernel starts from the bias vectors and requantizes its
     # register tile (fused epilogue); it must equal the exact integer
@@ -424,8 +462,10 @@ def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f):
     wt[0, 0, 0, :] = -128
     bias = rng.integers(-(1 << 20), 1 << 20, f, dtype=np.int64)
     mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, f, endpoint=True)]
-    shifts = [int(v) for v in rng.integers(-2, 12, f)]
-    mults[0], shifts[0] = I32_MAX, -3
+    # (single_round with every shift >= 1: its i32-lane form in the epilogue)
+    shifts = [int(v) for v in rng.integers(-2 if mode == "tflite" else 1, 12,
+                                            f)]
+    mults[0], shifts[0] = I32_MAX, -3 if mode == "tflite" else 1
     lo, hi, ozp = -128, 127, -5
     t_in = f"tensor<{n}x{h}x{w}x{c}xi8>"
     t_acc = f"tensor<{n}x{h}x{w}x{f}xi32>"
@@ -435,14 +475,14 @@ def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f):
   %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{f}xi32>}}> : () -> tensor<{f}xi32>
   %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
   %acc = tosa.conv2d %x, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>}} : ({t_in}, tensor<{f}x1x1x{c}xi8>, tensor<{f}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
-  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp {ozp} clamp [{lo}, {hi}] : {t_acc} -> {t_out}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp {ozp} clamp [{lo}, {hi}] rounding {mode} : {t_acc} -> {t_out}
   return %y : {t_out}
 }}"""
     acc = (x.reshape(-1, c).astype(np.int64) @
            wt.reshape(f, c).T.astype(np.int64) + bias)
     assert np.all(np.abs(acc) < 2**31)
     want = np.array([[ref_requantize(int(acc[i, j]), 0, mults[j], shifts[j],
-                                     ozp, lo, hi, "tflite")
+                                     ozp, lo, hi, mode)
                       for j in range(f)] for i in range(acc.shape[0])],
                     np.int64).reshape(n, h, w, f)
     for kernels in {compiler.host_int8_kernels(), "none"}:
