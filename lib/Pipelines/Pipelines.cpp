@@ -62,6 +62,7 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize && options.int8Kernels != "none") {
     QntInt8DepthwiseKernelsOptions dw;
     dw.lanes = options.vectorWidth; // i32 lanes = f32 lanes
+    dw.implicitPadding = options.int8ImplicitPadding;
     pm.nest<func::FuncOp>().addPass(createQntInt8DepthwiseKernels(dw));
   }
 

@@ -494,6 +494,76 @@ def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f, mode):
                                       err_msg=f"int8-kernels={kernels}")
 
 
+@pytest.mark.parametrize("n,h,w,c,k,stride,dil,pads,pv", [
+    # TOSA's explicit zero-point padding before a depthwise convolution:
+    # same padding, stride 2 with low padding only (TF "same"), asymmetric
+    # and wide pads, a map narrower than the filter (every column a border
+    # column), rows entirely in the padding, dilation, many channels.
+    (1, 6, 7, 8, 3, 1, 1, (1, 1, 1, 1), -128),
+    (2, 10, 10, 24, 3, 2, 1, (1, 0, 1, 0), 5),
+    (1, 7, 5, 12, 3, 1, 1, (2, 0, 0, 2), 127),
+    (1, 2, 2, 16, 3, 1, 1, (1, 1, 1, 1), -7),
+    (1, 3, 8, 8, 3, 1, 1, (3, 3, 1, 1), 44),
+    (1, 9, 10, 20, 3, 1, 2, (2, 2, 2, 2), -128),
+    (3, 14, 14, 64, 3, 1, 1, (1, 1, 1, 1), -128)])
+def test_int8_depthwise_kernel_implicit_padding_exact(tmp_path, n, h, w, c,
+                                                      k, stride, dil, pads,
+                                                      pv):
+    # The padded input is never built: qnt-int8-depthwise-kernels reads
+    # through the tensor.pad (border columns select the pad value, padded
+    # filter rows add their compile-time sum). Against numpy on the padded
+    # input, fused requantization included; with implicit-padding off (the
+    # pad built) and without the kernels, the same codes.
+    rng = np.random.default_rng(n * 13 + h * 7 + w * 5 + c * 3 + sum(pads))
+    x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
+    wt = rng.integers(-127, 128, (k, k, c, 1), dtype=np.int8)
+    bias = rng.integers(-(1 << 16), 1 << 16, c, dtype=np.int64)
+    mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, c, endpoint=True)]
+    shifts = [int(v) for v in rng.integers(4, 10, c)]
+    top, bottom, left, right = pads
+    hp, wp = h + top + bottom, w + left + right
+    oh = (hp - dil * (k - 1) - 1) // stride + 1
+    ow = (wp - dil * (k - 1) - 1) // stride + 1
+    t_in, t_w = f"tensor<{n}x{h}x{w}x{c}xi8>", f"tensor<{k}x{k}x{c}x1xi8>"
+    t_pad = f"tensor<{n}x{hp}x{wp}x{c}xi8>"
+    t_acc = f"tensor<{n}x{oh}x{ow}x{c}xi32>"
+    t_out = f"tensor<{n}x{oh}x{ow}x{c}xi8>"
+    text = f"""func.func @dw(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : {t_w}}}> : () -> {t_w}
+  %b = "tosa.const"() <{{values = dense<{bias.tolist()}> : tensor<{c}xi32>}}> : () -> tensor<{c}xi32>
+  %z = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %pv = "tosa.const"() <{{values = dense<{pv}> : tensor<1xi8>}}> : () -> tensor<1xi8>
+  %shape = tosa.const_shape {{values = dense<[0, 0, {top}, {bottom}, {left}, {right}, 0, 0]> : tensor<8xindex>}} : () -> !tosa.shape<8>
+  %p = tosa.pad %x, %shape, %pv : ({t_in}, !tosa.shape<8>, tensor<1xi8>) -> {t_pad}
+  %acc = tosa.depthwise_conv2d %p, %w, %b, %z, %z {{acc_type = i32, dilation = array<i64: {dil}, {dil}>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: {stride}, {stride}>}} : ({t_pad}, {t_w}, tensor<{c}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_acc}
+  %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 3 clamp [-128, 127] : {t_acc} -> {t_out}
+  return %y : {t_out}
+}}"""
+    xp = np.full((n, hp, wp, c), pv, np.int64)
+    xp[:, top:top + h, left:left + w, :] = x
+    acc = np.zeros((n, oh, ow, c), np.int64) + bias
+    for i in range(k):
+        for j in range(k):
+            acc += (xp[:, i * dil: i * dil + stride * (oh - 1) + 1: stride,
+                       j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
+                    * wt[i, j, :, 0].astype(np.int64))
+    want = np.vectorize(lambda v, ch: ref_requantize(
+        int(v), 0, mults[ch], shifts[ch], 3, -128, 127, "tflite"))(
+        acc, np.arange(c)[None, None, None, :]).astype(np.int64)
+    pipelines = {"implicit": compiler.float_pipeline(),
+                 "none": compiler.float_pipeline(int8_kernels="none")}
+    if compiler.host_int8_kernels() != "none":
+        # The same kernels building the padded tensor.
+        pipelines["built"] = pipelines["implicit"].replace(
+            "int8-kernels=", "int8-implicit-padding=false int8-kernels=")
+    for name, pipeline in pipelines.items():
+        so = compiler.compile_mlir(text, tmp_path / f"dw_{name}.so",
+                                   pipeline=pipeline)
+        got = call(runtime.CompiledModel(so), "dw", x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=name)
+
+
 @pytest.mark.parametrize("n,h,w,c,k,stride,dil", [
     (1, 5, 5, 8, 3, 1, 1), (2, 9, 11, 12, 3, 2, 1), (1, 7, 9, 42, 3, 1, 2),
     (1, 10, 10, 5, 5, 1, 1), (3, 15, 15, 64, 3, 2, 1)])

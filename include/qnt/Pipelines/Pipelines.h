@@ -41,6 +41,12 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       llvm::cl::desc("Column blocks per register tile of the int8 matmul "
                      "kernels (0: the kernels' default for the ISA)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> int8ImplicitPadding{
+      *this, "int8-implicit-padding",
+      llvm::cl::desc("The int8 depthwise kernels read through the zero-point "
+                     "padding of their input instead of building the padded "
+                     "tensor (qnt-int8-depthwise-kernels{implicit-padding})"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> x86Intrinsics{
       *this, "x86-intrinsics",
       llvm::cl::desc("Select the kernels' dot products as x86 intrinsics "

@@ -37,7 +37,45 @@ struct DepthwiseShape {
   bool zeroInit = false;
   Value bias;                   // 1-D [C] the init broadcasts, or null
   SmallVector<int32_t> weights; // [KH][KW][C], sign-extended
+  /// Implicit padding: `input` is the source [N, H, W, C] of a constant
+  /// spatial tensor.pad (low padding padTop / padLeft, value padValue) that
+  /// the kernel reads through; the padded tensor is never built.
+  bool padded = false;
+  int64_t h = 0, w = 0, padTop = 0, padLeft = 0;
+  int32_t padValue = 0;
 };
+
+/// `input` as the source of a tensor.pad of H and W only, by a constant,
+/// that the kernel can read around (its padded positions hold `padValue`).
+void matchImplicitPadding(DepthwiseShape &s) {
+  auto pad = s.input.getDefiningOp<tensor::PadOp>();
+  if (!pad)
+    return;
+  auto source = dyn_cast<RankedTensorType>(pad.getSourceType());
+  Value value = pad.getConstantPaddingValue();
+  IntegerAttr padAttr;
+  if (!source || !source.hasStaticShape() || !value ||
+      !matchPattern(value, m_Constant(&padAttr)))
+    return;
+  SmallVector<int64_t> low, high;
+  for (OpFoldResult v : pad.getMixedLowPad())
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      low.push_back(*c);
+  for (OpFoldResult v : pad.getMixedHighPad())
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      high.push_back(*c);
+  if (low.size() != 4 || high.size() != 4 || low[0] || high[0] || low[3] ||
+      high[3] || llvm::any_of(low, [](int64_t v) { return v < 0; }) ||
+      llvm::any_of(high, [](int64_t v) { return v < 0; }))
+    return;
+  s.padded = true;
+  s.input = pad.getSource();
+  s.h = source.getDimSize(1);
+  s.w = source.getDimSize(2);
+  s.padTop = low[1];
+  s.padLeft = low[2];
+  s.padValue = int32_t(padAttr.getValue().getSExtValue());
+}
 
 std::optional<DepthwiseShape> matchDepthwise(linalg::DepthwiseConv2DNhwcHwcOp op) {
   if (!op.hasPureTensorSemantics())
@@ -92,10 +130,13 @@ struct QntInt8DepthwiseKernelsPass
                            std::optional<KernelEpilogue>>>
         work;
     getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
-      if (auto shape = matchDepthwise(op))
+      if (auto shape = matchDepthwise(op)) {
+        if (implicitPadding)
+          matchImplicitPadding(*shape);
         work.emplace_back(op, *shape,
                           fuseEpilogue ? matchKernelEpilogue(op.getResult(0))
                                        : std::nullopt);
+      }
     });
     for (auto &[op, shape, epilogue] : work)
       rewrite(op, shape, epilogue);
@@ -143,11 +184,40 @@ struct QntInt8DepthwiseKernelsPass
           .getResult();
     };
 
+    // Implicit padding: a padded input row contributes, per channel, the sum
+    // over kw of w * padValue (a compile-time vector per kh); a padded
+    // column tap reads padValue instead of the input.
+    Value rowCorr, padVec;
+    if (s.padded) {
+      SmallVector<int32_t> corr(s.kh * s.c, 0);
+      for (int64_t kh = 0; kh < s.kh; ++kh)
+        for (int64_t kw = 0; kw < s.kw; ++kw)
+          for (int64_t c = 0; c < s.c; ++c)
+            corr[kh * s.c + c] +=
+                s.weights[(kh * s.kw + kw) * s.c + c] * s.padValue;
+      auto corrType = RankedTensorType::get({s.kh, s.c}, i32);
+      rowCorr = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(corrType, ArrayRef<int32_t>(corr)));
+      padVec = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(accType, b.getI32IntegerAttr(s.padValue)));
+    }
+
+    // The input rows of output row `oh` (one per kh), and, with implicit
+    // padding, whether each is inside the input.
+    struct Rows {
+      Value oh;                         // the output row
+      SmallVector<Value> index, inside; // per kh
+      bool check = false;               // some row may be padding
+    };
+
     // One loop over output columns [lo, hi) in steps of `tile`, carrying the
-    // output tensor.
-    auto columnLoop = [&](OpBuilder &b3, Value n, Value oh, Value c0,
+    // output tensor. `checkCols`: some taps of these columns may be padding
+    // (tile 1).
+    auto columnLoop = [&](OpBuilder &b3, Value n, const Rows &rows, Value c0,
                           ArrayRef<Value> params, Value startBias, int64_t lo,
-                          int64_t hi, int64_t tile, Value tensor) -> Value {
+                          int64_t hi, int64_t tile, bool checkCols,
+                          Value tensor) -> Value {
       if (lo >= hi)
         return tensor;
       auto loop = scf::ForOp::create(
@@ -160,25 +230,63 @@ struct QntInt8DepthwiseKernelsPass
                 acc[t] = startBias;
               else if (!s.zeroInit)
                 acc[t] = read(b4, accType, s.init,
-                              {n, oh, affine(b4, ow, 1, t), c0}, padI32);
+                              {n, rows.oh, affine(b4, ow, 1, t), c0}, padI32);
             }
-            Value row0 = affine(b4, oh, s.strideH, 0);
-            Value col0 = affine(b4, ow, s.strideW, 0);
-            for (int64_t kh = 0; kh < s.kh; ++kh) {
-              Value row = affine(b4, row0, 1, kh * s.dilationH);
+            Value col0 = affine(b4, ow, s.strideW, -s.padLeft);
+            // The taps of filter row kh on accumulators `in`.
+            auto taps = [&](OpBuilder &b5, int64_t kh,
+                            SmallVector<Value> in) {
+              Value row = rows.index[kh];
               for (int64_t kw = 0; kw < s.kw; ++kw) {
-                Value w = read(b4, accType, weights,
-                               {idx(b4, kh), idx(b4, kw), c0}, padI32);
+                Value w = read(b5, accType, weights,
+                               {idx(b5, kh), idx(b5, kw), c0}, padI32);
                 for (int64_t t = 0; t < tile; ++t) {
-                  Value col = affine(b4, col0, 1,
+                  Value col = affine(b5, col0, 1,
                                      t * s.strideW + kw * s.dilationW);
+                  Value inside;
+                  if (checkCols) {
+                    Value zero = idx(b5, 0);
+                    inside = arith::AndIOp::create(
+                        b5, loc,
+                        arith::CmpIOp::create(b5, loc,
+                                              arith::CmpIPredicate::sge, col,
+                                              zero),
+                        arith::CmpIOp::create(b5, loc,
+                                              arith::CmpIPredicate::slt, col,
+                                              idx(b5, s.w)));
+                    col = arith::SelectOp::create(b5, loc, inside, col, zero);
+                  }
                   Value x = arith::ExtSIOp::create(
-                      b4, loc, accType,
-                      read(b4, inType, s.input, {n, row, col, c0}, padI8));
-                  acc[t] = arith::AddIOp::create(
-                      b4, loc, acc[t], arith::MulIOp::create(b4, loc, x, w));
+                      b5, loc, accType,
+                      read(b5, inType, s.input, {n, row, col, c0}, padI8));
+                  if (checkCols)
+                    x = arith::SelectOp::create(b5, loc, inside, x, padVec);
+                  in[t] = arith::AddIOp::create(
+                      b5, loc, in[t], arith::MulIOp::create(b5, loc, x, w));
                 }
               }
+              return in;
+            };
+            for (int64_t kh = 0; kh < s.kh; ++kh) {
+              if (!rows.check) {
+                acc = taps(b4, kh, acc);
+                continue;
+              }
+              // (The result types come from the yields.)
+              auto branch = scf::IfOp::create(
+                  b4, loc, rows.inside[kh],
+                  [&](OpBuilder &b5, Location) {
+                    scf::YieldOp::create(b5, loc, ValueRange(taps(b5, kh, acc)));
+                  },
+                  [&](OpBuilder &b5, Location) {
+                    Value corr = read(b5, accType, rowCorr, {idx(b5, kh), c0},
+                                      padI32);
+                    SmallVector<Value> out;
+                    for (Value a : acc)
+                      out.push_back(arith::AddIOp::create(b5, loc, a, corr));
+                    scf::YieldOp::create(b5, loc, out);
+                  });
+              acc.assign(branch.getResults().begin(), branch.getResults().end());
             }
             Value result = args[0];
             for (int64_t t = 0; t < tile; ++t) {
@@ -187,7 +295,7 @@ struct QntInt8DepthwiseKernelsPass
                 v = applyKernelEpilogue(b4, loc, *epilogue, v, params);
               result = vector::TransferWriteOp::create(
                            b4, loc, v, result,
-                           ValueRange{n, oh, affine(b4, ow, 1, t), c0},
+                           ValueRange{n, rows.oh, affine(b4, ow, 1, t), c0},
                            ArrayRef<bool>{full})
                            .getResult();
             }
@@ -195,16 +303,54 @@ struct QntInt8DepthwiseKernelsPass
           });
       return loop.getResult(0);
     };
+    // Output columns whose taps are all inside the input: [owLo, owHi).
+    int64_t owLo = 0, owHi = s.ow;
+    if (s.padded) {
+      owLo = std::min(s.ow, (s.padLeft + s.strideW - 1) / s.strideW);
+      int64_t last = s.w - 1 - (s.kw - 1) * s.dilationW + s.padLeft;
+      owHi = last < 0 ? 0 : std::min(s.ow, last / s.strideW + 1);
+      owHi = std::max(owHi, owLo);
+    }
+    int64_t tile = std::min<int64_t>(owTile, std::max<int64_t>(owHi - owLo, 1));
+    int64_t mainEnd = owLo + (owHi - owLo) / tile * tile;
+    // All column loops of one output row and channel block.
+    auto columns = [&](OpBuilder &b3, Value n, const Rows &rows, Value c0,
+                       ArrayRef<Value> params, Value bias, Value t) {
+      t = columnLoop(b3, n, rows, c0, params, bias, 0, owLo, 1, true, t);
+      t = columnLoop(b3, n, rows, c0, params, bias, owLo, mainEnd, tile,
+                     false, t);
+      t = columnLoop(b3, n, rows, c0, params, bias, mainEnd, owHi, 1, false,
+                     t);
+      return columnLoop(b3, n, rows, c0, params, bias, owHi, s.ow, 1, true,
+                        t);
+    };
 
-    int64_t tile = std::min<int64_t>(owTile, s.ow);
-    int64_t mainEnd = s.ow / tile * tile;
     // One loop over (batch, output row) pairs: the unit of work of
     // qnt-parallelize-kernels.
     auto rowLoop = scf::ForOp::create(
         b, loc, idx(b, 0), idx(b, s.n * s.oh), idx(b, 1), ValueRange{out},
         [&](OpBuilder &b2, Location, Value r, ValueRange a2) {
           Value n = arith::DivUIOp::create(b2, loc, r, idx(b2, s.oh));
-          Value oh = arith::RemUIOp::create(b2, loc, r, idx(b2, s.oh));
+          Rows rows;
+          rows.oh = arith::RemUIOp::create(b2, loc, r, idx(b2, s.oh));
+          Value row0 = affine(b2, rows.oh, s.strideH, -s.padTop);
+          Value allInside;
+          for (int64_t kh = 0; kh < s.kh; ++kh) {
+            Value row = affine(b2, row0, 1, kh * s.dilationH);
+            rows.index.push_back(row);
+            if (!s.padded)
+              continue;
+            Value inside = arith::AndIOp::create(
+                b2, loc,
+                arith::CmpIOp::create(b2, loc, arith::CmpIPredicate::sge, row,
+                                      idx(b2, 0)),
+                arith::CmpIOp::create(b2, loc, arith::CmpIPredicate::slt, row,
+                                      idx(b2, s.h)));
+            rows.inside.push_back(inside);
+            allInside = allInside
+                            ? arith::AndIOp::create(b2, loc, allInside, inside)
+                            : inside;
+          }
           auto cLoop = scf::ForOp::create(
               b2, loc, idx(b2, 0), idx(b2, blocks * L), idx(b2, L),
               ValueRange{a2[0]},
@@ -228,11 +374,27 @@ struct QntInt8DepthwiseKernelsPass
                              arith::ConstantOp::create(b3, loc,
                                                        b3.getZeroAttr(et))));
                   }
-                Value t = columnLoop(b3, n, oh, c0, params, bias, 0, mainEnd,
-                                     tile, a3[0]);
-                t = columnLoop(b3, n, oh, c0, params, bias, mainEnd, s.ow, 1,
-                               t);
-                scf::YieldOp::create(b3, loc, t);
+                if (!s.padded) {
+                  scf::YieldOp::create(
+                      b3, loc, columns(b3, n, rows, c0, params, bias, a3[0]));
+                  return;
+                }
+                // Rows inside the input run without row checks.
+                auto split = scf::IfOp::create(
+                    b3, loc, allInside,
+                    [&](OpBuilder &b4, Location) {
+                      scf::YieldOp::create(
+                          b4, loc,
+                          columns(b4, n, rows, c0, params, bias, a3[0]));
+                    },
+                    [&](OpBuilder &b4, Location) {
+                      Rows checked = rows;
+                      checked.check = true;
+                      scf::YieldOp::create(
+                          b4, loc,
+                          columns(b4, n, checked, c0, params, bias, a3[0]));
+                    });
+                scf::YieldOp::create(b3, loc, split.getResult(0));
               });
           scf::YieldOp::create(b2, loc, cLoop.getResult(0));
         });
@@ -243,9 +405,12 @@ struct QntInt8DepthwiseKernelsPass
     if (epilogue)
       epilogue->op->erase();
     Operation *initDef = op.getDpsInits()[0].getDefiningOp();
+    Operation *padDef = op.getDpsInputs()[0].getDefiningOp();
     op->erase();
     if (s.bias && initDef && initDef->use_empty())
       initDef->erase();
+    if (s.padded && padDef && padDef->use_empty())
+      padDef->erase();
   }
 };
 } // namespace

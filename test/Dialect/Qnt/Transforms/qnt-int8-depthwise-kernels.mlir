@@ -1,12 +1,14 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2}))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{implicit-padding=false}))" | FileCheck %s --check-prefix=BUILT
 
 // BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
 
 // A 2x2 filter over 8 channels, stride 2, OW = 3: one loop over (batch,
-// row) pairs, marked qnt.parallel, and one over 8-channel blocks; a column loop of tiles of 2 (columns 0..1) and a
-// remainder loop of single columns (column 2). The filter is sign-extended
+// row) pairs, marked qnt.parallel (the input row of each filter row
+// computed there), and one over 8-channel blocks; a column loop of tiles of
+// 2 (columns 0..1) and a remainder loop of single columns (column 2). The filter is sign-extended
 // to i32 at compile time (-3 stays -3). The zero fill is not read: the
 // accumulators start at zero. Tap (0, 0) of column 0 reads input row 2 oh,
 // column 2 ow; its product is added to the accumulator; the tile is stored.
@@ -15,9 +17,9 @@
 // CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: %[[N:.*]] = arith.divui %[[R]], %{{.*}} : index
 // CHECK: %[[OH:.*]] = arith.remui %[[R]], %{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
 // CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: scf.for %[[OW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
 // CHECK: %[[COL:.*]] = arith.muli %[[OW]], %{{.*}} : index
 // CHECK: %[[W00:.*]] = vector.transfer_read %[[W]][%{{.*}}, %{{.*}}, %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<2x2x8xi32>, vector<8xi32>
 // CHECK: %[[X:.*]] = vector.transfer_read %arg0[%[[N]], %[[ROW]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
@@ -117,4 +119,42 @@ func.func @narrow(%x: tensor<1x1x1x6xi8>) -> tensor<1x1x1x6xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x1x6xi32>) -> tensor<1x1x1x6xi32>
   %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x1x1x6xi8>, tensor<1x1x6xi8>) outs(%f : tensor<1x1x1x6xi32>) -> tensor<1x1x1x6xi32>
   return %r : tensor<1x1x1x6xi32>
+}
+
+// -----
+
+// Implicit padding: the input is a tensor.pad of H and W by 5 (a zero
+// point), 1 on each side; the kernel reads the pad's source. Weights 2
+// everywhere: a filter row in the padding adds 3 * 2 * 5 = 30 per channel
+// (the compile-time [KH, C] sums). Output rows whose input rows are all
+// inside (rows 1..2) run without checks (scf.if on all three); others test
+// each filter row. Column 0 and column 3 are border columns (a select of
+// the pad value for taps outside); columns 1..2 are the interior tile.
+// With implicit-padding=false the padded tensor is built and read.
+// CHECK-LABEL: func @implicit_padding
+// CHECK-NOT: tensor.pad
+// CHECK-DAG: %[[CORR:.*]] = arith.constant dense<30> : tensor<3x8xi32>
+// CHECK-DAG: %[[PV:.*]] = arith.constant dense<5> : vector<8xi32>
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[PV]] : vector<8xi32>
+// CHECK: vector.transfer_read %arg0{{.*}} : tensor<1x4x4x8xi8>, vector<8xi8>
+// CHECK: vector.transfer_read %[[CORR]]
+// CHECK-NOT: tensor.pad
+// BUILT-LABEL: func @implicit_padding
+// BUILT: %[[P:.*]] = tensor.pad %arg0
+// BUILT: vector.transfer_read %[[P]]{{.*}} : tensor<1x6x6x8xi8>, vector<8xi8>
+// BUILT-NOT: arith.select
+func.func @implicit_padding(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi32> {
+  %w = arith.constant dense<2> : tensor<3x3x8xi8>
+  %pv = arith.constant 5 : i8
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %pv : i8
+  } : tensor<1x4x4x8xi8> to tensor<1x6x6x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x6x6x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
+  return %r : tensor<1x4x4x8xi32>
 }

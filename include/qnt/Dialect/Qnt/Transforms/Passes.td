@@ -655,6 +655,16 @@ def QntInt8DepthwiseKernels
     as in qnt-int8-matmul-kernels. The result equals the convolution's
     (exact products; `i32` additions wrap the same way in any order). Other
     convolutions are left alone.
+
+    With `implicit-padding` (default), an input that is a `tensor.pad` of H
+    and W by a constant `p` (TOSA's explicit zero-point padding) is read
+    through: the kernel reads the pad's source, and the padded tensor (a
+    fill and a copy of the whole input) is not built. Columns whose taps
+    all fall inside the input run the tiled loop; border columns, one at a
+    time, read `p` for taps outside (a select); an output row whose input
+    rows are all inside runs without checks, others add, for a filter row
+    outside the input, its compile-time sum `p * sum_kw w` instead of
+    loading it.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"8",
@@ -664,6 +674,9 @@ def QntInt8DepthwiseKernels
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the convolution's element-wise consumer (requantization) "
            "to the accumulators before they are stored">,
+    Option<"implicitPadding", "implicit-padding", "bool", /*default=*/"true",
+           "Read through a constant spatial tensor.pad of the input instead "
+           "of building the padded tensor">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
