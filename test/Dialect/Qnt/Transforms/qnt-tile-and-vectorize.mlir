@@ -275,3 +275,31 @@ func.func @max_pool_i8(%x: tensor<1x8x8x28xi8>) -> tensor<1x4x4x28xi8> {
   %r = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x8x8x28xi8>, tensor<2x2xi8>) outs(%f : tensor<1x4x4x28xi8>) -> tensor<1x4x4x28xi8>
   return %r : tensor<1x4x4x28xi8>
 }
+
+// -----
+
+// A sum over H and W of NHWC codes (integer global average pooling): the
+// channels are vectorized (the batch of 2 whole), every reduction loop
+// takes one step per tile, so each step reads 8 channels of each image at
+// one position and adds them to the accumulators (no 7 x 7 x 8 vector).
+// SMALL-LABEL: func @spatial_sum
+// SMALL: scf.for
+// SMALL: scf.for
+// SMALL: scf.for
+// SMALL: scf.for
+// SMALL: vector.transfer_read %{{.*}} : tensor<2x7x7x16xi8>, vector<2x1x1x8xi8>
+// SMALL: arith.extsi %{{.*}} : vector<2x1x1x8xi8> to vector<2x1x1x8xi32>
+// SMALL: vector.multi_reduction <add>, %{{.*}} [1, 2] : vector<2x1x1x8xi32> to vector<2x8xi32>
+// SMALL-NOT: x7x7x8xi8>
+func.func @spatial_sum(%x: tensor<2x7x7x16xi8>) -> tensor<2x16xi32> {
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x16xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>, affine_map<(n, h, w, c) -> (n, c)>], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%x : tensor<2x7x7x16xi8>) outs(%f : tensor<2x16xi32>) {
+  ^bb0(%in: i8, %acc: i32):
+    %v = arith.extsi %in : i8 to i32
+    %s = arith.addi %acc, %v : i32
+    linalg.yield %s : i32
+  } -> tensor<2x16xi32>
+  return %r : tensor<2x16xi32>
+}
