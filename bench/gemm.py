@@ -409,7 +409,9 @@ convolutions other than 1x1); row chunks that fit in L2, then 16-column
 weight panels, then 6 x 16 register tiles of i32 accumulators) and
 `qnt-select-x86-intrinsics` (`vpmaddwd`), on targets with AVX2; int8
 depthwise convolutions through `qnt-int8-depthwise-kernels` (channel
-vectors of i32 products, taps unrolled, column tiles); fp32 matmuls go
+vectors of i32 products, taps unrolled, column tiles; in the models they
+read through the zero-point padding of their input, which the table's
+already padded inputs do not need); fp32 matmuls go
 through the generic tiling and vectorization of `qnt-tile-and-vectorize`.
 In the models the requantization runs in the kernels' epilogue; these
 tables time the kernels with i32 results (oneDNN: s32 destination) so that
