@@ -44,7 +44,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
 
-from fp32 import Harness, QntRunner, _ms, iters_for, machine_info  # noqa: E402
+from fp32 import (Harness, QntRunner, _ms, iters_for, machine_info,  # noqa: E402
+                  write_outputs)
 from qnt import calibration, compiler, datasets, intref, photos  # noqa: E402
 from qnt import quantize as qz  # noqa: E402
 from qnt.reference import blazeface, ort, qdq  # noqa: E402
@@ -234,12 +235,7 @@ def main():
               "rounds": args.rounds, "budget_s": args.budget,
               "results": rows, "build": build_rows, "ort_graphs": ort_graphs}
     table = format_tables(result)
-    print(table)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    if args.write:
-        DOC.write_text(format_doc(result, table))
-        print(f"wrote {DOC.relative_to(REPO)}", file=sys.stderr)
+    write_outputs(result, table, args, DOC, format_doc)
 
 
 def format_tables(r):

@@ -321,12 +321,18 @@ def main():
                            "import_s": ti, "compile_s": tc}
                           for n, b, v, ti, tc in compile_rows]}
     table = format_tables(result)
+    write_outputs(result, table, args, DOC, format_doc)
+
+
+def write_outputs(result, table, args, doc, format_doc):
+    """The end of every bench script: the table on stdout, the raw results
+    to ``--json``, the generated doc with ``--write``."""
     print(table)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     if args.write:
-        DOC.write_text(format_doc(result, table))
-        print(f"wrote {DOC.relative_to(REPO)}", file=sys.stderr)
+        doc.write_text(format_doc(result, table))
+        print(f"wrote {doc.relative_to(REPO)}", file=sys.stderr)
 
 
 def _ms(v):

@@ -47,7 +47,8 @@ sys.path.insert(0, str(REPO / "bench"))
 import numpy as np  # noqa: E402
 
 from e2e import CALIB_SAMPLES, FMNIST, RECIPE  # noqa: E402
-from fp32 import Harness, QntRunner, _ms, iters_for, machine_info  # noqa: E402
+from fp32 import (Harness, QntRunner, _ms, iters_for, machine_info,  # noqa: E402
+                  write_outputs)
 from qnt import calibration, compiler, datasets, intref, photos, runtime  # noqa: E402
 from qnt import quantize as qz  # noqa: E402
 from qnt.reference import blazeface  # noqa: E402
@@ -193,12 +194,7 @@ def main():
               "rounds": args.rounds, "budget_s": args.budget,
               "variants": rows}
     table = format_table(result)
-    print(table)
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
-    if args.write:
-        DOC.write_text(format_doc(result, table))
-        print(f"wrote {DOC.relative_to(REPO)}", file=sys.stderr)
+    write_outputs(result, table, args, DOC, format_doc)
 
 
 def format_table(r):

@@ -24,13 +24,14 @@ def call(model, fname, *args):
     return out[0] if isinstance(out, (list, tuple)) else out
 
 
-def assert_requantize_exact(got, x, izp, mults, shifts, ozp, mode):
-    """Every element of `got` (rows x channels, i32 output over the full
-    range) equals the big-integer reference of its channel's multiplier and
-    shift; the first mismatch is reported."""
+def assert_requantize_exact(got, x, izp, mults, shifts, ozp, mode,
+                            lo=I32_MIN, hi=I32_MAX):
+    """Every element of `got` (rows x channels; clamped to [lo, hi], by
+    default the full i32 range) equals the big-integer reference of its
+    channel's multiplier and shift; the first mismatch is reported."""
     rows, c = x.shape
     want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
-                                     ozp, I32_MIN, I32_MAX, mode)
+                                     ozp, lo, hi, mode)
                       for j in range(c)] for i in range(rows)], np.int64)
     bad = np.argwhere(got.astype(np.int64) != want)
     assert bad.size == 0, (
@@ -41,6 +42,16 @@ def assert_requantize_exact(got, x, izp, mults, shifts, ozp, mode):
 
 SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
            I32_MAX, I32_MIN, I32_MIN + 1, I32_MAX - 1, 1 << 30, -(1 << 30)]
+
+
+def special_rows(c, rng):
+    """i32 inputs for c channels: every SPECIAL value in each channel, then
+    200 random rows over the whole range."""
+    x = np.empty((len(SPECIAL) + 200, c), np.int32)
+    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
+    x[len(SPECIAL):] = rng.integers(I32_MIN, I32_MAX, (200, c), dtype=np.int64,
+                                    endpoint=True).astype(np.int32)
+    return x
 
 
 @pytest.mark.parametrize("mode,shifts", [
@@ -56,11 +67,8 @@ SPECIAL = [0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 1 << 20, -(1 << 20),
 def test_requantize_bit_exact_every_shift(tmp_path, mode, shifts):
     c = len(shifts)
     rng = np.random.default_rng(len(shifts) + len(mode))
-    rows = len(SPECIAL) + 200
-    x = np.empty((rows, c), np.int32)
-    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
-    x[len(SPECIAL):] = rng.integers(I32_MIN, I32_MAX, (200, c), dtype=np.int64,
-                                    endpoint=True).astype(np.int32)
+    x = special_rows(c, rng)
+    rows = x.shape[0]
     # Multipliers: Q31 values incl. the extremes; ties need small multipliers
     # too (2^30 = 0.5).
     mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
@@ -88,11 +96,8 @@ def test_requantize_single_round_narrow_outputs_exact(tmp_path, out_type, lo,
     shifts = list(range(1, 32))
     c = len(shifts)
     rng = np.random.default_rng(abs(ozp) % 1000 + hi % 1000)
-    rows = len(SPECIAL) + 200
-    x = np.empty((rows, c), np.int32)
-    x[:len(SPECIAL)] = np.array(SPECIAL, np.int64).astype(np.int32)[:, None]
-    x[len(SPECIAL):] = rng.integers(I32_MIN, I32_MAX, (200, c), dtype=np.int64,
-                                    endpoint=True).astype(np.int32)
+    x = special_rows(c, rng)
+    rows = x.shape[0]
     mults = [int(v) for v in rng.integers(0, I32_MAX, c, endpoint=True)]
     mults[0], mults[1], mults[2], mults[30] = I32_MAX, 1 << 30, 0, I32_MAX
     izp = -3
@@ -103,14 +108,8 @@ def test_requantize_single_round_narrow_outputs_exact(tmp_path, out_type, lo,
   return %0 : tensor<{rows}x{c}x{out_type}>
 }}"""
     got = call(compile_funcs(tmp_path, "rq_sr", text), "rq", x)
-    want = np.array([[ref_requantize(int(x[i, j]), izp, mults[j], shifts[j],
-                                     ozp, lo, hi, "single_round")
-                      for j in range(c)] for i in range(rows)], np.int64)
-    bad = np.argwhere(got.astype(np.int64) != want)
-    assert bad.size == 0, (
-        f"{len(bad)} mismatches, first at {bad[0]}: x={x[tuple(bad[0])]} "
-        f"n={shifts[bad[0][1]]} got={got[tuple(bad[0])]} "
-        f"want={want[tuple(bad[0])]}")
+    assert_requantize_exact(got, x, izp, mults, shifts, ozp, "single_round",
+                            lo, hi)
 
 
 @pytest.mark.parametrize("in_type,izp,halving", [
@@ -494,6 +493,22 @@ def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f, mode):
                                       err_msg=f"int8-kernels={kernels}")
 
 
+def depthwise_want(x, wt, bias, stride, dil, oh, ow, mults, shifts):
+    """numpy's exact depthwise product of (already padded) NHWC codes `x`
+    with the [K, K, C, 1] filter plus `bias`, through the gemmlowp reference
+    per channel (output zero point 3, [-128, 127])."""
+    k, c = wt.shape[0], wt.shape[2]
+    acc = np.zeros((x.shape[0], oh, ow, c), np.int64) + bias
+    for i in range(k):
+        for j in range(k):
+            acc += (x[:, i * dil: i * dil + stride * (oh - 1) + 1: stride,
+                      j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
+                    .astype(np.int64) * wt[i, j, :, 0].astype(np.int64))
+    return np.vectorize(lambda v, ch: ref_requantize(
+        int(v), 0, mults[ch], shifts[ch], 3, -128, 127, "tflite"))(
+        acc, np.arange(c)[None, None, None, :]).astype(np.int64)
+
+
 @pytest.mark.parametrize("n,h,w,c,k,stride,dil,pads,pv", [
     # TOSA's explicit zero-point padding before a depthwise convolution:
     # same padding, stride 2 with low padding only (TF "same"), asymmetric
@@ -541,15 +556,7 @@ def test_int8_depthwise_kernel_implicit_padding_exact(tmp_path, n, h, w, c,
 }}"""
     xp = np.full((n, hp, wp, c), pv, np.int64)
     xp[:, top:top + h, left:left + w, :] = x
-    acc = np.zeros((n, oh, ow, c), np.int64) + bias
-    for i in range(k):
-        for j in range(k):
-            acc += (xp[:, i * dil: i * dil + stride * (oh - 1) + 1: stride,
-                       j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
-                    * wt[i, j, :, 0].astype(np.int64))
-    want = np.vectorize(lambda v, ch: ref_requantize(
-        int(v), 0, mults[ch], shifts[ch], 3, -128, 127, "tflite"))(
-        acc, np.arange(c)[None, None, None, :]).astype(np.int64)
+    want = depthwise_want(xp, wt, bias, stride, dil, oh, ow, mults, shifts)
     pipelines = {"implicit": compiler.float_pipeline(),
                  "none": compiler.float_pipeline(int8_kernels="none")}
     if compiler.host_int8_kernels() != "none":
@@ -594,15 +601,7 @@ def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
   %y = qnt.requantize %acc axis 3 multiplier {mults} shift {shifts} output_zp 3 clamp [-128, 127] : {t_acc} -> {t_out}
   return %y : {t_out}
 }}"""
-    acc = np.zeros((n, oh, ow, c), np.int64) + bias
-    for i in range(k):
-        for j in range(k):
-            acc += (x[:, i * dil: i * dil + stride * (oh - 1) + 1: stride,
-                      j * dil: j * dil + stride * (ow - 1) + 1: stride, :]
-                    .astype(np.int64) * wt[i, j, :, 0].astype(np.int64))
-    want = np.vectorize(lambda v, ch: ref_requantize(
-        int(v), 0, mults[ch], shifts[ch], 3, -128, 127, "tflite"))(
-        acc, np.arange(c)[None, None, None, :]).astype(np.int64)
+    want = depthwise_want(x, wt, bias, stride, dil, oh, ow, mults, shifts)
     for kernels in {compiler.host_int8_kernels(), "none"}:
         so = compiler.compile_mlir(
             text, tmp_path / f"dw_{kernels}.so",
