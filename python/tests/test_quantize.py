@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 from qnt import calibration, compiler, datasets, intref, runtime  # noqa: E402
 from qnt.importer import import_onnx  # noqa: E402
-from qnt.quantize import (RECIPES, equalize_text, quantize_text,  # noqa: E402
-                          weight_bytes)
+from qnt.quantize import (RECIPES, QuantizeError, equalize_text,  # noqa: E402
+                          quantize_text, weight_bytes)
 from qnt.tools import qnt_tool  # noqa: E402
 
 MODEL = REPO / "models" / "fmnist_mobilenet.onnx"
@@ -241,6 +241,20 @@ def test_cli_unknown_recipe(tmp_path):
     assert p.returncode != 0
     assert "invalid choice: 'w1a1'" in p.stderr
     assert not (tmp_path / "o").exists()
+
+
+
+def test_bad_residual_add_form_is_an_error(tmp_path):
+    p = _cli("quantize", str(MODEL), "-o", str(tmp_path / "o"),
+             "--residual-add", "exact")
+    assert p.returncode != 0
+    assert "invalid choice: 'exact'" in p.stderr
+    assert not (tmp_path / "o").exists()
+    # The Python API reaches the pass, which names the accepted forms.
+    with pytest.raises(QuantizeError,
+                       match="unknown residual-add 'exact' .expected "
+                             "single-rounding or tflite"):
+        quantize_text(RESIDUAL_ADD, "w8a8-per-channel", residual_add="exact")
 
 
 FLOAT_ISLAND = """
