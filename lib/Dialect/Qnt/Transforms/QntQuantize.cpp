@@ -175,6 +175,14 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    // One pass instance runs on every function of a module in turn: the
+    // previous function's ops (erased in finish) must not stay in the maps.
+    codes.clear();
+    accumulators.clear();
+    replaced.clear();
+    settledSums.clear();
+    uniformLayers.clear();
+    layerBits.clear();
     if (weightBits < 2 || weightBits > 8) {
       func.emitError() << "qnt-quantize: weight-bits must be in 2..8, got "
                        << static_cast<unsigned>(weightBits);

@@ -1,5 +1,16 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize,qnt-check-integer-only),canonicalize)" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{residual-add=tflite},qnt-check-integer-only),canonicalize)" | FileCheck %s --check-prefix=TFLITE
+// All functions in one module, on one thread (one pass instance runs them
+// in turn and must not keep the previous function's ops):
+// RUN: qnt-opt %s --mlir-disable-threading -pass-pipeline="builtin.module(func.func(qnt-quantize,qnt-check-integer-only),canonicalize)" | FileCheck %s --check-prefix=ONE
+// ONE-LABEL: func @residual(
+// ONE: qnt.requantize {{.*}} multiplier [1073741824] shift [21]
+// ONE-LABEL: func @residual_scales(
+// ONE: qnt.requantize {{.*}} multiplier [1073741824] shift [19]
+// ONE-LABEL: func @residual_fallbacks(
+// ONE: qnt.requantize {{.*}} multiplier [1677721600] shift [13]
+// ONE-LABEL: func @residual_reshaped(
+// ONE: qnt.requantize {{.*}} multiplier [1073741824] shift [20]
 
 // A residual add of two quantized activations (BlazeFace's blocks); the
 // ReLU and the clip after the add fold into one requantization of the sum.
