@@ -203,6 +203,16 @@ struct QntInt8DepthwiseKernelsPass
           DenseElementsAttr::get(accType, b.getI32IntegerAttr(s.padValue)));
     }
 
+    // 0 <= v < size, for an input row or column index.
+    auto inRange = [&](OpBuilder &bb, Value v, int64_t size) -> Value {
+      return arith::AndIOp::create(
+          bb, loc,
+          arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::sge, v,
+                                idx(bb, 0)),
+          arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::slt, v,
+                                idx(bb, size)));
+    };
+
     // The input rows of output row `oh` (one per kh), and, with implicit
     // padding, whether each is inside the input.
     struct Rows {
@@ -245,16 +255,9 @@ struct QntInt8DepthwiseKernelsPass
                                      t * s.strideW + kw * s.dilationW);
                   Value inside;
                   if (checkCols) {
-                    Value zero = idx(b5, 0);
-                    inside = arith::AndIOp::create(
-                        b5, loc,
-                        arith::CmpIOp::create(b5, loc,
-                                              arith::CmpIPredicate::sge, col,
-                                              zero),
-                        arith::CmpIOp::create(b5, loc,
-                                              arith::CmpIPredicate::slt, col,
-                                              idx(b5, s.w)));
-                    col = arith::SelectOp::create(b5, loc, inside, col, zero);
+                    inside = inRange(b5, col, s.w);
+                    col = arith::SelectOp::create(b5, loc, inside, col,
+                                                  idx(b5, 0));
                   }
                   Value x = arith::ExtSIOp::create(
                       b5, loc, accType,
@@ -340,12 +343,7 @@ struct QntInt8DepthwiseKernelsPass
             rows.index.push_back(row);
             if (!s.padded)
               continue;
-            Value inside = arith::AndIOp::create(
-                b2, loc,
-                arith::CmpIOp::create(b2, loc, arith::CmpIPredicate::sge, row,
-                                      idx(b2, 0)),
-                arith::CmpIOp::create(b2, loc, arith::CmpIPredicate::slt, row,
-                                      idx(b2, s.h)));
+            Value inside = inRange(b2, row, s.h);
             rows.inside.push_back(inside);
             allInside = allInside
                             ? arith::AndIOp::create(b2, loc, allInside, inside)

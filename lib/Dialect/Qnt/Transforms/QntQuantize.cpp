@@ -835,8 +835,9 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
                                                const Accumulator &acc,
                                                UniformAttr out,
                                                ArrayRef<int64_t> channelMax) {
-    if (!acc.sum || out.isPerAxis() || !channelMax.empty() ||
-        !acc.bias.empty() || !acc.channelShift.empty())
+    // (A pending sum has no bias or channel shift: adding one settles it.)
+    assert(acc.bias.empty() && acc.channelShift.empty());
+    if (!acc.sum || out.isPerAxis() || !channelMax.empty())
       return std::nullopt;
     const Accumulator::PendingSum &sum = *acc.sum;
     double so = out.getScale(0);
