@@ -7,13 +7,15 @@ int8 recipe, timed in the same run.
                                          [--variant NAME=KEY:VALUE,...]...
                                          [--write] [--json F]
 
-Without ``--variant`` it compares qnt-quantize's two residual-add forms
-(``residual_add=single-rounding``, the default, and ``tflite``) on
-BlazeFace; ``--write`` then writes docs/performance-options.md. A variant
-is a name and ``quantize_text`` keyword arguments (``residual_add``,
-``rounding``, ``share_input_grid``, ``weight_asymmetric``), e.g.
-``--variant tflite-adds=residual_add:tflite``; a bare name (``default=``)
-is the recipe as is.
+Without ``--variant`` it compares the recipe as is with two of its
+options undone: ``residual_add=tflite`` (TFLite's residual adds) and
+``min_multiplier_bits=31`` (full Q31 multipliers); ``--write`` runs that
+comparison on BlazeFace (batch 1) and Fashion-MNIST (batch 1 and 64) and
+writes docs/performance-options.md. A variant is a name and
+``quantize_text`` keyword arguments (``residual_add``, ``rounding``,
+``min_multiplier_bits``, ``share_input_grid``, ``weight_asymmetric``),
+e.g. ``--variant tflite-adds=residual_add:tflite``; a bare name
+(``default=``) is the recipe as is.
 
 Method. The model is equalized and calibrated once (bench/e2e.py's recipe,
 w8a8-per-channel: 256 Fashion-MNIST calibration images, or the BlazeFace
@@ -54,9 +56,12 @@ from qnt import quantize as qz  # noqa: E402
 from qnt.reference import blazeface  # noqa: E402
 
 DOC = REPO / "docs" / "performance-options.md"
-DEFAULT_VARIANTS = ["single-rounding adds=residual_add:single-rounding",
-                    "tflite adds=residual_add:tflite"]
-KEYS = {"residual_add": str, "rounding": str,
+DEFAULT_VARIANTS = ["default=",
+                    "tflite adds=residual_add:tflite",
+                    "Q31 multipliers=min_multiplier_bits:31"]
+# --write: the default variants on each (model, batch).
+WRITE_CONFIGS = [("blazeface", 1), ("fmnist", 1), ("fmnist", 64)]
+KEYS = {"residual_add": str, "rounding": str, "min_multiplier_bits": int,
         "share_input_grid": lambda v: {"true": True, "false": False}[v],
         "weight_asymmetric": lambda v: {"true": True, "false": False}[v]}
 
@@ -96,16 +101,17 @@ def main():
     ap.add_argument("--budget", type=float, default=0.3,
                     help="seconds per measurement (default 0.3)")
     ap.add_argument("--variant", action="append",
-                    help="NAME=KEY:VALUE,... (repeatable; default: the two "
-                         "residual-add forms)")
+                    help="NAME=KEY:VALUE,... (repeatable; default: the "
+                         "recipe, tflite residual adds, Q31 multipliers)")
     ap.add_argument("--write", action="store_true",
                     help=f"write {DOC.relative_to(REPO)} (default variants "
-                         "only)")
+                         "on every configuration of WRITE_CONFIGS)")
     ap.add_argument("--json", type=Path, help="also write raw results")
     args = ap.parse_args()
     if args.rounds < 1 or args.budget <= 0 or args.batch < 1:
         ap.error("--rounds and --batch must be >= 1 and --budget > 0")
-    if args.write and (args.variant or args.model != "blazeface"):
+    if args.write and (args.variant or args.model != "blazeface" or
+                       args.batch != 1):
         ap.error("--write documents the default comparison only")
     try:
         variants = [parse_variant(v)
@@ -114,24 +120,37 @@ def main():
         ap.error(str(exc))
     if len({n for n, _ in variants}) != len(variants):
         ap.error("variant names must differ")
+    configs = WRITE_CONFIGS if args.write else [(args.model, args.batch)]
+    info = machine_info()
+    started = datetime.datetime.now().astimezone()
+    runs = [run_config(model, batch, variants, args)
+            for model, batch in configs]
+    finished = datetime.datetime.now().astimezone()
+    result = {"machine": info, "recipe": RECIPE,
+              "started": started.isoformat(timespec="seconds"),
+              "finished": finished.isoformat(timespec="seconds"),
+              "rounds": args.rounds, "budget_s": args.budget, "runs": runs}
+    table = "\n\n".join(format_table(r) for r in runs)
+    write_outputs(result, table, args, DOC, format_doc)
 
-    if args.model == "blazeface":
+
+def run_config(model, batch, variants, args):
+    """Every variant and the fp32 library of one model and batch, timed
+    side by side; returns {"model": title, "variants": rows}."""
+    if model == "blazeface":
         path = blazeface.model_path()
         if not path.exists():
             sys.exit(f"options_ab.py: {path} is missing: run "
                      "scripts/fetch_blazeface.sh")
         calib, _ = photos.blazeface_inputs()
-        evaluation, batch, title = calib, 1, "BlazeFace front 128, batch 1"
-        text, _ = compiler.load_source(path)
+        evaluation, title = calib, f"BlazeFace front 128, batch {batch}"
+        text, _ = compiler.load_source(path, batch=batch)
     else:
-        batch = args.batch
         calib, _ = datasets.calibration_set(CALIB_SAMPLES)
         evaluation = datasets.evaluation_set()[0][:max(256, batch)]
         title = f"fmnist_mobilenet, batch {batch}"
         text, _ = compiler.load_source(FMNIST, batch=batch)
     timed = evaluation[:batch]
-    started = datetime.datetime.now().astimezone()
-    info = machine_info()
     print(f"calibrating {title} ...", file=sys.stderr)
     prepared = qz.equalize_text(text, RECIPE)
     stats = calibration.calibrate(prepared, calib, batch=batch, quiet=True)
@@ -170,7 +189,7 @@ def main():
             plan[n] = (min(20, max(1, k // 5)), k)
         meds = {n: [] for n in names}
         for rd in range(args.rounds):
-            print(f"round {rd + 1}/{args.rounds}", file=sys.stderr)
+            print(f"{title}: round {rd + 1}/{args.rounds}", file=sys.stderr)
             k = rd % len(names)
             for n in names[k:] + names[:k]:
                 warm, iters = plan[n]
@@ -178,7 +197,6 @@ def main():
                                                                    iters))))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    finished = datetime.datetime.now().astimezone()
     med = {n: statistics.median(v) for n, v in meds.items()}
     first = variants[0][0]
     for n in names:
@@ -188,19 +206,13 @@ def main():
                         "round_medians_ms": meds[n],
                         "fp32_over": med["qnt fp32"] / med[n],
                         "relative_to_first": med[n] / med[first]})
-    result = {"machine": info, "model": title, "recipe": RECIPE,
-              "started": started.isoformat(timespec="seconds"),
-              "finished": finished.isoformat(timespec="seconds"),
-              "rounds": args.rounds, "budget_s": args.budget,
-              "variants": rows}
-    table = format_table(result)
-    write_outputs(result, table, args, DOC, format_doc)
+    return {"model": title, "variants": rows}
 
 
 def format_table(r):
     rows = r["variants"]
     first = next(iter(n for n in rows if n != "qnt fp32"))
-    lines = [f"{r['model']}, recipe {r['recipe']}, 1 thread:", "",
+    lines = [f"{r['model']}, recipe {RECIPE}, 1 thread:", "",
              "| library | options | median latency (ms) | range of round "
              f"medians (ms) | latency / {first}'s | speed-up over qnt fp32 "
              "| requantizations | SQNR vs fp32 (dB) |",
@@ -222,11 +234,15 @@ def format_doc(r, table):
     return f"""# Performance: quantization options side by side
 
 Generated by `/usr/bin/python3 bench/options_ab.py --write` (do not edit
-by hand; the method is in the script's docstring). qnt-quantize's two forms
-of a residual add ([quantization.md](quantization.md)): `single-rounding`
-(the default: an exact i32 sum of the codes times integer multipliers, one
-rounding shift) and `tflite` (both inputs rescaled to max(S_a, S_b) / 2^20,
-added, requantized with a 64-bit product), on the same calibrated model.
+by hand; the method is in the script's docstring). Each table: one
+calibrated model quantized three ways ([quantization.md](quantization.md)):
+the recipe as is (`default`: single-rounding residual adds, multipliers
+rounded to the bits that keep the requantization in 32 bits,
+`min-multiplier-bits=11`); `tflite adds` (residual adds with both inputs
+rescaled to max(S_a, S_b) / 2^20, added, requantized with a 64-bit
+product); `Q31 multipliers` (`min-multiplier-bits=31`: every multiplier at
+full precision, so every requantization of a convolution needs a 64-bit
+product). Every library is checked bit-exact against qnt.intref first.
 End-to-end comparisons with onnxruntime: [performance-e2e.md](performance-e2e.md).
 
 | | |

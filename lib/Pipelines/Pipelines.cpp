@@ -149,6 +149,7 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
   QntQuantizeOptions quantize;
   quantize.rounding = options.rounding;
   quantize.residualAdd = options.residualAdd;
+  quantize.minMultiplierBits = options.minMultiplierBits;
   bool wess = false, biasCorrection = false;
   switch (options.recipe) {
   case Recipe::W8A8PerChannel:

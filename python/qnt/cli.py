@@ -234,6 +234,7 @@ def cmd_quantize(args):
                              weight_asymmetric=args.weight_asymmetric,
                              share_input_grid=args.share_input_grid,
                              residual_add=args.residual_add,
+                             min_multiplier_bits=args.min_multiplier_bits,
                              parallel=args.parallel,
                              parallel_min_work=args.parallel_min_work)
     except QuantizeError as exc:
@@ -388,6 +389,13 @@ def build_parser():
                    help="residual adds of two activations: one rounding of "
                         "an exact integer sum (default), or TFLite's "
                         "rescale-add-requantize (docs/quantization.md)")
+    p.add_argument("--min-multiplier-bits", type=int, default=11,
+                   metavar="BITS",
+                   help="fewest significant bits (1..31) a requantization "
+                        "multiplier may be rounded to so that its product "
+                        "with every accumulator fits in 32 bits: one i32 "
+                        "multiply instead of a 64-bit one (default 11; 31 "
+                        "keeps full Q31 multipliers; docs/quantization.md)")
     _add_target_args(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_quantize)

@@ -107,7 +107,8 @@ def quantize_text(text_with_stats: str, recipe: str,
                   locations: bool = False,
                   weight_asymmetric: bool = False,
                   share_input_grid: bool = False,
-                  residual_add: str = "single-rounding") -> str:
+                  residual_add: str = "single-rounding",
+                  min_multiplier_bits: int = 11) -> str:
     """The integer program of a model that carries calibration statistics
     (stage 2 of ``recipe``, or ``pipeline`` instead when given).
     ``layer_bits`` / ``layer_weight_bits``: per-layer activation / weight
@@ -116,13 +117,21 @@ def quantize_text(text_with_stats: str, recipe: str,
     ``share_input_grid``: max pooling and channel padding keep their input's
     grid (no clip of their own; one requantization less each).
     ``residual_add``: ``single-rounding`` or ``tflite`` (qnt-quantize
-    residual-add, docs/quantization.md)."""
+    residual-add, docs/quantization.md). ``min_multiplier_bits``: the
+    fewest significant bits a requantization multiplier may be rounded to
+    so that the requantization needs no 64-bit product (1..31; 31 keeps
+    full Q31 multipliers; qnt-quantize min-multiplier-bits)."""
+    if not isinstance(min_multiplier_bits, int) or not (
+            1 <= min_multiplier_bits <= 31):
+        raise QuantizeError(f"min_multiplier_bits must be an integer in "
+                            f"1..31, got {min_multiplier_bits!r}")
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                                 f"{', '.join(RECIPES)})")
         pipeline = (f"builtin.module(qnt-quantize-recipe{{recipe={recipe} "
-                    f"rounding={rounding} residual-add={residual_add}"
+                    f"rounding={rounding} residual-add={residual_add} "
+                    f"min-multiplier-bits={min_multiplier_bits}"
                     f"{' weight-asymmetric=true' if weight_asymmetric else ''}"
                     f"{' share-input-grid=true' if share_input_grid else ''}"
                     f"{_layer_option('layer-bits', layer_bits)}"
@@ -378,6 +387,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    weight_asymmetric: bool = False,
                    share_input_grid: bool = False,
                    residual_add: str = "single-rounding",
+                   min_multiplier_bits: int = 11,
                    parallel: bool = False,
                    parallel_min_work: Optional[int] = None) -> dict:
     """Quantizes ``model`` (.onnx or .mlir) with ``recipe`` and writes
@@ -393,7 +403,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     the report's accuracy and latency need it to run here.
     ``weight_asymmetric``: asymmetric uniform weights. ``share_input_grid``:
     max pooling and channel padding keep their input's grid, and
-    ``residual_add`` (see ``quantize_text``). ``parallel``: both
+    ``residual_add`` and ``min_multiplier_bits`` (see
+    ``quantize_text``). ``parallel``: both
     libraries run their kernels on OpenMP threads (compile_mlir;
     ``parallel_min_work`` as there). Recipes in
     ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
@@ -469,7 +480,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                                       locations=True,
                                       weight_asymmetric=weight_asymmetric,
                                       share_input_grid=share_input_grid,
-                                      residual_add=residual_add)
+                                      residual_add=residual_add,
+                                      min_multiplier_bits=min_multiplier_bits)
         quant = capi.run_pipeline(quant_located).output
         t2 = time.perf_counter()
         target = {"target_cpu": target_cpu, "target_triple": target_triple,
@@ -505,6 +517,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
             "weight_asymmetric": bool(weight_asymmetric),
             "share_input_grid": bool(share_input_grid),
             "residual_add": residual_add,
+            "min_multiplier_bits": int(min_multiplier_bits),
             "rounding": rounding,
             "batch": batch, "data": data_name,
             "calibration_samples": int(len(xc)), "evaluated": int(len(x)),

@@ -285,3 +285,144 @@ TEST(FixedPoint, SplitHighProductRejects) {
   // Full i32 inputs: no split keeps a * high inside int32.
   EXPECT_FALSE(splitHighProduct(kMax, 0, kMin, kMax));
 }
+
+namespace {
+/// The 32-bit form evaluated in 64 bits; nullopt if a value leaves int32.
+std::optional<int32_t> i32Eval(const I32Rescale &r, int64_t a) {
+  int64_t v = a * r.multiplier + (a < 0 ? r.roundNeg : r.roundPos);
+  if (v < kMin || v > kMax)
+    return std::nullopt;
+  return int32_t(v >> r.shift);
+}
+} // namespace
+
+TEST(FixedPoint, I32RescaleMatchesOracleWhereItExists) {
+  // Multipliers with 0..30 trailing zero bits, every shift of each mode,
+  // input ranges from i8-like to 2^24: wherever i32Rescale gives a form,
+  // it equals the mode's oracle on the range's ends, around zero, on ties
+  // and on random points; and it exists for the cases the quantizer relies
+  // on (below).
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int32_t> any(0, kMax);
+  const RoundingMode modes[] = {RoundingMode::tflite,
+                                RoundingMode::single_round,
+                                RoundingMode::double_round};
+  int formed = 0, checked = 0;
+  for (RoundingMode mode : modes) {
+    int nMin = mode == RoundingMode::tflite ? -31 : -29;
+    for (int n = nMin; n <= 31; ++n) {
+      for (int rangeBits : {8, 12, 16, 20, 24}) {
+        for (int zeros = 0; zeros <= 30; zeros += 3) {
+          int32_t m = int32_t((uint32_t(any(rng)) | (1u << 30)) &
+                              ~((1u << zeros) - 1) & uint32_t(kMax));
+          int64_t aMax = (int64_t(1) << rangeBits) - 1 - int64_t(rng() % 7);
+          int64_t aMin = -(int64_t(1) << rangeBits) + int64_t(rng() % 5);
+          auto form = i32Rescale(m, n, mode, aMin, aMax);
+          if (!form)
+            continue;
+          ++formed;
+          EXPECT_GE(form->shift, 1);
+          EXPECT_LE(form->shift, 31);
+          std::vector<int64_t> points = {aMin, aMin + 1, -2, -1, 0, 1, 2,
+                                         aMax - 1, aMax};
+          // Ties of the final rounding: a m 2^(-31-n) = k + 1/2.
+          for (int i = 0; i < 200; ++i)
+            points.push_back(aMin + int64_t(rng() % uint64_t(aMax - aMin + 1)));
+          for (int64_t a : points) {
+            std::optional<int32_t> got = i32Eval(*form, a);
+            ASSERT_TRUE(got) << "overflow a=" << a << " m=" << m << " n=" << n;
+            int32_t want = mode == RoundingMode::tflite
+                               ? oracleTflite(int32_t(a), m, n)
+                           : mode == RoundingMode::single_round
+                               ? oracleSingle(int32_t(a), m, n)
+                               : oracleDouble(int32_t(a), m, n);
+            ASSERT_EQ(*got, want) << "a=" << a << " m=" << m << " n=" << n
+                                  << " mode=" << int(mode);
+            ASSERT_EQ(*got, rescale(int32_t(a), m, n, mode));
+            ++checked;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(formed, 1000);
+  EXPECT_GT(checked, 200000);
+}
+
+TEST(FixedPoint, I32RescaleEveryInputOfSmallRanges) {
+  // Exhaustive over a range, with ties: m = 3 * 2^28 (three quarters) and
+  // small multipliers make a m 2^(-31-n) hit every half exactly.
+  const RoundingMode modes[] = {RoundingMode::tflite,
+                                RoundingMode::single_round,
+                                RoundingMode::double_round};
+  for (RoundingMode mode : modes)
+    for (int32_t m : {0, 1 << 30, 3 << 28, 5 << 26, (1 << 30) + (1 << 20)})
+      for (int n : {-3, -1, 0, 1, 2, 5, 9}) {
+        auto form = i32Rescale(m, n, mode, -5000, 5000);
+        ASSERT_TRUE(form) << "m=" << m << " n=" << n;
+        for (int64_t a = -5000; a <= 5000; ++a)
+          ASSERT_EQ(i32Eval(*form, a), rescale(int32_t(a), m, n, mode))
+              << "a=" << a << " m=" << m << " n=" << n << " mode=" << int(mode);
+      }
+}
+
+TEST(FixedPoint, I32RescaleExistsForShortMultipliers) {
+  // An accumulator range within +-2^b and a multiplier of 30 - b bits
+  // (rounded by roundMultiplierBits; one bit for the rounding constants)
+  // has a 32-bit form in every mode for right shifts up to b (outputs of
+  // at least one unit); a full 31-bit multiplier has none on that range.
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> q31(1 << 30, kMax);
+  for (int b = 8; b <= 22; ++b)
+    for (int n = 0; n <= std::min(b, 20); ++n)
+      for (int i = 0; i < 20; ++i) {
+        FixedPointMultiplier full{q31(rng), n};
+        FixedPointMultiplier s = roundMultiplierBits(full, 30 - b);
+        int64_t bound = (int64_t(1) << b) - 1;
+        for (RoundingMode mode : {RoundingMode::tflite,
+                                  RoundingMode::single_round,
+                                  RoundingMode::double_round})
+          EXPECT_TRUE(i32Rescale(s.multiplier, s.shift, mode, -bound, bound))
+              << "b=" << b << " n=" << n << " m=" << s.multiplier;
+        if (b >= 12)
+          EXPECT_FALSE(i32Rescale(full.multiplier | 1, n,
+                                  RoundingMode::tflite, -bound, bound));
+      }
+}
+
+TEST(FixedPoint, I32RescaleRejects) {
+  // Negative multipliers, shifts outside the modes' ranges, a saturating
+  // tflite left shift, and products that leave int32.
+  EXPECT_FALSE(i32Rescale(-1, 0, RoundingMode::tflite, 0, 1));
+  EXPECT_FALSE(i32Rescale(1 << 30, 32, RoundingMode::tflite, 0, 1));
+  EXPECT_FALSE(i32Rescale(1 << 30, -30, RoundingMode::single_round, 0, 1));
+  EXPECT_FALSE(i32Rescale(1 << 30, -20, RoundingMode::tflite, 0, 1 << 12));
+  EXPECT_FALSE(i32Rescale(kMax, 5, RoundingMode::tflite, -256, 255));
+  EXPECT_FALSE(i32Rescale(1 << 30, 0, RoundingMode::tflite, kMin, kMax));
+  EXPECT_FALSE(i32Rescale(1 << 30, 0, RoundingMode::tflite, 5, 4));
+}
+
+TEST(FixedPoint, RoundMultiplierBits) {
+  // Half up to the top bits, the rest zero; a carry renormalizes.
+  // (4 of 31 bits: steps of 2^27 = 0x0800'0000.)
+  EXPECT_EQ(roundMultiplierBits({0x5555'5555, 3}, 4).multiplier, 0x5800'0000);
+  EXPECT_EQ(roundMultiplierBits({0x5555'5555, 3}, 4).shift, 3);
+  EXPECT_EQ(roundMultiplierBits({0x5400'0000, 3}, 4).multiplier, 0x5800'0000);
+  EXPECT_EQ(roundMultiplierBits({0x53FF'FFFF, 3}, 4).multiplier, 0x5000'0000);
+  FixedPointMultiplier carry = roundMultiplierBits({kMax, 7}, 12);
+  EXPECT_EQ(carry.multiplier, 1 << 30);
+  EXPECT_EQ(carry.shift, 6);
+  EXPECT_EQ(roundMultiplierBits({kMax, 7}, 31).multiplier, kMax);
+  EXPECT_EQ(roundMultiplierBits({0, 7}, 5).multiplier, 0);
+  // The relative change is at most 2^-bits.
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int32_t> q31(1 << 30, kMax);
+  for (int bits = 2; bits <= 30; ++bits)
+    for (int i = 0; i < 100; ++i) {
+      FixedPointMultiplier m{q31(rng), 0};
+      FixedPointMultiplier r = roundMultiplierBits(m, bits);
+      double real = double(r.multiplier) * std::ldexp(1.0, -r.shift);
+      EXPECT_LE(std::fabs(real / m.multiplier - 1.0), std::ldexp(1.0, -bits));
+      EXPECT_EQ(r.multiplier & ((1 << (31 - bits)) - 1), 0);
+    }
+}

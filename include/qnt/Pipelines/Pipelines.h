@@ -146,6 +146,13 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       llvm::cl::desc("Residual adds of two activations (qnt-quantize "
                      "residual-add): single-rounding or tflite"),
       llvm::cl::init("single-rounding")};
+  PassOptions::Option<unsigned> minMultiplierBits{
+      *this, "min-multiplier-bits",
+      llvm::cl::desc("Fewest significant bits a requantization multiplier "
+                     "may be rounded to so that its product with every "
+                     "accumulator fits in 32 bits (qnt-quantize "
+                     "min-multiplier-bits; 31: full Q31 multipliers)"),
+      llvm::cl::init(11)};
   PassOptions::ListOption<std::string> layerBits{
       *this, "layer-bits",
       llvm::cl::desc("Per-activation widths KEY=BITS (qnt-insert-clips "

@@ -4,6 +4,7 @@
 #include "qnt/Conversion/QntToLinalg/QntToLinalg.h"
 #include "qnt/Dialect/Qnt/IR/QntOps.h"
 #include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
+#include "qnt/Dialect/Qnt/Utils/ValueRanges.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -716,6 +717,121 @@ Value requantizeTosaI32(OpBuilder &b, Location loc, RequantizeOp op,
       });
 }
 
+/// The requantization as one i32 multiply, add and shift per element
+/// (FixedPoint.h, i32Rescale), where the input's range is known (a narrow
+/// input's type, or the bounds of a convolution's accumulators:
+/// ValueRanges.h) and every slice's multiplier has enough trailing zero
+/// bits for it (as qnt-quantize's `min-multiplier-bits` makes them):
+///   a = x - input_zp            (no saturation on the range)
+///   r = (a * m' + (a < 0 ? roundNeg : roundPos)) >> shift
+///     = (x * m' + (x < input_zp ? roundNeg' : roundPos')) >> shift
+///       (the zero point folded into the rounding constants)
+///   y = clamp(r + z, lo, hi)    (each bound only where it can bind)
+/// Bit-identical to every mode's definition; returns null where the form
+/// does not exist for some slice (the general forms above are used).
+Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
+                           Type resultType, ArrayRef<int64_t> mult,
+                           ArrayRef<int64_t> shift, ArrayRef<int64_t> outputZp,
+                           ArrayRef<int64_t> lo, ArrayRef<int64_t> hi) {
+  Type i32 = b.getI32Type();
+  int64_t inputZp = static_cast<int64_t>(op.getInputZp());
+  unsigned inWidth = op.getInput().getType().getElementTypeBitWidth();
+  size_t channels = std::max({mult.size(), shift.size(), outputZp.size(),
+                              lo.size(), hi.size()});
+  std::optional<int64_t> axis = op.getAxis();
+  // The range of x per slice (or one for the tensor).
+  SmallVector<IntRange> xRange;
+  if (inWidth < 32) {
+    xRange.assign(1, IntRange{-(int64_t(1) << (inWidth - 1)),
+                              (int64_t(1) << (inWidth - 1)) - 1});
+  } else {
+    auto inferred =
+        inferSliceRanges(op.getInput(), channels > 1 ? axis : std::nullopt);
+    if (!inferred)
+      return Value();
+    xRange = std::move(*inferred);
+  }
+  if (xRange.size() > 1 && channels == 1)
+    channels = xRange.size();
+  auto at = [](auto v, size_t c) { return v.size() == 1 ? v[0] : v[c]; };
+  SmallVector<int64_t> m, roundPos, roundNeg, rshift, zp, loZ, hiZ;
+  bool signTerm = false, needMax = false, needMin = false, offset = true;
+  for (size_t c = 0; c < channels; ++c) {
+    IntRange x = at(ArrayRef<IntRange>(xRange), c);
+    int64_t aMin = x.lo - inputZp, aMax = x.hi - inputZp;
+    if (aMin < INT32_MIN || aMax > INT32_MAX)
+      return Value();
+    std::optional<I32Rescale> f =
+        i32Rescale(int32_t(at(mult, c)), int(at(shift, c)),
+                   op.getRounding(), aMin, aMax);
+    if (!f)
+      return Value();
+    m.push_back(f->multiplier);
+    // a m' + round = x m' + (round - input_zp m'): the zero point folds into
+    // the constants (the i32 arithmetic wraps, and the sum fits).
+    roundPos.push_back(int32_t(uint32_t(f->roundPos) -
+                               uint32_t(inputZp) * uint32_t(f->multiplier)));
+    roundNeg.push_back(int32_t(uint32_t(f->roundNeg) -
+                               uint32_t(inputZp) * uint32_t(f->multiplier)));
+    rshift.push_back(f->shift);
+    signTerm |= f->roundNeg != f->roundPos && aMin < 0;
+    // The range of r (monotone in a), and whether r + z stays in i32.
+    auto eval = [&](int64_t a) {
+      return (a * f->multiplier + (a < 0 ? f->roundNeg : f->roundPos)) >>
+             f->shift;
+    };
+    int64_t rMin = eval(aMin), rMax = eval(aMax), z = at(outputZp, c);
+    int64_t l = at(lo, c), h = at(hi, c);
+    offset &= rMin + z >= INT32_MIN && rMax + z <= INT32_MAX;
+    needMax |= rMin + z < l;
+    needMin |= rMax + z > h;
+    zp.push_back(z);
+    loZ.push_back(l);
+    hiZ.push_back(h);
+  }
+  if (!offset) {
+    // Clamp before the zero point (bounds saturated to i32), as the
+    // general forms do.
+    for (size_t c = 0; c < channels; ++c) {
+      loZ[c] = std::clamp<int64_t>(loZ[c] - zp[c], INT32_MIN, INT32_MAX);
+      hiZ[c] = std::clamp<int64_t>(hiZ[c] - zp[c], INT32_MIN, INT32_MAX);
+    }
+    needMax = needMin = true;
+  }
+  SmallVector<SmallVector<int64_t> *> all = {&m,  &roundPos, &roundNeg, &rshift,
+                                             &zp, &loZ,      &hiZ};
+  SmallVector<Param> params = collapsedParams(i32, all);
+  bool anyZp = !llvm::all_of(zp, [](int64_t v) { return v == 0; });
+  return buildElementwise(
+      b, loc, op.getInput(), resultType,
+      std::optional<int64_t>(axis.value_or(0)), params,
+      [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
+        Value a = x;
+        if (inWidth < 32)
+          a = arith::ExtSIOp::create(b, loc, i32, a);
+        Value round = p[1];
+        if (signTerm) {
+          // a < 0, i.e. x < input_zp.
+          Value negative = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::slt, a,
+              constInt(b, loc, i32, inputZp));
+          round = arith::SelectOp::create(b, loc, negative, p[2], p[1]);
+        }
+        Value r = arith::MulIOp::create(b, loc, a, p[0]);
+        r = arith::AddIOp::create(b, loc, r, round);
+        r = arith::ShRSIOp::create(b, loc, r, p[3]);
+        if (offset && anyZp)
+          r = arith::AddIOp::create(b, loc, r, p[4]);
+        if (needMax)
+          r = arith::MaxSIOp::create(b, loc, r, p[5]);
+        if (needMin)
+          r = arith::MinSIOp::create(b, loc, r, p[6]);
+        if (!offset && anyZp)
+          r = arith::AddIOp::create(b, loc, r, p[4]);
+        return toResult(b, loc, r, resultType);
+      });
+}
+
 /// Integer-only requantization, mirroring FixedPoint.cpp step by step
 /// (i64; the `tflite` mode, and the TOSA modes where their i32 form is
 /// exact, use the equivalent i32 forms above).
@@ -751,6 +867,11 @@ struct LowerRequantize : OpRewritePattern<RequantizeOp> {
     int64_t inputZp = static_cast<int64_t>(op.getInputZp());
     RoundingMode mode = op.getRounding();
     bool inputSigned = true; // accumulators and i8/i16 inputs are signed
+    if (Value r = requantizeI32Product(rewriter, op.getLoc(), op, resultType,
+                                       mult, shift, outputZp, lo, hi)) {
+      rewriter.replaceOp(op, r);
+      return success();
+    }
     if (mode == RoundingMode::tflite) {
       rewriter.replaceOp(op, requantizeTfliteI32(rewriter, op.getLoc(), op,
                                                  resultType, mult, shift,
@@ -897,6 +1018,13 @@ struct ConvertQntToLinalgPass
     : public qnt::impl::ConvertQntToLinalgBase<ConvertQntToLinalgPass> {
   using Base::Base;
   void runOnOperation() override {
+    // Requantizations first: their 32-bit form reads the bounds of their
+    // inputs off the producers, which include qnt.unpack (packed weights)
+    // before it is lowered.
+    RewritePatternSet first(&getContext());
+    first.add<LowerRequantize>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(first))))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateQntToLinalgConversionPatterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

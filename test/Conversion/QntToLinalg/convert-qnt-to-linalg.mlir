@@ -126,21 +126,44 @@ func.func @requantize_channel_grid(%acc: tensor<1x2xi32>) -> tensor<1x2xi8> {
 
 // -----
 
-// Multiplier 2^30 (a power-of-two scale ratio): the high product is
-// (a >> 1) + (a & 1), no i64 multiply. An i8 input minus its zero point
-// lies in [-255, 0]; shifted left by 20 it stays in i32: no saturation.
-// CHECK-LABEL: func @requantize_halving_narrow
+// Multiplier 2^30 (a power-of-two scale ratio) on an i32 input of unknown
+// range: the high product is (a >> 1) + (a & 1), no i64 multiply.
+// CHECK-LABEL: func @requantize_halving
 // CHECK: linalg.generic
-// CHECK: %[[X:.*]] = arith.extsi %{{.*}} : i8 to i32
-// CHECK: %[[A:.*]] = arith.subi %[[X]], %{{.*}} : i32
-// CHECK: %[[S:.*]] = arith.shli %[[A]], %{{.*}} : i32
-// CHECK-NOT: arith.select
+// CHECK-NOT: arith.muli
 // CHECK-NOT: i64
-// CHECK: %[[HALF:.*]] = arith.shrsi %[[S]], %{{.*}} : i32
-// CHECK: %[[ODD:.*]] = arith.andi %[[S]], %{{.*}} : i32
+// CHECK: %[[HALF:.*]] = arith.shrsi %[[A:.*]], %{{.*}} : i32
+// CHECK: %[[ODD:.*]] = arith.andi %[[A]], %{{.*}} : i32
 // CHECK: arith.addi %[[HALF]], %[[ODD]] : i32
 // CHECK: return
-func.func @requantize_halving_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
+func.func @requantize_halving(%x: tensor<4xi32>) -> tensor<4xi32> {
+  %0 = qnt.requantize %x multiplier [1073741824] shift [3] clamp [-2147483648, 2147483647] : tensor<4xi32> -> tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+// The same multiplier on an i8 input: a = x - 127 lies in [-255, 0], and
+// with m = 2^30 = 2^20 * 2^10 (trailing zero bits) the whole rescale is one
+// i32 product, rounding constant and shift (FixedPoint.h, i32Rescale):
+// high = floor((a 2^20 2^30 + 2^30) / 2^31) = (a * 2^20 + 1) >> 1, with the
+// zero point folded into the constant: (x * 2^20 + 1 - 127 * 2^20) >> 1.
+// No saturation, no i64, no clamp (the i32 bounds cannot bind).
+// CHECK-LABEL: func @requantize_short_narrow
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-DAG: %[[M:.*]] = arith.constant 1048576 : i32
+// CHECK-DAG: %[[C:.*]] = arith.constant -133169151 : i32
+// CHECK: linalg.generic
+// CHECK: %[[X:.*]] = arith.extsi %{{.*}} : i8 to i32
+// CHECK-NOT: arith.subi
+// CHECK: %[[P:.*]] = arith.muli %[[X]], %[[M]] : i32
+// CHECK: %[[S:.*]] = arith.addi %[[P]], %[[C]] : i32
+// CHECK: %[[R:.*]] = arith.shrsi %[[S]], %[[ONE]] : i32
+// CHECK-NOT: arith.select
+// CHECK-NOT: arith.maxsi
+// CHECK-NOT: i64
+// CHECK: linalg.yield %[[R]] : i32
+func.func @requantize_short_narrow(%x: tensor<4xi8>) -> tensor<4xi32> {
   %0 = qnt.requantize %x input_zp 127 multiplier [1073741824] shift [-20] clamp [-2147483648, 2147483647] : tensor<4xi8> -> tensor<4xi32>
   return %0 : tensor<4xi32>
 }

@@ -26,6 +26,7 @@
 #include "qnt/Dialect/Qnt/Utils/FixedPoint.h"
 #include "qnt/Dialect/Qnt/Utils/LayerOverrides.h"
 #include "qnt/Dialect/Qnt/Utils/QuantParams.h"
+#include "qnt/Dialect/Qnt/Utils/ValueRanges.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -91,6 +92,11 @@ struct Accumulator {
   SmallVector<int64_t> bias;        // empty, or one per channel / one
   SmallVector<int64_t> channelShift; // empty, or one per channel
   double clampLo = -INFINITY, clampHi = INFINITY;
+  /// The bounds of `acc` (without `bias`) per channel, or one, for every
+  /// input in its storage type's range, as the lowering derives them from
+  /// the IR (ValueRanges.h): lets requantize() choose multipliers whose
+  /// product with the accumulator fits in i32. Empty when unknown.
+  SmallVector<IntRange> range;
 
   /// The real value of one unit of channel c.
   double scaleOf(int64_t c) const {
@@ -107,6 +113,10 @@ Accumulator QValue::toAccumulator() const {
     a.scales.push_back(s);
     a.bias.push_back(-z);
   }
+  Type storage = cast<RankedTensorType>(codes.getType()).getElementType();
+  if (unsigned w = storage.getIntOrFloatBitWidth(); w <= 16)
+    a.range.push_back(
+        IntRange{-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1});
   return a;
 }
 
@@ -203,6 +213,12 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       return signalPassFailure();
     }
     singleRoundingAdds = residualAdd == "single-rounding";
+    if (minMultiplierBits < 1 || minMultiplierBits > 31) {
+      func.emitError() << "qnt-quantize: min-multiplier-bits must be in "
+                          "1..31, got "
+                       << static_cast<unsigned>(minMultiplierBits);
+      return signalPassFailure();
+    }
     if (weightCodebook != "none") {
       if (weightCodebook == "binary")
         syqMode = SyqMode::Binary;
@@ -542,7 +558,24 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       }
     }
     a.acc.getDefiningOp()->setAttrs(filteredAttrs(op, a.acc.getDefiningOp()));
-    if (llvm::any_of(qw.zeroPoints, [](int64_t z) { return z != 0; })) {
+    bool asymmetric =
+        llvm::any_of(qw.zeroPoints, [](int64_t z) { return z != 0; });
+    if (!asymmetric && !(syq && !syq->multipliers.empty())) {
+      // The accumulators' bounds over every input code of the storage type
+      // (the conv's bias included; a matmul's bias is added later).
+      unsigned w = cast<RankedTensorType>(input.getType())
+                       .getElementType()
+                       .getIntOrFloatBitWidth();
+      IntRange in{-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1};
+      SmallVector<SmallVector<int64_t>> perChannel(channels);
+      for (auto [i, q] : llvm::enumerate(qw.codes))
+        perChannel[outputChannelOf(layout, shape, i)].push_back(int64_t(q));
+      for (int64_t c = 0; c < channels; ++c) {
+        int64_t b0 = isa<tosa::MatMulOp>(op) ? 0 : bias[c];
+        a.range.push_back(accumulatorRange(perChannel[c], {b0, b0}, in));
+      }
+    }
+    if (asymmetric) {
       // Asymmetric weights: acc -= zw[c] * (sum of the inputs in c's window).
       Value sums = windowSums(b, loc, op, input, shape);
       SmallVector<int64_t> zwShape(accType.getRank(), 1);
@@ -646,6 +679,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     int64_t n = kernel[0] * kernel[1];
     Accumulator a = x.toAccumulator();
     a.acc = sum;
+    a.range.clear(); // a reduction: not read by the lowering's bounds
     for (auto [s, z] : llvm::zip(a.scales, a.bias)) {
       s /= double(n);
       z *= n;
@@ -1002,6 +1036,54 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     return {qlo, qhi};
   }
 
+  /// `min-multiplier-bits`: rounds the multipliers to the most significant
+  /// bits (at least that many) that let the lowering requantize with one
+  /// i32 product (FixedPoint.h, i32Rescale) over the accumulator's bounds,
+  /// per slice; unchanged where some channel cannot (a wide accumulator),
+  /// or where the bounds are unknown.
+  void shortenMultipliers(const Accumulator &a, int64_t channels,
+                          SmallVector<int64_t> &multipliers,
+                          SmallVector<int64_t> &shifts) {
+    if (minMultiplierBits >= 31 || a.range.empty())
+      return;
+    // a = acc + bias, per channel.
+    auto rangeOf = [&](int64_t c) {
+      IntRange r = a.range[a.range.size() == 1 ? 0 : c];
+      int64_t b = a.bias.empty() ? 0 : a.bias[a.bias.size() == 1 ? 0 : c];
+      return IntRange{r.lo + b, r.hi + b};
+    };
+    // The channels each slice's multiplier serves (one slice: all of them,
+    // each with its own WESS shift).
+    size_t slices = multipliers.size();
+    SmallVector<int64_t> newMult(multipliers), newShift(shifts);
+    for (size_t sl = 0; sl < slices; ++sl) {
+      FixedPointMultiplier full{int32_t(multipliers[sl]), int32_t(shifts[sl])};
+      bool found = false;
+      for (int bits = 31; bits >= int(minMultiplierBits) && !found; --bits) {
+        FixedPointMultiplier m = roundMultiplierBits(full, bits);
+        bool ok = true;
+        for (int64_t c = 0; c < channels && ok; ++c) {
+          if (slices > 1 && size_t(c) != sl)
+            continue;
+          int64_t k = a.channelShift.empty() ? 0 : a.channelShift[c];
+          IntRange r = rangeOf(c);
+          ok = i32Rescale(m.multiplier, int(m.shift + k), roundingMode, r.lo,
+                          r.hi)
+                   .has_value();
+        }
+        if (ok) {
+          newMult[sl] = m.multiplier;
+          newShift[sl] = m.shift;
+          found = true;
+        }
+      }
+      if (!found)
+        return; // one slice keeps the 64-bit product: keep full precision
+    }
+    multipliers = newMult;
+    shifts = newShift;
+  }
+
   /// `channelMax`: empty, or the largest code of each channel of a
   /// per-channel `out` (per-channel widths).
   FailureOr<Value> requantize(OpBuilder &b, Location loc, Accumulator a,
@@ -1043,6 +1125,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       multipliers.push_back(m->multiplier);
       shifts.push_back(m->shift);
     }
+    shortenMultipliers(a, channels, multipliers, shifts);
     // Zero point and bounds per output slice.
     SmallVector<int64_t> zps, los, his;
     for (size_t c = 0, e = out.isPerAxis() ? channels : 1; c < e; ++c) {

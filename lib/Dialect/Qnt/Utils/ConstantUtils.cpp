@@ -61,6 +61,44 @@ FailureOr<SmallVector<char>> mlir::qnt::getConstantBytes(ElementsAttr attr) {
   return failure();
 }
 
+FailureOr<SmallVector<int64_t>> mlir::qnt::getConstantInts(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!intType || !intType.isSignless())
+    return failure();
+  unsigned width = intType.getWidth();
+  if (width != 8 && width != 16 && width != 32 && width != 64)
+    return failure();
+  auto bytes = getConstantBytes(attr);
+  if (failed(bytes))
+    return failure();
+  int64_t count = type.getNumElements();
+  SmallVector<int64_t> values(count);
+  const char *raw = bytes->data();
+  for (int64_t i = 0; i < count; ++i) {
+    switch (width) {
+    case 8:
+      values[i] = static_cast<int8_t>(raw[i]);
+      break;
+    case 16: {
+      int16_t v;
+      std::memcpy(&v, raw + 2 * i, 2);
+      values[i] = v;
+      break;
+    }
+    case 32: {
+      int32_t v;
+      std::memcpy(&v, raw + 4 * i, 4);
+      values[i] = v;
+      break;
+    }
+    default:
+      std::memcpy(&values[i], raw + 8 * i, 8);
+    }
+  }
+  return values;
+}
+
 FailureOr<DenseElementsAttr>
 mlir::qnt::permuteConstant(ElementsAttr attr, ArrayRef<int64_t> perm) {
   auto type = cast<ShapedType>(attr.getType());

@@ -122,6 +122,95 @@ mlir::qnt::splitHighProduct(int32_t multiplier, int left, int64_t aMin,
   return std::nullopt;
 }
 
+std::optional<I32Rescale> mlir::qnt::i32Rescale(int32_t multiplier, int n,
+                                                RoundingMode mode,
+                                                int64_t aMin, int64_t aMax) {
+  constexpr int64_t lo32 = std::numeric_limits<int32_t>::min(),
+                    hi32 = std::numeric_limits<int32_t>::max();
+  if (multiplier < 0 || aMin > aMax || aMin < lo32 || aMax > hi32)
+    return std::nullopt;
+  // Trailing zero bits of m (m = 0: any; 30 is enough).
+  int zeros = 30;
+  if (multiplier != 0)
+    zeros = std::min(30, __builtin_ctz(uint32_t(multiplier)));
+  auto pow2 = [](int e) { return int64_t(1) << e; };
+  int64_t m = multiplier, roundPos = 0, roundNeg = 0;
+  int shift = 0;
+  switch (mode) {
+  case RoundingMode::tflite: {
+    if (n < -31 || n > 31)
+      return std::nullopt;
+    int left = std::max(-n, 0), right = std::max(n, 0);
+    // a << left must not saturate on the range (then a 2^left m is exact).
+    if (left > 30 || aMin * pow2(left) < lo32 || aMax * pow2(left) > hi32)
+      return std::nullopt;
+    // high = floor((a 2^left m' 2^t + 2^30) / 2^31)
+    //      = floor((a m' + 2^(d - 1)) / 2^d),  d = 31 - left - t >= 1.
+    int t = std::min(zeros, 30 - left);
+    int d = 31 - left - t;
+    m = multiplier >> t;
+    roundPos = roundNeg = pow2(d - 1);
+    shift = d;
+    // RoundingDivideByPOT(high, r), r >= 1: floor((high + 2^(r - 1) -
+    // [high < 0]) / 2^r); high < 0 implies a < 0, and for a < 0 with
+    // high = 0 both terms give 0, so [a < 0] serves. Nested floors of
+    // divisions by powers of two are one floor: the constants move inside.
+    if (right > 0) {
+      if (d + right > 62)
+        return std::nullopt;
+      roundPos += pow2(d + right - 1);
+      roundNeg = roundPos - pow2(d);
+      shift = d + right;
+    }
+    break;
+  }
+  case RoundingMode::single_round:
+  case RoundingMode::double_round: {
+    int s = 31 + n;
+    if (s < 2 || s > 62)
+      return std::nullopt;
+    bool twice = mode == RoundingMode::double_round && s > 31;
+    // floor((a m' 2^t + 2^(s - 1) [+- 2^30]) / 2^s), t <= s - 1 (and <= 30
+    // so that 2^30 / 2^t stays an integer).
+    int t = std::min(zeros, s - 1);
+    m = multiplier >> t;
+    roundPos = roundNeg = pow2(s - t - 1);
+    if (twice) {
+      roundPos += pow2(30 - t);
+      roundNeg -= pow2(30 - t);
+    }
+    shift = s - t;
+    break;
+  }
+  }
+  // floor(v / 2^shift) of an int32 v is v >> 31 for any shift >= 31.
+  shift = std::min(shift, 31);
+  auto in32 = [&](int64_t v) { return v >= lo32 && v <= hi32; };
+  if (!in32(roundPos) || !in32(roundNeg))
+    return std::nullopt;
+  // a m + round(a) is increasing on each sign's side and round(-1) <=
+  // round(0): its extremes are at the ends of the range and at -1 / 0.
+  for (int64_t a : {aMin, aMax, int64_t(-1), int64_t(0)}) {
+    if (a < aMin || a > aMax)
+      continue;
+    if (!in32(a * m + (a < 0 ? roundNeg : roundPos)))
+      return std::nullopt;
+  }
+  return I32Rescale{int32_t(m), int32_t(roundPos), int32_t(roundNeg), shift};
+}
+
+FixedPointMultiplier mlir::qnt::roundMultiplierBits(FixedPointMultiplier m,
+                                                    int bits) {
+  if (bits >= 31 || m.multiplier <= 0 || bits < 1)
+    return m;
+  int drop = 31 - bits;
+  int64_t q = ((int64_t(m.multiplier) >> (drop - 1)) + 1) >> 1;
+  int64_t rounded = q << drop;
+  if (rounded >= (int64_t(1) << 31))
+    return FixedPointMultiplier{int32_t(1) << 30, m.shift - 1};
+  return FixedPointMultiplier{int32_t(rounded), m.shift};
+}
+
 int64_t mlir::qnt::requantize(int64_t x, int64_t inputZp, int32_t multiplier,
                               int n, int64_t outputZp, int64_t clampMin,
                               int64_t clampMax, RoundingMode mode) {

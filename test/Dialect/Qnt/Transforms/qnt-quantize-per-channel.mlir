@@ -1,4 +1,4 @@
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31}))" | FileCheck %s
 
 // Per-channel activations with per-channel widths (ACIQ bit allocation) in
 // integers. Worked by hand from the pass description:

@@ -1,10 +1,10 @@
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-keep-first-last=false},qnt-pack-weights),canonicalize)" | FileCheck %s
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=channel syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=CHAN
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=binary syq-group=layer syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=BIN
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary}),canonicalize)" | FileCheck %s --check-prefix=KEEP
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-eta=0 syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=ETA0
-// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=quaternary}))" 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-codebook=ternary syq-group=diagonal}))" 2>&1 | FileCheck %s --check-prefix=BADG
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=ternary syq-keep-first-last=false},qnt-pack-weights),canonicalize)" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=ternary syq-group=channel syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=CHAN
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=binary syq-group=layer syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=BIN
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=ternary}),canonicalize)" | FileCheck %s --check-prefix=KEEP
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=ternary syq-eta=0 syq-keep-first-last=false}),canonicalize)" | FileCheck %s --check-prefix=ETA0
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=quaternary}))" 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31 weight-codebook=ternary syq-group=diagonal}))" 2>&1 | FileCheck %s --check-prefix=BADG
 
 // SYQ ternary, pixel-wise (one scale per kernel position). Weights (OHWI,
 // one output channel): (0,0) [0.5, -0.02], (0,1) [1.0, 0.3], (1,0) [-0.1,

@@ -3,6 +3,8 @@
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-bits=9}))" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{rounding=up}))" 2>&1 | FileCheck %s --check-prefix=ROUND
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{residual-add=exact}))" 2>&1 | FileCheck %s --check-prefix=ADD
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=31}))" | FileCheck %s --check-prefix=FULL
+// RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{min-multiplier-bits=0}))" 2>&1 | FileCheck %s --check-prefix=MBITS
 
 // The expected constants follow from the formulas in the pass description
 // (worked out by hand in the comments):
@@ -13,8 +15,16 @@
 // * bias: f32(0.1) * 255 * 127 = 3238.50005 -> 3239, plus -zx * sum(codes)
 //   = 128 * 175 = 22400 -> 25639; f32(-0.2) -> -6477 + 128 * 190 -> 17843;
 // * requantization to [0, 2] at 8 bits (scale 2/255): M = 1/254 =
-//   0.50394 * 2^-7 -> multiplier round(0.50394 * 2^31) = 1082196484, shift 7;
-//   ReLU6 folds into the clamp (0 -> the zero point -128, 6 beyond 127);
+//   0.50394 * 2^-7 -> multiplier round(0.50394 * 2^31) = 1082196484, shift 7
+//   (prefix FULL, min-multiplier-bits=31); ReLU6 folds into the clamp (0 -> the
+//   zero point -128, 6 beyond 127);
+// * the accumulators over every i8 input: channel 0 [-30560 + 25639,
+//   30385 + 25639] = [-4921, 56024], channel 1 [-40640 + 17843, 40450 +
+//   17843] = [-22797, 58293]; the multiplier keeps the most bits p for which
+//   a m' + 2^(p-1) + 2^(p+6) (tflite: both roundings as constants, shift
+//   p + 7) stays in i32 on both: p = 16, m' = round(1082196484 / 2^15) =
+//   33026 (58293 * 33026 + 2^15 + 2^22 = 1929411690), p = 17 overflows
+//   (58293 * 66052 > 2^31) -> multiplier 33026 * 2^15 = 1082195968;
 // * global average pool of 16: i32 sum, input_zp = -128 * 16 = -2048,
 //   M = (2/255/16) / (1.5/255) = 1/12 = 0.6667 * 2^-3 -> 1431655765, shift 3;
 // * the clip between the matmul and its bias add is dropped: the bias
@@ -29,7 +39,7 @@
 // CHECK: %[[P:.*]] = tosa.pad %[[X]], %[[PS]], %[[ZX]] : (tensor<1x4x4x1xi8>, !tosa.shape<8>, tensor<1xi8>) -> tensor<1x5x5x1xi8>
 // CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<[25639, 17843]> : tensor<2xi32>}>
 // CHECK: %[[A:.*]] = tosa.conv2d %[[P]], %[[W]], %[[B]], %[[Z]], %[[Z]] {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x5x5x1xi8>, tensor<2x2x2x1xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
-// CHECK: %[[R:.*]] = qnt.requantize %[[A]] axis 3 multiplier [1082196484, 1082196484] shift [7, 7] output_zp -128 clamp [-128, 127] {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
+// CHECK: %[[R:.*]] = qnt.requantize %[[A]] axis 3 multiplier [1082195968, 1082195968] shift [7, 7] output_zp -128 clamp [-128, 127] {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
 // CHECK: %[[C:.*]] = tosa.cast %[[R]] : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi32>
 // CHECK: %[[S1:.*]] = tosa.reduce_sum %[[C]] {axis = 1 : i32}
 // CHECK: %[[S2:.*]] = tosa.reduce_sum %[[S1]] {axis = 2 : i32} : (tensor<1x1x4x2xi32>) -> tensor<1x1x1x2xi32>
@@ -45,12 +55,18 @@
 // CHECK-NEXT: }
 
 // Per-tensor weights: channel 1 is scaled by the layer maximum (1.0 too
-// here), one multiplier; the rounding mode is recorded.
-// TENSOR: qnt.requantize %{{.*}} multiplier [1082196484] shift [7] output_zp -128 clamp [-128, 127] rounding double_round {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
+// here), one multiplier; the rounding mode is recorded. double_round's
+// constants are the same here (2^(p+6) and 2^30 / 2^(31-p)): 16 bits.
+// TENSOR: qnt.requantize %{{.*}} multiplier [1082195968] shift [7] output_zp -128 clamp [-128, 127] rounding double_round {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
+// The average pool's sum is no accumulator with known bounds: its
+// multiplier stays whole.
+// FULL: qnt.requantize %{{.*}} axis 3 multiplier [1082196484, 1082196484] shift [7, 7]
+// FULL: qnt.requantize %{{.*}} input_zp -2048 multiplier [1431655765] shift [3]
 
 // BITS: error: qnt-quantize: weight-bits must be in 2..8, got 9
 // ROUND: error: qnt-quantize: unknown rounding 'up' (expected tflite, single_round or double_round)
 // ADD: error: qnt-quantize: unknown residual-add 'exact' (expected single-rounding or tflite)
+// MBITS: error: qnt-quantize: min-multiplier-bits must be in 1..31, got 0
 
 func.func @forward(%x: tensor<1x4x4x1xf32>) -> tensor<1x3xf32> {
   %z = "tosa.const"() {values = dense<0.0> : tensor<1xf32>} : () -> tensor<1xf32>

@@ -302,6 +302,12 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
                "Per-layer uniform weight widths (2..8), KEY=BITS: KEY is "
                "first, last, or text in the layer's location (an ONNX node "
                "name); the last match wins, and such a layer is never SYQ">,
+    Option<"minMultiplierBits", "min-multiplier-bits", "unsigned",
+           /*default=*/"11",
+           "Round a requantization multiplier to fewer significant bits (at "
+           "least this many, 1..31) where that lets its product with every "
+           "possible accumulator fit in 32 bits (no 64-bit multiply); 31 "
+           "keeps every multiplier at full (Q31) precision">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect",
                            "::mlir::tosa::TosaDialect"];

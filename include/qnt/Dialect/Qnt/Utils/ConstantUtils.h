@@ -17,6 +17,11 @@ FailureOr<ElementsAttr> getConstantElements(Value value);
 /// blob is not available, or a non-int/float element type).
 FailureOr<SmallVector<char>> getConstantBytes(ElementsAttr attr);
 
+/// The elements of a dense or dense_resource constant of signless integers
+/// of 8, 16, 32 or 64 bits, read as signed, in row-major order (splats
+/// expanded), or failure.
+FailureOr<SmallVector<int64_t>> getConstantInts(ElementsAttr attr);
+
 /// `attr` with its dimensions permuted: result dim i is input dim perm[i].
 FailureOr<DenseElementsAttr> permuteConstant(ElementsAttr attr,
                                              ArrayRef<int64_t> perm);

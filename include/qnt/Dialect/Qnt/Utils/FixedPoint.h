@@ -67,6 +67,36 @@ struct SplitHighProduct {
 std::optional<SplitHighProduct> splitHighProduct(int32_t multiplier, int left,
                                                  int64_t aMin, int64_t aMax);
 
+/// rescale(a, m, n, mode) as one 32-bit multiply, add and arithmetic shift,
+/// for every a in [aMin, aMax]:
+///   rescale(a, m, n, mode)
+///     == (a * multiplier + (a < 0 ? roundNeg : roundPos)) >> shift
+/// with a * multiplier + round inside int32. It exists when m has enough
+/// trailing zero bits for the range of a (m = multiplier * 2^t): the 64-bit
+/// product's low bits are then zero, and each mode's roundings (tflite's
+/// two: the doubling high product, then RoundingDivideByPOT, whose tie away
+/// from zero is the a < 0 term; TOSA's one, double_round's +-2^30) are
+/// constants added before one floor division by 2^shift. See
+/// docs/quantization.md (32-bit requantization).
+struct I32Rescale {
+  int32_t multiplier;
+  int32_t roundPos, roundNeg;
+  int32_t shift; ///< in [1, 31]
+};
+
+/// The 32-bit form of rescale(., m, n, mode) on [aMin, aMax], or
+/// std::nullopt (multiplier outside [0, 2^31), n outside the mode's range,
+/// a tflite left shift that saturates on the range, or an intermediate
+/// value outside int32).
+std::optional<I32Rescale> i32Rescale(int32_t multiplier, int n,
+                                     RoundingMode mode, int64_t aMin,
+                                     int64_t aMax);
+
+/// `m` rounded to its `bits` most significant bits (of 31; round half up),
+/// the low 31 - bits bits zero. A carry into bit 31 gives {2^30, shift - 1}
+/// (the same real value); bits >= 31 or m = 0 returns m unchanged.
+FixedPointMultiplier roundMultiplierBits(FixedPointMultiplier m, int bits);
+
 /// The whole element-wise semantics of qnt.requantize:
 /// clamp(rescale(sat32(x - inputZp), m, n) + outputZp, clampMin, clampMax).
 int64_t requantize(int64_t x, int64_t inputZp, int32_t multiplier, int n,
