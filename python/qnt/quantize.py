@@ -561,7 +561,8 @@ def format_report(r: dict) -> str:
              f"{'; asymmetric weights' if r.get('weight_asymmetric') else ''}"
              f"{'; shared pooling/padding grids' if r.get('share_input_grid') else ''}"
              f"{'; tflite residual adds' if r.get('residual_add') == 'tflite' else ''}"
-             f"; rounding {r['rounding']}; "
+             f"; rounding {r['rounding']}; multipliers of at least "
+             f"{r.get('min_multiplier_bits', 31)} bits; "
              f"batch {r['batch']}.", f"Data: {r['data']}; "
              f"{r['calibration_samples']} calibration samples, "
              f"{r['evaluated']} evaluated.", ""]
