@@ -725,8 +725,9 @@ Value requantizeTosaI32(OpBuilder &b, Location loc, RequantizeOp op,
 ///   a = x - input_zp            (no saturation on the range)
 ///   r = (a * m' + (a < 0 ? roundNeg : roundPos)) >> shift
 ///     = (x * m' + (x < input_zp ? roundNeg' : roundPos')) >> shift
-///       (the zero point folded into the rounding constants)
-///   y = clamp(r + z, lo, hi)    (each bound only where it can bind)
+///       (the input zero point folded into the rounding constants)
+///   y = clamp(r + z, lo, hi)    (each bound only where it can bind; z
+///       folded into the constants too, z 2^shift, where the sums allow)
 /// Bit-identical to every mode's definition; returns null where the form
 /// does not exist for some slice (the general forms above are used).
 Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
@@ -755,7 +756,8 @@ Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
     channels = xRange.size();
   auto at = [](auto v, size_t c) { return v.size() == 1 ? v[0] : v[c]; };
   SmallVector<int64_t> m, roundPos, roundNeg, rshift, zp, loZ, hiZ;
-  bool signTerm = false, needMax = false, needMin = false, offset = true;
+  bool signTerm = false, needMax = false, needMin = false, offset = true,
+       foldZp = true;
   for (size_t c = 0; c < channels; ++c) {
     IntRange x = at(ArrayRef<IntRange>(xRange), c);
     int64_t aMin = x.lo - inputZp, aMax = x.hi - inputZp;
@@ -785,9 +787,34 @@ Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
     offset &= rMin + z >= INT32_MIN && rMax + z <= INT32_MAX;
     needMax |= rMin + z < l;
     needMin |= rMax + z > h;
+    // r + z = (a m' + round + z 2^shift) >> shift: the zero point can go
+    // into the rounding constants too if the sums stay in i32. Then the
+    // clamp is the last step, and a clamp to the i8 range is the
+    // saturating narrowing itself (vpackssdw / vpacksswb on x86).
+    if (f->shift < 31) {
+      int64_t zs = z * (int64_t(1) << f->shift);
+      for (int64_t a : {aMin, aMax, int64_t(-1), int64_t(0)})
+        if (a >= aMin && a <= aMax) {
+          int64_t v = a * f->multiplier + (a < 0 ? f->roundNeg : f->roundPos) +
+                      zs;
+          foldZp &= v >= INT32_MIN && v <= INT32_MAX;
+        }
+    } else {
+      foldZp &= z == 0;
+    }
     zp.push_back(z);
     loZ.push_back(l);
     hiZ.push_back(h);
+  }
+  bool anyZp = !llvm::all_of(zp, [](int64_t v) { return v == 0; });
+  if (anyZp && foldZp) {
+    for (size_t c = 0; c < channels; ++c) {
+      uint32_t zs = uint32_t(zp[c]) << rshift[c];
+      roundPos[c] = int32_t(uint32_t(roundPos[c]) + zs);
+      roundNeg[c] = int32_t(uint32_t(roundNeg[c]) + zs);
+      zp[c] = 0;
+    }
+    anyZp = false;
   }
   if (!offset) {
     // Clamp before the zero point (bounds saturated to i32), as the
@@ -801,7 +828,6 @@ Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
   SmallVector<SmallVector<int64_t> *> all = {&m,  &roundPos, &roundNeg, &rshift,
                                              &zp, &loZ,      &hiZ};
   SmallVector<Param> params = collapsedParams(i32, all);
-  bool anyZp = !llvm::all_of(zp, [](int64_t v) { return v == 0; });
   return buildElementwise(
       b, loc, op.getInput(), resultType,
       std::optional<int64_t>(axis.value_or(0)), params,

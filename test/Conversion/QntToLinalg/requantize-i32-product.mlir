@@ -46,14 +46,17 @@ func.func @conv_short_multipliers(%x: tensor<1x2x2x2xi8>) -> tensor<1x2x2x2xi8> 
 // -----
 
 // The same layer with an output zero point of -128 (a ReLU's grid: its
-// lower bound is the zero point): the zero point is added first (r + z
-// cannot overflow), then only the lower bound can bind (r + z lies in
-// [-72 - 128, 74 - 128]).
+// lower bound is the zero point): r + z = (a m' + round - 128 * 2^k) >> k,
+// so the zero point goes into the rounding constants (10 - 2048, 6 - 2048;
+// 36 - 8192, 28 - 8192) and the clamp is the last step; only the lower
+// bound can bind (r + z lies in [-72 - 128, 74 - 128]).
 // CHECK-LABEL: func @conv_short_relu
+// CHECK-DAG: arith.constant dense<[-2038, -8156]> : tensor<2xi32>
+// CHECK-DAG: arith.constant dense<[-2042, -8164]> : tensor<2xi32>
 // CHECK: linalg.generic
 // CHECK: %[[Y:.*]] = arith.shrsi
-// CHECK: %[[Z:.*]] = arith.addi %[[Y]], %{{.*}} : i32
-// CHECK: %[[L:.*]] = arith.maxsi %[[Z]], %{{.*}} : i32
+// CHECK-NOT: arith.addi
+// CHECK: %[[L:.*]] = arith.maxsi %[[Y]], %{{.*}} : i32
 // CHECK-NOT: arith.minsi
 // CHECK: arith.trunci %[[L]] : i32 to i8
 #bias = affine_map<(d0, d1, d2, d3) -> (d3)>
