@@ -375,6 +375,13 @@ def _latency(fn_a, fn_b, x, repeats=200):
     return float(np.median(ta)), float(np.median(tb))
 
 
+def _clips_per_channel(pipeline: str) -> bool:
+    """Whether a stage-2 pipeline's qnt-insert-clips clips per channel
+    (its `per-channel=true`; not qnt-quantize's `weight-per-channel`)."""
+    return any(re.search(r"(?<![\w-])per-channel=true", m.group(1))
+               for m in re.finditer(r"qnt-insert-clips\{([^}]*)\}", pipeline))
+
+
 def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    calib: Optional[str] = None, samples: int = 1000,
                    batch: int = 1, rounding: str = "tflite",
@@ -407,8 +414,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     ``quantize_text``). ``parallel``: both
     libraries run their kernels on OpenMP threads (compile_mlir;
     ``parallel_min_work`` as there). Recipes in
-    ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 has
-    ``per-channel=true``) calibrate per channel."""
+    ``PER_CHANNEL_RECIPES`` (and ``pipelines`` whose stage 2 runs
+    ``qnt-insert-clips{per-channel=true}``) calibrate per channel."""
     from .importer import import_onnx
     model = Path(model)
     if pipelines is None and recipe not in RECIPES:
@@ -444,7 +451,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         labels = labels[:limit] if labels is not None else None
 
     per_channel = (recipe in PER_CHANNEL_RECIPES if pipelines is None
-                   else "per-channel=true" in pipelines[1])
+                   else _clips_per_channel(pipelines[1]))
     if per_channel and empirical_bias_correction:
         raise QuantizeError("empirical bias correction with per-channel "
                             "clips is not supported")

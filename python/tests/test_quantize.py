@@ -449,3 +449,18 @@ def test_residual_add_forms_on_every_code_pair(rounding, tmp_path):
         near = np.abs(t - np.floor(t) - 0.5)
         assert near[err > 0].max(initial=0) < 5e-4, form
         assert (err > 0).mean() < 1e-3, form
+
+
+def test_stage2_per_channel_calibration_detection():
+    # quantize_model calibrates per channel for a stage-2 pipeline whose
+    # qnt-insert-clips clips per channel, not for qnt-quantize's
+    # weight-per-channel=true (that mistake made scripts/equalization_results.py
+    # fail: per-channel statistics for per-tensor clips).
+    from qnt.quantize import _clips_per_channel
+    assert not _clips_per_channel(
+        "builtin.module(func.func(qnt-insert-clips{method=mse bits=8}, "
+        "qnt-quantize{weight-bits=8 weight-per-channel=true}))")
+    assert _clips_per_channel(
+        "builtin.module(func.func(qnt-insert-clips{method=aciq_laplace bits=4 "
+        "per-channel=true allocate-bits=true},qnt-quantize{weight-bits=8}))")
+    assert not _clips_per_channel("qnt-quantize{per-channel=true}")
