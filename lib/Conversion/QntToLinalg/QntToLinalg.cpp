@@ -743,8 +743,7 @@ Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
   // The range of x per slice (or one for the tensor).
   SmallVector<IntRange> xRange;
   if (inWidth < 32) {
-    xRange.assign(1, IntRange{-(int64_t(1) << (inWidth - 1)),
-                              (int64_t(1) << (inWidth - 1)) - 1});
+    xRange.assign(1, signedRange(inWidth));
   } else {
     auto inferred =
         inferSliceRanges(op.getInput(), channels > 1 ? axis : std::nullopt);

@@ -115,8 +115,7 @@ Accumulator QValue::toAccumulator() const {
   }
   Type storage = cast<RankedTensorType>(codes.getType()).getElementType();
   if (unsigned w = storage.getIntOrFloatBitWidth(); w <= 16)
-    a.range.push_back(
-        IntRange{-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1});
+    a.range.push_back(signedRange(w));
   return a;
 }
 
@@ -563,10 +562,9 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     if (!asymmetric && !(syq && !syq->multipliers.empty())) {
       // The accumulators' bounds over every input code of the storage type
       // (the conv's bias included; a matmul's bias is added later).
-      unsigned w = cast<RankedTensorType>(input.getType())
-                       .getElementType()
-                       .getIntOrFloatBitWidth();
-      IntRange in{-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1};
+      IntRange in = signedRange(cast<RankedTensorType>(input.getType())
+                                    .getElementType()
+                                    .getIntOrFloatBitWidth());
       SmallVector<SmallVector<int64_t>> perChannel(channels);
       for (auto [i, q] : llvm::enumerate(qw.codes))
         perChannel[outputChannelOf(layout, shape, i)].push_back(int64_t(q));
@@ -1057,28 +1055,27 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     size_t slices = multipliers.size();
     SmallVector<int64_t> newMult(multipliers), newShift(shifts);
     for (size_t sl = 0; sl < slices; ++sl) {
-      FixedPointMultiplier full{int32_t(multipliers[sl]), int32_t(shifts[sl])};
-      bool found = false;
-      for (int bits = 31; bits >= int(minMultiplierBits) && !found; --bits) {
-        FixedPointMultiplier m = roundMultiplierBits(full, bits);
-        bool ok = true;
-        for (int64_t c = 0; c < channels && ok; ++c) {
+      auto fits = [&](FixedPointMultiplier m) {
+        for (int64_t c = 0; c < channels; ++c) {
           if (slices > 1 && size_t(c) != sl)
             continue;
           int64_t k = a.channelShift.empty() ? 0 : a.channelShift[c];
           IntRange r = rangeOf(c);
-          ok = i32Rescale(m.multiplier, int(m.shift + k), roundingMode, r.lo,
-                          r.hi)
-                   .has_value();
+          if (!i32Rescale(m.multiplier, int(m.shift + k), roundingMode, r.lo,
+                          r.hi))
+            return false;
         }
-        if (ok) {
-          newMult[sl] = m.multiplier;
-          newShift[sl] = m.shift;
-          found = true;
-        }
-      }
-      if (!found)
+        return true;
+      };
+      FixedPointMultiplier full{int32_t(multipliers[sl]), int32_t(shifts[sl])};
+      std::optional<FixedPointMultiplier> best;
+      for (int bits = 31; bits >= int(minMultiplierBits) && !best; --bits)
+        if (FixedPointMultiplier m = roundMultiplierBits(full, bits); fits(m))
+          best = m;
+      if (!best)
         return; // one slice keeps the 64-bit product: keep full precision
+      newMult[sl] = best->multiplier;
+      newShift[sl] = best->shift;
     }
     multipliers = newMult;
     shifts = newShift;

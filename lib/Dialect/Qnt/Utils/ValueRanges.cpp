@@ -40,8 +40,7 @@ std::optional<IntRange> typeRange(Type elementType) {
   auto intType = dyn_cast<IntegerType>(elementType);
   if (!intType || intType.getWidth() > 63)
     return std::nullopt;
-  unsigned w = intType.getWidth();
-  return IntRange{-(int64_t(1) << (w - 1)), (int64_t(1) << (w - 1)) - 1};
+  return signedRange(intType.getWidth());
 }
 
 bool fits(IntRange r, Type elementType) {
@@ -373,6 +372,10 @@ std::optional<Ranges> rangesOf(Value v, int64_t axis, int depth) {
 std::optional<SmallVector<IntRange>>
 mlir::qnt::inferSliceRanges(Value value, std::optional<int64_t> axis) {
   return rangesOf(value, axis.value_or(-1), 0);
+}
+
+IntRange mlir::qnt::signedRange(unsigned width) {
+  return {-(int64_t(1) << (width - 1)), (int64_t(1) << (width - 1)) - 1};
 }
 
 IntRange mlir::qnt::accumulatorRange(ArrayRef<int64_t> weights, IntRange bias,

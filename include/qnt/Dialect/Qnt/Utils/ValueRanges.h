@@ -32,6 +32,10 @@ struct IntRange {
   }
 };
 
+/// [-2^(width-1), 2^(width-1) - 1]: the signed range of `width` bits
+/// (1..63).
+IntRange signedRange(unsigned width);
+
 /// The range of every element of `value` (a statically shaped integer
 /// tensor), per index along `axis` (one range per position of that
 /// dimension), or one range for the whole tensor (`axis` = nullopt).
