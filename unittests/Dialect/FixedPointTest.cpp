@@ -402,6 +402,61 @@ TEST(FixedPoint, I32RescaleRejects) {
   EXPECT_FALSE(i32Rescale(1 << 30, 0, RoundingMode::tflite, 5, 4));
 }
 
+TEST(FixedPoint, FoldsZeroPointExactlyWhenTheSumsFit) {
+  // Where foldsZeroPoint says yes, (a m + round(a) + z 2^shift) >> shift
+  // stays inside int32 and equals rescale(a) + z on the range's ends,
+  // around zero and on random points; where it says no, one of the
+  // extremes (the ends, -1, 0) leaves int32: the check is exact, not
+  // merely safe.
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int32_t> q31(1 << 30, kMax);
+  int folded = 0, refused = 0;
+  for (int b = 8; b <= 22; b += 2)
+    for (int n = 0; n <= 12; n += 3)
+      for (int bits : {11, 14, 17, 20})
+        for (int32_t z : {-128, -1, 1, 5, 127}) {
+          FixedPointMultiplier m = roundMultiplierBits({q31(rng), n}, bits);
+          int64_t aMax = (int64_t(1) << b) - 1 - int64_t(rng() % 9);
+          int64_t aMin = -(int64_t(1) << b) + int64_t(rng() % 9);
+          auto form = i32Rescale(m.multiplier, m.shift, RoundingMode::tflite,
+                                 aMin, aMax);
+          if (!form)
+            continue;
+          int64_t zs = z * (int64_t(1) << form->shift);
+          auto sum = [&](int64_t a) {
+            return a * form->multiplier +
+                   (a < 0 ? form->roundNeg : form->roundPos) + zs;
+          };
+          if (!foldsZeroPoint(*form, z, aMin, aMax)) {
+            ++refused;
+            bool leaves = false;
+            for (int64_t a : {aMin, aMax, int64_t(-1), int64_t(0)})
+              leaves |= sum(a) < kMin || sum(a) > kMax;
+            EXPECT_TRUE(leaves) << "b=" << b << " m=" << form->multiplier;
+            continue;
+          }
+          ++folded;
+          std::vector<int64_t> points = {aMin, aMin + 1, -2, -1, 0, 1, aMax};
+          for (int i = 0; i < 50; ++i)
+            points.push_back(aMin + int64_t(rng() % uint64_t(aMax - aMin + 1)));
+          for (int64_t a : points) {
+            ASSERT_GE(sum(a), kMin);
+            ASSERT_LE(sum(a), kMax);
+            ASSERT_EQ(sum(a) >> form->shift,
+                      int64_t(rescale(int32_t(a), m.multiplier, m.shift,
+                                      RoundingMode::tflite)) +
+                          z)
+                << "a=" << a << " z=" << z << " m=" << m.multiplier;
+          }
+        }
+  EXPECT_GT(folded, 100);
+  EXPECT_GT(refused, 20);
+  // z = 0 always folds; a shift of 31 leaves no room for any other z.
+  I32Rescale wide{1, 0, 0, 31};
+  EXPECT_TRUE(foldsZeroPoint(wide, 0, -5, 5));
+  EXPECT_FALSE(foldsZeroPoint(wide, 1, -5, 5));
+}
+
 TEST(FixedPoint, RoundMultiplierBits) {
   // Half up to the top bits, the rest zero; a carry renormalizes.
   // (4 of 31 bits: steps of 2^27 = 0x0800'0000.)

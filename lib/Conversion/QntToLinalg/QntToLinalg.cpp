@@ -790,17 +790,7 @@ Value requantizeI32Product(OpBuilder &b, Location loc, RequantizeOp op,
     // into the rounding constants too if the sums stay in i32. Then the
     // clamp is the last step, and a clamp to the i8 range is the
     // saturating narrowing itself (vpackssdw / vpacksswb on x86).
-    if (f->shift < 31) {
-      int64_t zs = z * (int64_t(1) << f->shift);
-      for (int64_t a : {aMin, aMax, int64_t(-1), int64_t(0)})
-        if (a >= aMin && a <= aMax) {
-          int64_t v = a * f->multiplier + (a < 0 ? f->roundNeg : f->roundPos) +
-                      zs;
-          foldZp &= v >= INT32_MIN && v <= INT32_MAX;
-        }
-    } else {
-      foldZp &= z == 0;
-    }
+    foldZp &= foldsZeroPoint(*f, z, aMin, aMax);
     zp.push_back(z);
     loZ.push_back(l);
     hiZ.push_back(h);

@@ -1038,8 +1038,13 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   /// bits (at least that many) that let the lowering requantize with one
   /// i32 product (FixedPoint.h, i32Rescale) over the accumulator's bounds,
   /// per slice; unchanged where some channel cannot (a wide accumulator),
-  /// or where the bounds are unknown.
+  /// or where the bounds are unknown. Among those, the most bits that also
+  /// let the output zero point `zps` (per channel, or one) fold into the
+  /// rounding constants (foldsZeroPoint: the clamp to the i8 range is then
+  /// the saturating narrowing itself), when there are at least the minimum;
+  /// that costs a bit or so of a multiplier of 11 or more.
   void shortenMultipliers(const Accumulator &a, int64_t channels,
+                          ArrayRef<int64_t> zps,
                           SmallVector<int64_t> &multipliers,
                           SmallVector<int64_t> &shifts) {
     if (minMultiplierBits >= 31 || a.range.empty())
@@ -1055,23 +1060,33 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
     size_t slices = multipliers.size();
     SmallVector<int64_t> newMult(multipliers), newShift(shifts);
     for (size_t sl = 0; sl < slices; ++sl) {
-      auto fits = [&](FixedPointMultiplier m) {
+      // Whether every channel of the slice has the i32 form (`folded`:
+      // with its output zero point folded in).
+      auto fits = [&](FixedPointMultiplier m, bool folded) {
         for (int64_t c = 0; c < channels; ++c) {
           if (slices > 1 && size_t(c) != sl)
             continue;
           int64_t k = a.channelShift.empty() ? 0 : a.channelShift[c];
           IntRange r = rangeOf(c);
-          if (!i32Rescale(m.multiplier, int(m.shift + k), roundingMode, r.lo,
-                          r.hi))
+          std::optional<I32Rescale> f = i32Rescale(
+              m.multiplier, int(m.shift + k), roundingMode, r.lo, r.hi);
+          if (!f || (folded && !foldsZeroPoint(*f, zps[zps.size() == 1 ? 0 : c],
+                                               r.lo, r.hi)))
             return false;
         }
         return true;
       };
       FixedPointMultiplier full{int32_t(multipliers[sl]), int32_t(shifts[sl])};
-      std::optional<FixedPointMultiplier> best;
-      for (int bits = 31; bits >= int(minMultiplierBits) && !best; --bits)
-        if (FixedPointMultiplier m = roundMultiplierBits(full, bits); fits(m))
+      std::optional<FixedPointMultiplier> best, unfolded;
+      for (int bits = 31; bits >= int(minMultiplierBits) && !best; --bits) {
+        FixedPointMultiplier m = roundMultiplierBits(full, bits);
+        if (!unfolded && fits(m, /*folded=*/false))
+          unfolded = m;
+        if (fits(m, /*folded=*/true))
           best = m;
+      }
+      if (!best)
+        best = unfolded;
       if (!best)
         return; // one slice keeps the 64-bit product: keep full precision
       newMult[sl] = best->multiplier;
@@ -1122,7 +1137,6 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       multipliers.push_back(m->multiplier);
       shifts.push_back(m->shift);
     }
-    shortenMultipliers(a, channels, multipliers, shifts);
     // Zero point and bounds per output slice.
     SmallVector<int64_t> zps, los, his;
     for (size_t c = 0, e = out.isPerAxis() ? channels : 1; c < e; ++c) {
@@ -1133,6 +1147,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
       los.push_back(lo);
       his.push_back(hi);
     }
+    shortenMultipliers(a, channels, zps, multipliers, shifts);
     std::optional<int64_t> axis;
     if (a.perChannel() || out.isPerAxis())
       axis = accType.getRank() - 1;

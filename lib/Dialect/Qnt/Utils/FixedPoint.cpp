@@ -199,6 +199,25 @@ std::optional<I32Rescale> mlir::qnt::i32Rescale(int32_t multiplier, int n,
   return I32Rescale{int32_t(m), int32_t(roundPos), int32_t(roundNeg), shift};
 }
 
+bool mlir::qnt::foldsZeroPoint(const I32Rescale &f, int64_t z, int64_t aMin,
+                               int64_t aMax) {
+  if (z == 0)
+    return true;
+  if (f.shift >= 31)
+    return false;
+  int64_t zs = z * (int64_t(1) << f.shift);
+  // As in i32Rescale: the extremes are at the ends and at -1 / 0.
+  for (int64_t a : {aMin, aMax, int64_t(-1), int64_t(0)}) {
+    if (a < aMin || a > aMax)
+      continue;
+    int64_t v = a * f.multiplier + (a < 0 ? f.roundNeg : f.roundPos) + zs;
+    if (v < std::numeric_limits<int32_t>::min() ||
+        v > std::numeric_limits<int32_t>::max())
+      return false;
+  }
+  return true;
+}
+
 FixedPointMultiplier mlir::qnt::roundMultiplierBits(FixedPointMultiplier m,
                                                     int bits) {
   if (bits >= 31 || m.multiplier <= 0 || bits < 1)

@@ -306,8 +306,11 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            /*default=*/"11",
            "Round a requantization multiplier to fewer significant bits (at "
            "least this many, 1..31) where that lets its product with every "
-           "possible accumulator fit in 32 bits (no 64-bit multiply); 31 "
-           "keeps every multiplier at full (Q31) precision">,
+           "possible accumulator fit in 32 bits (no 64-bit multiply); of "
+           "those lengths the longest that also lets the output zero point "
+           "fold into the rounding constants (the clamp to i8 is then the "
+           "narrowing itself), else the longest; 31 keeps every multiplier "
+           "at full (Q31) precision">,
   ];
   let dependentDialects = ["::mlir::qnt::QntDialect",
                            "::mlir::tosa::TosaDialect"];

@@ -92,6 +92,13 @@ std::optional<I32Rescale> i32Rescale(int32_t multiplier, int n,
                                      RoundingMode mode, int64_t aMin,
                                      int64_t aMax);
 
+/// Whether an output zero point z folds into the rounding constants of `f`
+/// on [aMin, aMax]: r + z = (a * multiplier + round(a) + z 2^shift) >>
+/// shift with that sum inside int32 for every a of the range (z = 0
+/// always folds). Then a clamp is the last step of the requantization.
+bool foldsZeroPoint(const I32Rescale &f, int64_t z, int64_t aMin,
+                    int64_t aMax);
+
 /// `m` rounded to its `bits` most significant bits (of 31; round half up),
 /// the low 31 - bits bits zero. A carry into bit 31 gives {2^30, shift - 1}
 /// (the same real value); bits >= 31 or m = 0 returns m unchanged.
