@@ -573,7 +573,10 @@ def test_int8_depthwise_kernel_implicit_padding_exact(tmp_path, n, h, w, c,
 
 @pytest.mark.parametrize("n,h,w,c,k,stride,dil", [
     (1, 5, 5, 8, 3, 1, 1), (2, 9, 11, 12, 3, 2, 1), (1, 7, 9, 42, 3, 1, 2),
-    (1, 10, 10, 5, 5, 1, 1), (3, 15, 15, 64, 3, 2, 1)])
+    (1, 10, 10, 5, 5, 1, 1), (3, 15, 15, 64, 3, 2, 1),
+    # Even filter heights (every filter row in a pair; odd ones leave a
+    # single row): 2x2 and 4x4, wide rows of output columns.
+    (1, 6, 17, 16, 2, 1, 1), (2, 12, 20, 24, 4, 2, 1)])
 def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
     # qnt-int8-depthwise-kernels (channel-vectorized, bias start, fused
     # per-channel requantization) against numpy's exact depthwise product +

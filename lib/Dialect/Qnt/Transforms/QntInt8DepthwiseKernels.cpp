@@ -3,10 +3,13 @@
 // An i8 x i8 -> i32 depthwise convolution (NHWC input, [KH, KW, C] constant
 // filter) becomes a kernel vectorized along channels: per output row, per
 // block of `lanes` channels, a tile of `ow-tile` output columns is held in
-// vector<lanes x i32> accumulators; per filter tap, one weight vector
-// (sign-extended to i32 at compile time) and per column one sign-extending
-// load of `lanes` input channels, a multiply and an add. The taps are
-// unrolled. The accumulators start from the bias (or zero, or the init),
+// vector<lanes x i32> accumulators; filter rows two at a time (`pair-rows`),
+// the two rows' channels interleaved as i16 against interleaved weights,
+// vpmaddwd's plain form; a row left over (and the border columns and rows)
+// per filter tap, one weight vector (sign-extended to i32 at compile time)
+// and per column one sign-extending load of `lanes` input channels, a
+// multiply and an add. The taps are unrolled. The accumulators start from
+// the bias (or zero, or the init),
 // and the element-wise consumer (the requantization) runs on them before
 // the narrow store, as in qnt-int8-matmul-kernels.
 //
@@ -184,6 +187,26 @@ struct QntInt8DepthwiseKernelsPass
           .getResult();
     };
 
+    // Pairs of filter rows (kh, kh + 1) for vpmaddwd: per (pair, kw), the
+    // two rows' weights interleaved per channel as i16, [KH/2][KW][2C].
+    const int64_t pairs = pairRows ? s.kh / 2 : 0;
+    auto pairType = VectorType::get({2 * L}, b.getI16Type());
+    Value pairWeights;
+    if (pairs) {
+      SmallVector<int16_t> wp;
+      wp.reserve(pairs * s.kw * 2 * s.c);
+      for (int64_t p = 0; p < pairs; ++p)
+        for (int64_t kw = 0; kw < s.kw; ++kw)
+          for (int64_t c = 0; c < s.c; ++c)
+            for (int64_t r = 0; r < 2; ++r)
+              wp.push_back(
+                  int16_t(s.weights[((2 * p + r) * s.kw + kw) * s.c + c]));
+      auto wpType =
+          RankedTensorType::get({pairs, s.kw, 2 * s.c}, b.getI16Type());
+      pairWeights = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(wpType, ArrayRef<int16_t>(wp)));
+    }
+
     // Implicit padding: a padded input row contributes, per channel, the sum
     // over kw of w * padValue (a compile-time vector per kh); a padded
     // column tap reads padValue instead of the input.
@@ -270,7 +293,59 @@ struct QntInt8DepthwiseKernelsPass
               }
               return in;
             };
+            // Two filter rows at once: per tap column, the rows' `L`
+            // channels interleaved and widened to i16 (x0[c], x1[c], ...)
+            // against the interleaved weights, the plain form of vpmaddwd
+            // (even lanes times even lanes plus odd times odd, exact i32
+            // sums of two i8 x i8 products).
+            auto pairTaps = [&](OpBuilder &b5, int64_t kh,
+                                SmallVector<Value> in) {
+              SmallVector<int64_t> interleave, evenMask, oddMask;
+              for (int64_t i = 0; i < L; ++i) {
+                interleave.append({i, L + i});
+                evenMask.push_back(2 * i);
+                oddMask.push_back(2 * i + 1);
+              }
+              auto lanesOf = [&](Value v, ArrayRef<int64_t> mask) -> Value {
+                return arith::ExtSIOp::create(
+                    b5, loc, accType,
+                    vector::ShuffleOp::create(b5, loc, v, v, mask));
+              };
+              Value c2 = affine(b5, c0, 2, 0);
+              for (int64_t kw = 0; kw < s.kw; ++kw) {
+                Value w = read(b5, pairType, pairWeights,
+                               {idx(b5, kh / 2), idx(b5, kw), c2},
+                               arith::ConstantOp::create(
+                                   b5, loc, b5.getI16IntegerAttr(0)));
+                Value wEven = lanesOf(w, evenMask), wOdd = lanesOf(w, oddMask);
+                for (int64_t t = 0; t < tile; ++t) {
+                  Value col = affine(b5, col0, 1,
+                                     t * s.strideW + kw * s.dilationW);
+                  Value x0 = read(b5, inType, s.input,
+                                  {n, rows.index[kh], col, c0}, padI8);
+                  Value x1 = read(b5, inType, s.input,
+                                  {n, rows.index[kh + 1], col, c0}, padI8);
+                  Value x = arith::ExtSIOp::create(
+                      b5, loc, pairType,
+                      vector::ShuffleOp::create(b5, loc, x0, x1, interleave));
+                  Value sum = arith::AddIOp::create(
+                      b5, loc,
+                      arith::MulIOp::create(b5, loc, lanesOf(x, evenMask),
+                                            wEven),
+                      arith::MulIOp::create(b5, loc, lanesOf(x, oddMask),
+                                            wOdd));
+                  in[t] = arith::AddIOp::create(b5, loc, in[t], sum);
+                }
+              }
+              return in;
+            };
             for (int64_t kh = 0; kh < s.kh; ++kh) {
+              // Rows known to be inside, columns too: filter rows in pairs.
+              if (!rows.check && !checkCols && kh / 2 < pairs) {
+                acc = pairTaps(b4, kh, acc);
+                ++kh;
+                continue;
+              }
               if (!rows.check) {
                 acc = taps(b4, kh, acc);
                 continue;

@@ -1,37 +1,71 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2}))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 pair-rows=false}))" | FileCheck %s --check-prefix=SINGLE
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{implicit-padding=false}))" | FileCheck %s --check-prefix=BUILT
 
 // BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
 
-// A 2x2 filter over 8 channels, stride 2, OW = 3: one loop over (batch,
-// row) pairs, marked qnt.parallel (the input row of each filter row
-// computed there), and one over 8-channel blocks; a column loop of tiles of
-// 2 (columns 0..1) and a remainder loop of single columns (column 2). The filter is sign-extended
-// to i32 at compile time (-3 stays -3). The zero fill is not read: the
-// accumulators start at zero. Tap (0, 0) of column 0 reads input row 2 oh,
-// column 2 ow; its product is added to the accumulator; the tile is stored.
+// A 2x2 filter over 8 channels (filter row 0: -3, row 1: 5), stride 2,
+// OW = 3: one loop over (batch, row) pairs, marked qnt.parallel (the input
+// rows of the filter rows computed there), and one over 8-channel blocks; a
+// column loop of tiles of 2 (columns 0..1) and a remainder loop of single
+// columns (column 2). The zero fill is not read: the accumulators start at
+// zero. The two filter rows go together: per filter column, their weights
+// interleaved per channel as i16 at compile time ([-3, 5] per channel),
+// the input rows 2 oh and 2 oh + 1 at column 2 ow read and interleaved the
+// same way, widened to i16; even lanes times even lanes plus odd times odd
+// (vpmaddwd's plain form) is added to the accumulator; the tile is stored.
+// With pair-rows=false each tap is one sign-extended multiply of an i32
+// weight vector instead.
 // CHECK-LABEL: func @depthwise
-// CHECK-DAG: %[[W:.*]] = arith.constant dense<-3> : tensor<2x2x8xi32>
+// CHECK-DAG: %[[WP:.*]] = arith.constant dense<{{\[\[\[}}-3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5], [-3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5, -3, 5]]]> : tensor<1x2x16xi16>
 // CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: %[[N:.*]] = arith.divui %[[R]], %{{.*}} : index
 // CHECK: %[[OH:.*]] = arith.remui %[[R]], %{{.*}} : index
 // CHECK: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
+// CHECK: %[[ROW1:.*]] = arith.addi %[[ROW]], %{{.*}} : index
 // CHECK: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: scf.for %[[OW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: %[[COL:.*]] = arith.muli %[[OW]], %{{.*}} : index
-// CHECK: %[[W00:.*]] = vector.transfer_read %[[W]][%{{.*}}, %{{.*}}, %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<2x2x8xi32>, vector<8xi32>
-// CHECK: %[[X:.*]] = vector.transfer_read %arg0[%[[N]], %[[ROW]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
-// CHECK: %[[XW:.*]] = arith.extsi %[[X]] : vector<8xi8> to vector<8xi32>
-// CHECK: %[[P:.*]] = arith.muli %[[XW]], %[[W00]] : vector<8xi32>
-// CHECK: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
+// CHECK: %[[C2:.*]] = arith.muli %[[C]], %{{.*}} : index
+// CHECK: %[[W:.*]] = vector.transfer_read %[[WP]][%{{.*}}, %{{.*}}, %[[C2]]], %{{.*}} {in_bounds = [true]} : tensor<1x2x16xi16>, vector<16xi16>
+// CHECK: %[[WE:.*]] = vector.shuffle %[[W]], %[[W]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi16>, vector<16xi16>
+// CHECK: %[[WEX:.*]] = arith.extsi %[[WE]] : vector<8xi16> to vector<8xi32>
+// CHECK: %[[WO:.*]] = vector.shuffle %[[W]], %[[W]] [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi16>, vector<16xi16>
+// CHECK: %[[WOX:.*]] = arith.extsi %[[WO]] : vector<8xi16> to vector<8xi32>
+// CHECK: %[[X0:.*]] = vector.transfer_read %arg0[%[[N]], %[[ROW]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
+// CHECK: %[[X1:.*]] = vector.transfer_read %arg0[%[[N]], %[[ROW1]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
+// CHECK: %[[XI:.*]] = vector.shuffle %[[X0]], %[[X1]] [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15] : vector<8xi8>, vector<8xi8>
+// CHECK: %[[X:.*]] = arith.extsi %[[XI]] : vector<16xi8> to vector<16xi16>
+// CHECK: %[[XE:.*]] = vector.shuffle %[[X]], %[[X]] [0, 2, 4, 6, 8, 10, 12, 14] : vector<16xi16>, vector<16xi16>
+// CHECK: %[[XEX:.*]] = arith.extsi %[[XE]] : vector<8xi16> to vector<8xi32>
+// CHECK: %[[PE:.*]] = arith.muli %[[XEX]], %[[WEX]] : vector<8xi32>
+// CHECK: %[[XO:.*]] = vector.shuffle %[[X]], %[[X]] [1, 3, 5, 7, 9, 11, 13, 15] : vector<16xi16>, vector<16xi16>
+// CHECK: %[[XOX:.*]] = arith.extsi %[[XO]] : vector<8xi16> to vector<8xi32>
+// CHECK: %[[PO:.*]] = arith.muli %[[XOX]], %[[WOX]] : vector<8xi32>
+// CHECK: %[[S:.*]] = arith.addi %[[PE]], %[[PO]] : vector<8xi32>
+// CHECK: arith.addi %{{.*}}, %[[S]] : vector<8xi32>
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xi32>, tensor<1x2x3x8xi32>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK: } {qnt.parallel}
 // CHECK-NOT: linalg.depthwise_conv_2d
+// SINGLE-LABEL: func @depthwise
+// SINGLE-NOT: xi16>
+// SINGLE: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<2x2x8xi32>
+// SINGLE: %[[OH:.*]] = arith.remui
+// SINGLE: %[[ROW:.*]] = arith.muli %[[OH]], %{{.*}} : index
+// SINGLE: scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// SINGLE: scf.for %[[OW:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// SINGLE: %[[COL:.*]] = arith.muli %[[OW]], %{{.*}} : index
+// SINGLE: %[[W00:.*]] = vector.transfer_read %[[W]][%{{.*}}, %{{.*}}, %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<2x2x8xi32>, vector<8xi32>
+// SINGLE: %[[X:.*]] = vector.transfer_read %arg0[%{{.*}}, %[[ROW]], %[[COL]], %[[C]]], %{{.*}} {in_bounds = [true]} : tensor<1x4x7x8xi8>, vector<8xi8>
+// SINGLE: %[[XW:.*]] = arith.extsi %[[X]] : vector<8xi8> to vector<8xi32>
+// SINGLE: %[[P:.*]] = arith.muli %[[XW]], %[[W00]] : vector<8xi32>
+// SINGLE: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
+// SINGLE-NOT: xi16>
 func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
-  %w = arith.constant dense<-3> : tensor<2x2x8xi8>
+  %w = arith.constant dense<[[[-3, -3, -3, -3, -3, -3, -3, -3], [-3, -3, -3, -3, -3, -3, -3, -3]], [[5, 5, 5, 5, 5, 5, 5, 5], [5, 5, 5, 5, 5, 5, 5, 5]]]> : tensor<2x2x8xi8>
   %c0 = arith.constant 0 : i32
   %e = tensor.empty() : tensor<1x2x3x8xi32>
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
@@ -131,14 +165,18 @@ func.func @narrow(%x: tensor<1x1x1x6xi8>) -> tensor<1x1x1x6xi32> {
 // each filter row. Column 0 and column 3 are border columns (a select of
 // the pad value for taps outside); columns 1..2 are the interior tile.
 // With implicit-padding=false the padded tensor is built and read.
+// Rows inside the input and interior columns take filter rows 0 and 1 as
+// a pair (i16 weights [2, 2] per channel), row 2 alone.
 // CHECK-LABEL: func @implicit_padding
 // CHECK-NOT: tensor.pad
 // CHECK-DAG: %[[CORR:.*]] = arith.constant dense<30> : tensor<3x8xi32>
+// CHECK-DAG: %[[WP:.*]] = arith.constant dense<2> : tensor<1x3x16xi16>
 // CHECK-DAG: %[[PV:.*]] = arith.constant dense<5> : vector<8xi32>
 // CHECK: scf.for
 // CHECK: scf.if
 // CHECK: arith.select %{{.*}}, %{{.*}}, %[[PV]] : vector<8xi32>
 // CHECK: vector.transfer_read %arg0{{.*}} : tensor<1x4x4x8xi8>, vector<8xi8>
+// CHECK: vector.transfer_read %[[WP]]
 // CHECK: vector.transfer_read %[[CORR]]
 // CHECK-NOT: tensor.pad
 // BUILT-LABEL: func @implicit_padding

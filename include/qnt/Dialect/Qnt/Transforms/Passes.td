@@ -650,11 +650,19 @@ def QntInt8DepthwiseKernels
     (static shapes, a constant `[KH, KW, C]` filter, any strides and
     dilations) into loops over batch, output rows and blocks of `lanes`
     channels, around a tile of `ow-tile` output columns (the remainder one
-    column at a time) held in `vector<lanes x i32>` accumulators. Per
-    filter tap (unrolled): one weight vector from the filter sign-extended
-    to `i32` at compile time, and per column one sign-extending load of
-    `lanes` input channels, a multiply and an add. Channels past C are
-    masked.
+    column at a time) held in `vector<lanes x i32>` accumulators. The taps
+    are unrolled. With `pair-rows` (default), filter rows go two at a time
+    where the rows and columns are inside the input: per filter column the
+    two rows' weights interleaved per channel as `i16` at compile time, and
+    per output column the two input rows' `lanes` channels read,
+    interleaved and widened to `i16`; even lanes times even lanes plus odd
+    times odd (the plain form of `vpmaddwd`, which qnt-select-x86-intrinsics
+    selects) is added to the accumulator: half the multiplies of one tap at
+    a time. A filter row left over (odd KH), rows or columns in the
+    padding, and `pair-rows=false`: per tap one weight vector
+    sign-extended to `i32` at compile time and per column one
+    sign-extending load of `lanes` input channels, a multiply and an add.
+    Channels past C are masked.
 
     The accumulators start from zero (a zero fill), from the bias vector
     (an init that broadcasts a 1-D tensor along the channels) or from the
@@ -678,7 +686,7 @@ def QntInt8DepthwiseKernels
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"8",
            "Channels per vector (i32 lanes: 8 for AVX2, 16 for AVX-512)">,
-    Option<"owTile", "ow-tile", "int64_t", /*default=*/"4",
+    Option<"owTile", "ow-tile", "int64_t", /*default=*/"6",
            "Output columns per register tile">,
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the convolution's element-wise consumer (requantization) "
@@ -686,6 +694,10 @@ def QntInt8DepthwiseKernels
     Option<"implicitPadding", "implicit-padding", "bool", /*default=*/"true",
            "Read through a constant spatial tensor.pad of the input instead "
            "of building the padded tensor">,
+    Option<"pairRows", "pair-rows", "bool", /*default=*/"true",
+           "Take filter rows two at a time: the two rows' channels "
+           "interleaved as i16 against interleaved weights (vpmaddwd); "
+           "false: one sign-extended multiply per tap">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
