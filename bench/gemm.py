@@ -46,6 +46,16 @@ Peak: the clock is estimated by timing a chain of dependent integer adds
 the int8 peak is that of ``vpmaddubsw`` + ``vpmaddwd`` (32 multiply-adds per
 two multiply-pipe instructions, two multiply pipes: 32 MAC = 64 ops per
 cycle) and the fp32 peak that of two 256-bit FMA pipes (32 flops per cycle).
+
+Instruction-mix ceilings: what each int8 form reaches on this core with no
+memory traffic at all, timed on register operands (12 independent
+accumulators, the best of 5 runs of 2e7 iterations, converted with the
+estimated clock): the exact form qnt uses on AVX2 (``vpmaddwd`` on i16
+operands + ``vpaddd``, 16 multiply-adds per unit) and the saturating form
+of oneDNN's AVX2 kernels (``vpmaddubsw`` + ``vpmaddwd`` by ones +
+``vpaddd``, 32 per unit). The column "% of its exact form's ceiling" is qnt
+int8 against the first; the ratio of the two ceilings bounds qnt / oneDNN
+for a kernel that stays exact for every 8-bit input.
 """
 
 from __future__ import annotations
@@ -103,6 +113,66 @@ int64_t add_chain_ns(int64_t n) {
   return now_ns() - t0;
 }
 """
+
+
+# Instruction-mix ceilings of the two AVX2 int8 dot-product forms, measured
+# on register operands (no loads, no loop-carried chain but the
+# accumulators'): n iterations of 12 independent multiply-add units each.
+CEILING_C = r"""
+#include <stdint.h>
+#include <time.h>
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+#define EXACT(acc) "vpmaddwd %%ymm14, %%ymm13, %%ymm15\n\t" \
+                   "vpaddd %%ymm15, " acc ", " acc "\n\t"
+#define SATURATING(acc) "vpmaddubsw %%ymm14, %%ymm13, %%ymm15\n\t" \
+                        "vpmaddwd %%ymm12, %%ymm15, %%ymm15\n\t" \
+                        "vpaddd %%ymm15, " acc ", " acc "\n\t"
+#define TWELVE(F) F("%%ymm0") F("%%ymm1") F("%%ymm2") F("%%ymm3") \
+  F("%%ymm4") F("%%ymm5") F("%%ymm6") F("%%ymm7") F("%%ymm8") F("%%ymm9") \
+  F("%%ymm10") F("%%ymm11")
+/* vpmaddwd + vpaddd (16 exact i16 x i16 multiply-adds per unit). */
+int64_t exact_ns(int64_t n) {
+  int64_t t0 = now_ns();
+  __asm__ volatile("1:\n\t" TWELVE(EXACT) "dec %0\n\tjnz 1b"
+                   : "+r"(n) :: "memory");
+  return now_ns() - t0;
+}
+/* vpmaddubsw + vpmaddwd (by ones) + vpaddd (32 u8 x s8 multiply-adds per
+   unit, summed in saturating i16 pairs). */
+int64_t saturating_ns(int64_t n) {
+  int64_t t0 = now_ns();
+  __asm__ volatile("1:\n\t" TWELVE(SATURATING) "dec %0\n\tjnz 1b"
+                   : "+r"(n) :: "memory");
+  return now_ns() - t0;
+}
+"""
+
+
+def measure_ceilings(workdir: Path, ghz: float) -> dict:
+    """int8 ops per cycle of the exact (vpmaddwd + vpaddd) and the
+    saturating (vpmaddubsw + vpmaddwd + vpaddd) forms on register operands,
+    the best of 5 runs each; {} unless the host has AVX2."""
+    if "avx2" not in machine_info()["isa"]:
+        return {}
+    src = workdir / "ceiling.c"
+    src.write_text(CEILING_C)
+    so = workdir / "ceiling.so"
+    subprocess.run([str(llvm_tool("clang")), "-O2", "-mavx2", "-shared",
+                    "-fPIC", str(src), "-o", str(so)], check=True)
+    lib = ctypes.CDLL(str(so))
+    out = {}
+    n = 20_000_000
+    for name, macs in (("exact", 12 * 16), ("saturating", 12 * 32)):
+        fn = getattr(lib, f"{name}_ns")
+        fn.restype = ctypes.c_int64
+        fn.argtypes = [ctypes.c_int64]
+        best = min(fn(n) for _ in range(5))
+        out[name] = 2 * macs * n / (best * ghz)
+    return out
 
 
 def estimate_ghz(workdir: Path) -> float:
@@ -211,6 +281,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="qnt-bench-gemm-") as tmp:
         tmp = Path(tmp)
         ghz = estimate_ghz(tmp)
+        ceilings = measure_ceilings(tmp, ghz)
         harness = Harness(tmp)
         dnnl = build_dnnl(tmp)
         runners = {}   # (shape name, runtime) -> runner
@@ -293,6 +364,7 @@ def main():
                 samples[key].append(r.median_ms(2, iters[key]))
             print(f"round {rnd + 1}/{args.rounds}", flush=True)
     result = {"machine": machine_info(), "ghz_estimate": ghz,
+              "int8_ceilings_ops_per_cycle": ceilings,
               "rounds": args.rounds, "budget_s": args.budget, "rows": []}
     for name, m, n, k in shapes:
         row = {"shape": name, "m": m, "n": n, "k": k}
@@ -334,17 +406,21 @@ def main():
 def format_table(r) -> str:
     ghz = r["ghz_estimate"]
     p8, pf = INT8_OPS_PER_CYCLE * ghz, FP32_OPS_PER_CYCLE * ghz
-    lines = ["| shape (M x N x K) | qnt int8 Gop/s (% peak) | oneDNN int8 "
+    exact = r.get("int8_ceilings_ops_per_cycle", {}).get("exact")
+    lines = ["| shape (M x N x K) | qnt int8 Gop/s (% peak) | qnt int8 % of "
+             "its exact form's ceiling | oneDNN int8 "
              "Gop/s (% peak) | qnt / oneDNN int8 | oneDNN int8 outputs exact "
              "(activations < 128) | qnt fp32 Gflop/s (% peak) "
              "| oneDNN fp32 Gflop/s (% peak) | qnt int8 / qnt fp32 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in r["rows"]:
         g = {k: row[k]["gops"] for k in ("qnt int8", "oneDNN int8",
                                           "qnt f32", "oneDNN f32")}
         lines.append(
             f"| {row['shape']} ({row['m']} x {row['n']} x {row['k']}) | "
             f"{g['qnt int8']:.1f} ({100 * g['qnt int8'] / p8:.0f}%) | "
+            + (f"{100 * g['qnt int8'] / (exact * ghz):.0f}% | " if exact
+               else "- | ") +
             f"{g['oneDNN int8']:.1f} ({100 * g['oneDNN int8'] / p8:.0f}%) | "
             f"{g['qnt int8'] / g['oneDNN int8']:.3f} | "
             f"{100 * (1 - row['oneDNN int8 wrong'] / row['oneDNN int8 sampled']):.1f}% "
@@ -378,6 +454,20 @@ def format_table(r) -> str:
     return "\n".join(lines)
 
 
+def ceiling_rows(r) -> str:
+    """The measured instruction-mix ceilings' rows of the machine table."""
+    c = r.get("int8_ceilings_ops_per_cycle", {})
+    if not c:
+        return "| int8 instruction-mix ceilings | not measured (no AVX2) |"
+    ghz = r["ghz_estimate"]
+    return (f"| int8 instruction-mix ceilings (measured, register operands) | "
+            f"exact `vpmaddwd` + `vpaddd` (qnt): {c['exact']:.1f} ops/cycle = "
+            f"{c['exact'] * ghz:.0f} Gop/s; saturating `vpmaddubsw` + "
+            f"`vpmaddwd` + `vpaddd` (oneDNN): {c['saturating']:.1f} ops/cycle "
+            f"= {c['saturating'] * ghz:.0f} Gop/s; exact / saturating "
+            f"{c['exact'] / c['saturating']:.2f} |")
+
+
 def format_doc(r, table) -> str:
     m = r["machine"]
     ghz = r["ghz_estimate"]
@@ -393,6 +483,7 @@ rounds, median per cell (2 threads in their own table). oneDNN needs
 | CPU | {m['cpu']}, {m['cpus']} cores, ISA {', '.join(m['isa'])} |
 | clock (estimated from a dependent add chain) | {ghz:.2f} GHz |
 | peaks used | int8 AVX2 {INT8_OPS_PER_CYCLE} ops/cycle = {INT8_OPS_PER_CYCLE * ghz:.0f} Gop/s; fp32 {FP32_OPS_PER_CYCLE} flops/cycle = {FP32_OPS_PER_CYCLE * ghz:.0f} Gflop/s |
+{ceiling_rows(r)}
 | source | commit {m['commit']}{'; tracked files changed since: ' + ', '.join(m['changed_files']) if m['changed_files'] else ''} |
 | compiler | {m['clang']} |
 
@@ -409,9 +500,11 @@ convolutions other than 1x1); row chunks that fit in L2, then 16-column
 weight panels, then 6 x 16 register tiles of i32 accumulators) and
 `qnt-select-x86-intrinsics` (`vpmaddwd`), on targets with AVX2; int8
 depthwise convolutions through `qnt-int8-depthwise-kernels` (channel
-vectors of i32 products, taps unrolled, column tiles; in the models they
-read through the zero-point padding of their input, which the table's
-already padded inputs do not need); fp32 matmuls go
+vectors of i32 accumulators, filter rows two at a time through `vpmaddwd`
+on the two input rows' channels interleaved as i16, a row left over one
+tap at a time, taps unrolled, column tiles of 6; in the models they read
+through the zero-point padding of their input, which the table's already
+padded inputs do not need); fp32 matmuls go
 through the generic tiling and vectorization of `qnt-tile-and-vectorize`.
 In the models the requantization runs in the kernels' epilogue; these
 tables time the kernels with i32 results (oneDNN: s32 destination) so that
@@ -434,6 +527,25 @@ convolutions and matmuls of the two int8 models a median 9 % of all pairs
 of rows are safe for every channel at once (from 0 % up to 98 % for the
 2-channel head): `bench/maddubs_pairs.py` prints these per layer. The VNNI
 form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM.
+{ceiling_prose(r)}"""
+
+
+def ceiling_prose(r) -> str:
+    """What the measured ceilings say about the exact form (doc prose)."""
+    c = r.get("int8_ceilings_ops_per_cycle", {})
+    if not c:
+        return ""
+    ghz = r["ghz_estimate"]
+    square = [row for row in r["rows"] if row["m"] == row["n"] == row["k"]]
+    dnnl = max(row["oneDNN int8"]["gops"] for row in square)
+    qnt = max(row["qnt int8"]["gops"] for row in square)
+    ratio = c["exact"] / c["saturating"]
+    return f"""
+The measured ceilings (machine table) put the exact form at {ratio:.2f} of
+the saturating one on this core: an AVX2 int8 kernel that is exact for
+every input cannot run faster than {ratio:.2f}x a saturating kernel that runs
+at its own ceiling, however it tiles and packs. On the square GEMMs oneDNN
+reaches {100 * dnnl / (c["saturating"] * ghz):.0f}% of its form's ceiling at best, qnt {100 * qnt / (c["exact"] * ghz):.0f}% of its own.
 """
 
 
