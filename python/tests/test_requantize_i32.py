@@ -6,8 +6,11 @@ int8 kernels' epilogues. Compiled to native code and compared with the
 Python big-integer definitions of every rounding mode (fixedpoint_ref), on
 inputs that reach the accumulators' extremes."""
 
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +20,9 @@ from qnt.quantize import QuantizeError, quantize_text
 from qnt.tools import qnt_tool
 
 from fixedpoint_ref import ref_requantize
+
+REPO = Path(__file__).resolve().parents[2]
+FMNIST = REPO / "models" / "fmnist_mobilenet.onnx"
 
 TO_LINALG = ("builtin.module(func.func(tosa-to-linalg-named,tosa-to-linalg,"
              "tosa-to-arith,tosa-to-tensor),convert-qnt-to-linalg)")
@@ -165,3 +171,19 @@ def test_odd_multiplier_keeps_the_64_bit_product(tmp_path):
 def test_bad_min_multiplier_bits(bits):
     with pytest.raises(QuantizeError, match="min_multiplier_bits must be"):
         quantize_text("", "w8a8-per-channel", min_multiplier_bits=bits)
+
+
+@pytest.mark.parametrize("bits", ["0", "32"])
+def test_cli_bad_min_multiplier_bits_fails_before_calibrating(tmp_path, bits):
+    # qnt quantize checks the option before it calibrates: a clear error,
+    # a non-zero exit and no output directory.
+    out = tmp_path / "out"
+    p = subprocess.run(
+        [sys.executable, "-m", "qnt", "quantize", str(FMNIST), "-o", str(out),
+         "--min-multiplier-bits", bits, "--quiet"],
+        capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(REPO / "python")))
+    assert p.returncode != 0
+    assert f"--min-multiplier-bits must be in 1..31, got {bits}" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert not out.exists()
