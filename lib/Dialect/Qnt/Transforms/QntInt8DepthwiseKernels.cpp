@@ -189,7 +189,11 @@ struct QntInt8DepthwiseKernelsPass
 
     // Pairs of filter rows (kh, kh + 1) for vpmaddwd: per (pair, kw), the
     // two rows' weights interleaved per channel as i16, [KH/2][KW][2C].
-    const int64_t pairs = pairRows ? s.kh / 2 : 0;
+    // Only with 8 lanes: qnt-select-x86-intrinsics turns the 16 x i16 form
+    // into the AVX2 instruction; LLVM 22 does not form the 512-bit one from
+    // 32 lanes (it multiplies both halves with vpmulld, slower than one
+    // tap at a time).
+    const int64_t pairs = pairRows && L == 8 ? s.kh / 2 : 0;
     auto pairType = VectorType::get({2 * L}, b.getI16Type());
     Value pairWeights;
     if (pairs) {

@@ -1,6 +1,7 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2}))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=2 pair-rows=false}))" | FileCheck %s --check-prefix=SINGLE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=16 ow-tile=2}))" | FileCheck %s --check-prefix=WIDE
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{implicit-padding=false}))" | FileCheck %s --check-prefix=BUILT
 
@@ -64,6 +65,11 @@
 // SINGLE: %[[P:.*]] = arith.muli %[[XW]], %[[W00]] : vector<8xi32>
 // SINGLE: arith.addi %{{.*}}, %[[P]] : vector<8xi32>
 // SINGLE-NOT: xi16>
+// With 16 lanes (AVX-512) no pairs: LLVM would not form vpmaddwd from them.
+// WIDE-LABEL: func @depthwise
+// WIDE-NOT: xi16>
+// WIDE: arith.muli %{{.*}} : vector<16xi32>
+// WIDE-NOT: xi16>
 func.func @depthwise(%x: tensor<1x4x7x8xi8>) -> tensor<1x2x3x8xi32> {
   %w = arith.constant dense<[[[-3, -3, -3, -3, -3, -3, -3, -3], [-3, -3, -3, -3, -3, -3, -3, -3]], [[5, 5, 5, 5, 5, 5, 5, 5], [5, 5, 5, 5, 5, 5, 5, 5]]]> : tensor<2x2x8xi8>
   %c0 = arith.constant 0 : i32

@@ -651,8 +651,9 @@ def QntInt8DepthwiseKernels
     dilations) into loops over batch, output rows and blocks of `lanes`
     channels, around a tile of `ow-tile` output columns (the remainder one
     column at a time) held in `vector<lanes x i32>` accumulators. The taps
-    are unrolled. With `pair-rows` (default), filter rows go two at a time
-    where the rows and columns are inside the input: per filter column the
+    are unrolled. With `pair-rows` (default) and 8 lanes (AVX2), filter rows
+    go two at a time where the rows and columns are inside the input: per
+    filter column the
     two rows' weights interleaved per channel as `i16` at compile time, and
     per output column the two input rows' `lanes` channels read,
     interleaved and widened to `i16`; even lanes times even lanes plus odd
@@ -696,8 +697,8 @@ def QntInt8DepthwiseKernels
            "of building the padded tensor">,
     Option<"pairRows", "pair-rows", "bool", /*default=*/"true",
            "Take filter rows two at a time: the two rows' channels "
-           "interleaved as i16 against interleaved weights (vpmaddwd); "
-           "false: one sign-extended multiply per tap">,
+           "interleaved as i16 against interleaved weights (vpmaddwd; "
+           "with 8 lanes only); false: one sign-extended multiply per tap">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
