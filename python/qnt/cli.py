@@ -221,12 +221,12 @@ def cmd_calibrate(args):
 
 def cmd_quantize(args):
     _check_parallel_args(args)
-    # Before calibration (minutes on a large model), not after it.
-    if not 1 <= args.min_multiplier_bits <= 31:
-        raise CliError(f"--min-multiplier-bits must be in 1..31, got "
-                       f"{args.min_multiplier_bits}")
-    from .quantize import QuantizeError, format_report, quantize_model
+    from .quantize import (QuantizeError, check_min_multiplier_bits,
+                           format_report, quantize_model)
     try:
+        # (quantize_model checks it too, under its Python name.)
+        check_min_multiplier_bits(args.min_multiplier_bits,
+                                  "--min-multiplier-bits")
         rep = quantize_model(Path(args.model), args.recipe, Path(args.output),
                              calib=args.calib, samples=args.samples,
                              batch=args.batch, rounding=args.rounding,

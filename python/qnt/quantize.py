@@ -100,6 +100,16 @@ def _layer_option(name: str, specs) -> str:
     return f" {name}={','.join(specs)}"
 
 
+def check_min_multiplier_bits(value, name: str = "min_multiplier_bits"):
+    """QuantizeError unless ``value`` is an int in 1..31 (``name``: how the
+    caller calls the option in the message)."""
+    if not isinstance(value, int):
+        raise QuantizeError(f"{name} must be an integer in 1..31, got "
+                            f"{value!r}")
+    if not 1 <= value <= 31:
+        raise QuantizeError(f"{name} must be in 1..31, got {value}")
+
+
 def quantize_text(text_with_stats: str, recipe: str,
                   rounding: str = "tflite",
                   pipeline: Optional[str] = None,
@@ -121,10 +131,7 @@ def quantize_text(text_with_stats: str, recipe: str,
     fewest significant bits a requantization multiplier may be rounded to
     so that the requantization needs no 64-bit product (1..31; 31 keeps
     full Q31 multipliers; qnt-quantize min-multiplier-bits)."""
-    if not isinstance(min_multiplier_bits, int) or not (
-            1 <= min_multiplier_bits <= 31):
-        raise QuantizeError(f"min_multiplier_bits must be an integer in "
-                            f"1..31, got {min_multiplier_bits!r}")
+    check_min_multiplier_bits(min_multiplier_bits)
     if pipeline is None:
         if recipe not in RECIPES:
             raise QuantizeError(f"unknown recipe '{recipe}' (known: "
@@ -421,6 +428,8 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     if pipelines is None and recipe not in RECIPES:
         raise QuantizeError(f"unknown recipe '{recipe}' (known: "
                             f"{', '.join(RECIPES)})")
+    # Before calibration (minutes on a large model), not after it.
+    check_min_multiplier_bits(min_multiplier_bits)
     if not model.exists():
         raise QuantizeError(f"{model}: no such file")
     if model.suffix == ".onnx":

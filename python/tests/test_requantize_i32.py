@@ -187,3 +187,15 @@ def test_cli_bad_min_multiplier_bits_fails_before_calibrating(tmp_path, bits):
     assert f"--min-multiplier-bits must be in 1..31, got {bits}" in p.stderr
     assert "Traceback" not in p.stderr
     assert not out.exists()
+
+
+def test_quantize_model_bad_min_multiplier_bits_fails_first(tmp_path):
+    # The Python entry point checks the option before it imports, calibrates
+    # or writes anything.
+    from qnt.quantize import quantize_model
+    out = tmp_path / "out"
+    with pytest.raises(QuantizeError, match="min_multiplier_bits must be in "
+                                            "1..31, got 40"):
+        quantize_model(FMNIST, "w8a8-per-channel", out,
+                       min_multiplier_bits=40)
+    assert not out.exists()

@@ -306,24 +306,17 @@ struct QntInt8DepthwiseKernelsPass
             // sums of two i8 x i8 products).
             auto pairTaps = [&](OpBuilder &b5, int64_t kh,
                                 SmallVector<Value> in) {
-              SmallVector<int64_t> interleave, evenMask, oddMask;
-              for (int64_t i = 0; i < L; ++i) {
+              SmallVector<int64_t> interleave;
+              for (int64_t i = 0; i < L; ++i)
                 interleave.append({i, L + i});
-                evenMask.push_back(2 * i);
-                oddMask.push_back(2 * i + 1);
-              }
-              auto lanesOf = [&](Value v, ArrayRef<int64_t> mask) -> Value {
-                return arith::ExtSIOp::create(
-                    b5, loc, accType,
-                    vector::ShuffleOp::create(b5, loc, v, v, mask));
-              };
               Value c2 = affine(b5, c0, 2, 0);
               for (int64_t kw = 0; kw < s.kw; ++kw) {
                 Value w = read(b5, pairType, pairWeights,
                                {idx(b5, kh / 2), idx(b5, kw), c2},
                                arith::ConstantOp::create(
                                    b5, loc, b5.getI16IntegerAttr(0)));
-                Value wEven = lanesOf(w, evenMask), wOdd = lanesOf(w, oddMask);
+                Value wEven = groupLanes(b5, loc, w, 2, 0),
+                      wOdd = groupLanes(b5, loc, w, 2, 1);
                 for (int64_t t = 0; t < tile; ++t) {
                   Value col = affine(b5, col0, 1,
                                      t * s.strideW + kw * s.dilationW);
@@ -334,12 +327,11 @@ struct QntInt8DepthwiseKernelsPass
                   Value x = arith::ExtSIOp::create(
                       b5, loc, pairType,
                       vector::ShuffleOp::create(b5, loc, x0, x1, interleave));
-                  Value sum = arith::AddIOp::create(
-                      b5, loc,
-                      arith::MulIOp::create(b5, loc, lanesOf(x, evenMask),
-                                            wEven),
-                      arith::MulIOp::create(b5, loc, lanesOf(x, oddMask),
-                                            wOdd));
+                  Value even = arith::MulIOp::create(
+                      b5, loc, groupLanes(b5, loc, x, 2, 0), wEven);
+                  Value odd = arith::MulIOp::create(
+                      b5, loc, groupLanes(b5, loc, x, 2, 1), wOdd);
+                  Value sum = arith::AddIOp::create(b5, loc, even, odd);
                   in[t] = arith::AddIOp::create(b5, loc, in[t], sum);
                 }
               }

@@ -192,22 +192,12 @@ struct QntInt8MatmulKernelsPass
   /// products to `acc` one by one. qnt-select-x86-intrinsics turns these
   /// forms into vpmaddwd / vpdpbusd after bufferization.
   static Value dotStep(OpBuilder &b, Location loc, Value acc, Value row,
-                       Value w, int64_t lanes, int64_t group, bool vnni) {
-    auto i32v = VectorType::get({lanes}, b.getI32Type());
-    auto lanesOf = [&](Value v, int64_t t, bool isUnsigned) -> Value {
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < lanes; ++i)
-        mask.push_back(group * i + t);
-      Value sh = vector::ShuffleOp::create(b, loc, v, v, mask);
-      if (isUnsigned)
-        return arith::ExtUIOp::create(b, loc, i32v, sh);
-      return arith::ExtSIOp::create(b, loc, i32v, sh);
-    };
+                       Value w, int64_t group, bool vnni) {
     SmallVector<Value> products;
     for (int64_t t = 0; t < group; ++t)
       products.push_back(arith::MulIOp::create(
-          b, loc, lanesOf(row, t, /*isUnsigned=*/vnni),
-          lanesOf(w, t, /*isUnsigned=*/false)));
+          b, loc, groupLanes(b, loc, row, group, t, /*isUnsigned=*/vnni),
+          groupLanes(b, loc, w, group, t)));
     if (!vnni)
       return arith::AddIOp::create(
           b, loc, acc,
@@ -559,8 +549,7 @@ struct QntInt8MatmulKernelsPass
             for (int64_t i = 0; i < rows; ++i)
               for (int64_t c = 0; c < cols; ++c)
                 next.push_back(dotStep(b3, loc, accs[i * cols + c],
-                                       rowGroups[i], blocks[c], L, G,
-                                       vnni));
+                                       rowGroups[i], blocks[c], G, vnni));
             scf::YieldOp::create(b3, loc, next);
           });
       Value tile = tileIn;

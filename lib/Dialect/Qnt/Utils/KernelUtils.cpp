@@ -3,6 +3,7 @@
 #include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
@@ -148,4 +149,17 @@ Value mlir::qnt::applyKernelEpilogue(OpBuilder &b, Location loc,
     map.map(op.getResult(0), b.create(state)->getResult(0));
   }
   return lookup(body.getTerminator()->getOperand(0));
+}
+
+Value mlir::qnt::groupLanes(OpBuilder &b, Location loc, Value v,
+                            int64_t group, int64_t t, bool isUnsigned) {
+  int64_t lanes = cast<VectorType>(v.getType()).getNumElements() / group;
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < lanes; ++i)
+    mask.push_back(group * i + t);
+  Value sh = vector::ShuffleOp::create(b, loc, v, v, mask);
+  auto i32v = VectorType::get({lanes}, b.getI32Type());
+  if (isUnsigned)
+    return arith::ExtUIOp::create(b, loc, i32v, sh);
+  return arith::ExtSIOp::create(b, loc, i32v, sh);
 }

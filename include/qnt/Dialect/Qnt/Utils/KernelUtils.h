@@ -81,6 +81,13 @@ Value applyKernelEpilogue(OpBuilder &b, Location loc,
                           const KernelEpilogue &epilogue, Value acc,
                           ArrayRef<Value> params);
 
+/// Lanes t, t + group, t + 2 group, ... of the vector `v` (a shuffle of v
+/// with itself), extended to i32 (sign- or zero-): the operands of the
+/// plain dot-product forms that qnt-select-x86-intrinsics turns into
+/// vpmaddwd (group 2, i16) and vpdpbusd (group 4, i8).
+Value groupLanes(OpBuilder &b, Location loc, Value v, int64_t group,
+                 int64_t t, bool isUnsigned = false);
+
 } // namespace mlir::qnt
 
 #endif // QNT_DIALECT_QNT_UTILS_KERNELUTILS_H
