@@ -614,6 +614,133 @@ def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
                                       err_msg=f"int8-kernels={kernels}")
 
 
+def _requantize_ref(acc, mults, shifts, ozp):
+    """gemmlowp reference per element of [..., C] `acc`, [-128, 127]."""
+    return np.vectorize(lambda v, ch: ref_requantize(
+        int(v), 0, mults[ch], shifts[ch], ozp, -128, 127, "tflite"))(
+        acc, np.arange(acc.shape[-1])[(None,) * (acc.ndim - 1)]).astype(
+            np.int64)
+
+
+@pytest.mark.parametrize("kind", ["conv1x1", "depthwise", "matmul"])
+def test_int8_kernels_back_to_back_exact(tmp_path, kind):
+    # Two int8 kernels in a row, the first one's fused requantization
+    # feeding the second (an MLP's matmuls, pointwise convolutions without a
+    # depthwise one between, depthwise ones through a zero-point pad). The
+    # kernel passes used to match every op before rewriting any: the second
+    # op's input then named the first one's erased epilogue, and qnt-opt
+    # crashed. Against numpy and the gemmlowp reference, every layer.
+    rng = np.random.default_rng({"conv1x1": 1, "depthwise": 2,
+                                 "matmul": 3}[kind])
+    c = 24
+    m1 = [int(v) for v in rng.integers(1 << 30, I32_MAX, c, endpoint=True)]
+    m2 = [int(v) for v in rng.integers(1 << 30, I32_MAX, c, endpoint=True)]
+    s1 = [int(v) for v in rng.integers(6, 10, c)]
+    s2 = [int(v) for v in rng.integers(6, 10, c)]
+    b1 = rng.integers(-(1 << 12), 1 << 12, c, dtype=np.int64)
+    b2 = rng.integers(-(1 << 12), 1 << 12, c, dtype=np.int64)
+    zp = "%z = \"tosa.const\"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>"
+
+    def const(name, arr, t):
+        return (f'%{name} = "tosa.const"() <{{values = dense<"0x'
+                f'{arr.tobytes().hex().upper()}"> : {t}}}> : () -> {t}')
+
+    def bias(name, b):
+        return (f'%{name} = "tosa.const"() <{{values = dense<{b.tolist()}> '
+                f': tensor<{c}xi32>}}> : () -> tensor<{c}xi32>')
+
+    def req(dst, src, mults, shifts, t_acc, t_out):
+        return (f"%{dst} = qnt.requantize %{src} axis {t_out.count('x') - 1}"
+                f" multiplier {mults} shift {shifts} output_zp -3"
+                f" clamp [-128, 127] : {t_acc} -> {t_out}")
+
+    if kind == "conv1x1":
+        x = rng.integers(-128, 128, (1, 6, 7, c), dtype=np.int8)
+        w1 = rng.integers(-128, 128, (c, 1, 1, c), dtype=np.int8)
+        w2 = rng.integers(-128, 128, (c, 1, 1, c), dtype=np.int8)
+        ti, ta, tw = (f"tensor<1x6x7x{c}xi8>", f"tensor<1x6x7x{c}xi32>",
+                      f"tensor<{c}x1x1x{c}xi8>")
+        conv = ("tosa.conv2d %{y}, %{w}, %{b}, %z, %z {{acc_type = i32, "
+                "dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, "
+                "stride = array<i64: 1, 1>}} : ({ti}, {tw}, tensor<{c}xi32>, "
+                "tensor<1xi8>, tensor<1xi8>) -> {ta}")
+        body = [const("w1", w1, tw), const("w2", w2, tw), bias("b1", b1),
+                bias("b2", b2), zp,
+                "%a1 = " + conv.format(y="x", w="w1", b="b1", ti=ti, tw=tw,
+                                       c=c, ta=ta),
+                req("y1", "a1", m1, s1, ta, ti),
+                "%a2 = " + conv.format(y="y1", w="w2", b="b2", ti=ti, tw=tw,
+                                       c=c, ta=ta),
+                req("y2", "a2", m2, s2, ta, ti)]
+
+        def layer(v, w, b):
+            return v.astype(np.int64) @ w.reshape(c, c).T.astype(np.int64) + b
+    elif kind == "matmul":
+        x = rng.integers(-128, 128, (1, 10, c), dtype=np.int8)
+        w1 = rng.integers(-128, 128, (1, c, c), dtype=np.int8)
+        w2 = rng.integers(-128, 128, (1, c, c), dtype=np.int8)
+        b1[:] = 0
+        b2[:] = 0
+        ti, ta, tw = (f"tensor<1x10x{c}xi8>", f"tensor<1x10x{c}xi32>",
+                      f"tensor<1x{c}x{c}xi8>")
+        mm = ("tosa.matmul %{y}, %{w}, %z, %z : ({ti}, {tw}, tensor<1xi8>, "
+              "tensor<1xi8>) -> {ta}")
+        body = [const("w1", w1, tw), const("w2", w2, tw), zp,
+                "%a1 = " + mm.format(y="x", w="w1", ti=ti, tw=tw, ta=ta),
+                req("y1", "a1", m1, s1, ta, ti),
+                "%a2 = " + mm.format(y="y1", w="w2", ti=ti, tw=tw, ta=ta),
+                req("y2", "a2", m2, s2, ta, ti)]
+
+        def layer(v, w, b):
+            return v.astype(np.int64) @ w[0].astype(np.int64) + b
+    else:
+        x = rng.integers(-128, 128, (1, 6, 7, c), dtype=np.int8)
+        w1 = rng.integers(-128, 128, (3, 3, c, 1), dtype=np.int8)
+        w2 = rng.integers(-128, 128, (3, 3, c, 1), dtype=np.int8)
+        ti, ta, tw = (f"tensor<1x6x7x{c}xi8>", f"tensor<1x6x7x{c}xi32>",
+                      f"tensor<3x3x{c}x1xi8>")
+        tp = f"tensor<1x8x9x{c}xi8>"
+        dw = ("tosa.depthwise_conv2d %{y}, %{w}, %{b}, %z, %z {{acc_type = "
+              "i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, "
+              "0>, stride = array<i64: 1, 1>}} : ({tp}, {tw}, "
+              "tensor<{c}xi32>, tensor<1xi8>, tensor<1xi8>) -> {ta}")
+        pad = "tosa.pad %{y}, %shape, %pv : ({ti}, !tosa.shape<8>, tensor<1xi8>) -> {tp}"
+        body = [const("w1", w1, tw), const("w2", w2, tw), bias("b1", b1),
+                bias("b2", b2), zp,
+                '%pv = "tosa.const"() <{values = dense<-3> : tensor<1xi8>}> '
+                ": () -> tensor<1xi8>",
+                "%shape = tosa.const_shape {values = dense<[0, 0, 1, 1, 1, 1, "
+                "0, 0]> : tensor<8xindex>} : () -> !tosa.shape<8>",
+                "%p1 = " + pad.format(y="x", ti=ti, tp=tp),
+                "%a1 = " + dw.format(y="p1", w="w1", b="b1", tp=tp, tw=tw,
+                                     c=c, ta=ta),
+                req("y1", "a1", m1, s1, ta, ti),
+                "%p2 = " + pad.format(y="y1", ti=ti, tp=tp),
+                "%a2 = " + dw.format(y="p2", w="w2", b="b2", tp=tp, tw=tw,
+                                     c=c, ta=ta),
+                req("y2", "a2", m2, s2, ta, ti)]
+
+        def layer(v, w, b):
+            vp = np.full((1, 8, 9, c), -3, np.int64)
+            vp[:, 1:7, 1:8, :] = v
+            acc = np.zeros((1, 6, 7, c), np.int64) + b
+            for i in range(3):
+                for j in range(3):
+                    acc += vp[:, i:i + 6, j:j + 7, :] * w[i, j, :, 0]
+            return acc
+    text = (f"func.func @f(%x: {ti}) -> {ti} {{\n  " + "\n  ".join(body) +
+            f"\n  return %y2 : {ti}\n}}")
+    y1 = _requantize_ref(layer(x, w1, b1), m1, s1, -3)
+    want = _requantize_ref(layer(y1, w2, b2), m2, s2, -3)
+    for kernels in {compiler.host_int8_kernels(), "none"}:
+        so = compiler.compile_mlir(
+            text, tmp_path / f"{kind}_{kernels}.so",
+            pipeline=compiler.float_pipeline(int8_kernels=kernels))
+        got = call(runtime.CompiledModel(so), "f", x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=f"int8-kernels={kernels}")
+
+
 def test_parallel_library_threads_bit_exact(tmp_path):
     # compile_mlir(parallel=True): the int8 kernels' row loops and the float
     # path's outer tile loops run on OpenMP threads. An int8 depthwise + 1x1

@@ -129,20 +129,24 @@ struct QntInt8DepthwiseKernelsPass
           << "qnt-int8-depthwise-kernels: lanes and ow-tile must be positive";
       return signalPassFailure();
     }
-    SmallVector<std::tuple<linalg::DepthwiseConv2DNhwcHwcOp, DepthwiseShape,
-                           std::optional<KernelEpilogue>>>
-        work;
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> work;
     getOperation().walk([&](linalg::DepthwiseConv2DNhwcHwcOp op) {
-      if (auto shape = matchDepthwise(op)) {
-        if (implicitPadding)
-          matchImplicitPadding(*shape);
-        work.emplace_back(op, *shape,
-                          fuseEpilogue ? matchKernelEpilogue(op.getResult(0))
-                                       : std::nullopt);
-      }
+      if (matchDepthwise(op))
+        work.push_back(op);
     });
-    for (auto &[op, shape, epilogue] : work)
-      rewrite(op, shape, epilogue);
+    // Matched again when rewritten, not before: an earlier rewrite replaces
+    // the epilogue whose result may be this op's input (two kernels in a
+    // row), so what was matched up front would point at erased IR.
+    for (linalg::DepthwiseConv2DNhwcHwcOp op : work) {
+      auto shape = matchDepthwise(op);
+      if (!shape)
+        continue;
+      if (implicitPadding)
+        matchImplicitPadding(*shape);
+      rewrite(op, *shape,
+              fuseEpilogue ? matchKernelEpilogue(op.getResult(0))
+                           : std::nullopt);
+    }
   }
 
   void rewrite(linalg::DepthwiseConv2DNhwcHwcOp op, const DepthwiseShape &s,

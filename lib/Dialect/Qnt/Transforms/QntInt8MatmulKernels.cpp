@@ -168,17 +168,19 @@ struct QntInt8MatmulKernelsPass
     }
     if (isa == "none")
       return;
-    SmallVector<std::tuple<linalg::LinalgOp, MatmulShape,
-                           std::optional<KernelEpilogue>>>
-        work;
+    SmallVector<linalg::LinalgOp> work;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (auto shape = matchInt8Matmul(op))
-        work.emplace_back(op, *shape,
-                          fuseEpilogue ? matchKernelEpilogue(op->getResult(0))
-                                       : std::nullopt);
+      if (matchInt8Matmul(op))
+        work.push_back(op);
     });
-    for (auto &[op, shape, epilogue] : work)
-      rewrite(op, shape, epilogue);
+    // Matched again when rewritten, not before: an earlier rewrite replaces
+    // the epilogue whose result may be this op's input (two kernels in a
+    // row), so what was matched up front would point at erased IR.
+    for (linalg::LinalgOp op : work)
+      if (auto shape = matchInt8Matmul(op))
+        rewrite(op, *shape,
+                fuseEpilogue ? matchKernelEpilogue(op->getResult(0))
+                             : std::nullopt);
   }
 
   /// The dot-product step for `isa` on one accumulator: `row` is a

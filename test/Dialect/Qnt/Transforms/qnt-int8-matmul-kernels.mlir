@@ -201,6 +201,39 @@ func.func @bias_and_epilogue(%a: tensor<4x2xi8>) -> tensor<4x8xi8> {
 
 // -----
 
+// Two kernels in a row: the first one's epilogue (truncation to i8) is
+// the second one's input. The second kernel is matched after the first is
+// rewritten, so it widens the first kernel's result (the loop nest's i8
+// tensor), not the erased epilogue.
+// CHECK-LABEL: func @back_to_back
+// CHECK: %[[FIRST:.*]] = scf.for {{.*}} -> (tensor<4x8xi8>)
+// CHECK: linalg.generic {{.*}} ins(%[[FIRST]] : tensor<4x8xi8>) outs(%{{.*}} : tensor<4x8xi16>)
+// CHECK: scf.for {{.*}} -> (tensor<4x8xi8>)
+// CHECK-NOT: linalg.matmul
+#id3 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @back_to_back(%a: tensor<4x8xi8>) -> tensor<4x8xi8> {
+  %w = arith.constant dense<1> : tensor<8x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<4x8xi32>) -> tensor<4x8xi32>
+  %o = tensor.empty() : tensor<4x8xi8>
+  %r1 = linalg.matmul ins(%a, %w : tensor<4x8xi8>, tensor<8x8xi8>) outs(%f : tensor<4x8xi32>) -> tensor<4x8xi32>
+  %q1 = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel"]} ins(%r1 : tensor<4x8xi32>) outs(%o : tensor<4x8xi8>) {
+  ^bb0(%x: i32, %out: i8):
+    %y = arith.trunci %x : i32 to i8
+    linalg.yield %y : i8
+  } -> tensor<4x8xi8>
+  %r2 = linalg.matmul ins(%q1, %w : tensor<4x8xi8>, tensor<8x8xi8>) outs(%f : tensor<4x8xi32>) -> tensor<4x8xi32>
+  %q2 = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel"]} ins(%r2 : tensor<4x8xi32>) outs(%o : tensor<4x8xi8>) {
+  ^bb0(%x: i32, %out: i8):
+    %y = arith.trunci %x : i32 to i8
+    linalg.yield %y : i8
+  } -> tensor<4x8xi8>
+  return %q2 : tensor<4x8xi8>
+}
+
+// -----
+
 // Not fused: the accumulators have a second user, or the consumer reads
 // them through a non-identity map, or has a non-constant second input.
 // CHECK-LABEL: func @epilogue_not_fused
