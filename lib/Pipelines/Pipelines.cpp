@@ -50,6 +50,7 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
       kernels.mTile = options.int8MTile;
     if (options.int8NBlocks != 0)
       kernels.nBlocks = options.int8NBlocks;
+    kernels.sevenBitQuads = options.int8SevenBitQuads;
     pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
   }
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in
@@ -161,6 +162,12 @@ void mlir::qnt::buildQuantizePipeline(OpPassManager &pm,
     quantize.weightBits = 8;
     quantize.weightPerChannel = options.recipe == Recipe::W8A8PerChannel;
     wess = options.recipe == Recipe::W8A8PerTensorWess;
+    break;
+  case Recipe::W7A8PerChannel:
+    clips.method = "mse";
+    clips.bits = 8;
+    quantize.weightBits = 7;
+    quantize.weightPerChannel = true;
     break;
   case Recipe::W4A4MinMax:
   case Recipe::W4A4Aciq:

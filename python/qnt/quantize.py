@@ -30,6 +30,9 @@ from .fileutil import save_atomically, write_atomically
 # that qnt-opt lists exactly these names).
 RECIPES = {
     "w8a8-per-channel": "8-bit activations (MSE clips), 8-bit per-channel weights",
+    "w7a8-per-channel": "8-bit activations (MSE clips), 7-bit per-channel "
+                        "weights (onnxruntime's reduce_range: AVX2 int8 "
+                        "kernels in vpmaddubsw's exact range)",
     "w8a8-per-tensor": "8-bit activations (MSE clips), 8-bit per-tensor weights",
     "w4a4-minmax": "4-bit activations with min-max clips, 4-bit per-channel "
                    "weights (the naive baseline)",

@@ -806,13 +806,20 @@ def test_parallel_min_work_checked(tmp_path):
     assert "parallel-min-work" not in compiler.float_pipeline(parallel=True)
 
 
-def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1):
+def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1, wbits=8):
     """A k x k int8 convolution + bias + per-channel requantization and its
-    expected codes (numpy + the Python gemmlowp reference)."""
+    expected codes (numpy + the Python gemmlowp reference); weights on
+    `wbits` bits (their extremes included)."""
+    lo, hi = -(1 << (wbits - 1)), (1 << (wbits - 1)) - 1
     x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
-    wt = rng.integers(-128, 128, (f, k, k, c), dtype=np.int8)
+    wt = rng.integers(lo, hi + 1, (f, k, k, c), dtype=np.int8)
     x[0, :k, :k, :] = -128
-    wt[0] = -128
+    wt[0] = lo
+    if wbits < 8 and f > 1:
+        # The largest pair sums of the u8 x s8 form: activation 127 (255
+        # offset) against the extreme weights, -128 (0) against them too.
+        wt[1] = hi
+        x[-1, -k:, -k:, :] = 127
     bias = rng.integers(-(1 << 16), 1 << 16, f, dtype=np.int64)
     mults = [int(v) for v in rng.integers(1 << 30, I32_MAX, f, endpoint=True)]
     shifts = [int(v) for v in rng.integers(0, 12, f)]
@@ -858,6 +865,37 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
         got = call(runtime.CompiledModel(so), "conv", x)
         np.testing.assert_array_equal(got.astype(np.int64), want,
                                       err_msg=f"int8-kernels={kernels}")
+
+
+@pytest.mark.parametrize("n,h,w,c,f,k,stride", [
+    # 1x1 (N = 40: a panel of 2 blocks and one of 1; K = 6: padded to 8),
+    # BlazeFace's first convolution (5x5x3, stride 2: K = 75), a 3x3 one,
+    # and N below one block.
+    (1, 6, 6, 6, 40, 1, 1), (1, 13, 13, 3, 24, 5, 2), (2, 9, 9, 16, 24, 3, 1),
+    (1, 5, 7, 32, 5, 1, 1)])
+def test_int8_seven_bit_weight_kernels_exact(tmp_path, n, h, w, c, f, k,
+                                             stride):
+    # Weights in [-64, 63]: qnt-int8-matmul-kernels takes u8 x s8 quads and
+    # qnt-select-x86-intrinsics vpmaddubsw + vpmaddwd by ones, exact because
+    # no i16 pair sum can saturate (the extremes -64 and 63 against the
+    # offset activations 0 and 255 are in the case). Against numpy + the
+    # gemmlowp reference, as the i16 pair form (int8-seven-bit-quads=false)
+    # and the portable path must be.
+    rng = np.random.default_rng(h * 13 + c * 7 + f + k)
+    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
+                                       wbits=7)
+    host = compiler.host_int8_kernels()
+    pipelines = {"none": compiler.float_pipeline(int8_kernels="none")}
+    if host == "avx2":
+        pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
+        pipelines["pairs"] = pipelines["quads"].replace(
+            "int8-kernels=", "int8-seven-bit-quads=false int8-kernels=")
+    for name, pipeline in pipelines.items():
+        so = compiler.compile_mlir(text, tmp_path / f"conv_{name}.so",
+                                   pipeline=pipeline)
+        got = call(runtime.CompiledModel(so), "conv", x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=name)
 
 
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [

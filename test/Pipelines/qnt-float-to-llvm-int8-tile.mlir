@@ -2,6 +2,8 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=3 int8-n-blocks=1})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=16 int8-kernels=avx512vnni})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=-2})" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" | FileCheck %s --check-prefix=QUADS
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-seven-bit-quads=false})" | FileCheck %s --check-prefix=PAIRS
 
 // The register tile of the int8 matmul kernels per ISA, and the pipeline's
 // int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
@@ -11,6 +13,13 @@
 // TILE: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // NEG: error: qnt-int8-matmul-kernels: m-tile and n-blocks must be positive
 // VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// The weights (3) fit 7 bits: down to LLVM, vpmaddubsw and vpmaddwd (by
+// ones) in the kernel; with int8-seven-bit-quads=false only vpmaddwd.
+// QUADS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// QUADS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS-NOT: pmadd.ub.sw
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS-NOT: pmadd.ub.sw
 func.func @conv1x1(%x: tensor<1x8x8x16xi8>) -> tensor<1x8x8x32xi32> {
   %w = "tosa.const"() <{values = dense<3> : tensor<32x1x1x16xi8>}> : () -> tensor<32x1x1x16xi8>
   %b = "tosa.const"() <{values = dense<5> : tensor<32xi32>}> : () -> tensor<32xi32>

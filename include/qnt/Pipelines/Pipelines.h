@@ -41,6 +41,13 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       llvm::cl::desc("Column blocks per register tile of the int8 matmul "
                      "kernels (0: the kernels' default for the ISA)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> int8SevenBitQuads{
+      *this, "int8-seven-bit-quads",
+      llvm::cl::desc("With int8-kernels=avx2, matmuls and convolutions whose "
+                     "weights all fit 7 bits ([-64, 63]) take K quads of "
+                     "u8 x s8 (vpmaddubsw, exact on them) instead of i16 "
+                     "pairs (qnt-int8-matmul-kernels{seven-bit-quads})"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> int8ImplicitPadding{
       *this, "int8-implicit-padding",
       llvm::cl::desc("The int8 depthwise kernels read through the zero-point "
@@ -84,6 +91,7 @@ void buildFloatToLLVMPipeline(OpPassManager &pm,
 /// The named quantization recipes (docs/quantization.md).
 enum class Recipe {
   W8A8PerChannel, // clips: MSE, 8 bits; weights 8-bit per channel
+  W7A8PerChannel, // clips: MSE, 8 bits; weights 7-bit per channel
   W8A8PerTensor,  // clips: MSE, 8 bits; weights 8-bit per tensor
   W4A4MinMax,     // naive: min-max clips, 4-bit per-channel weights
   W4A4Aciq,       // ACIQ Laplace clips, 4-bit per-channel weights
@@ -103,6 +111,10 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
           clEnumValN(Recipe::W8A8PerChannel, "w8a8-per-channel",
                      "8-bit activations (MSE clips), 8-bit per-channel "
                      "weights"),
+          clEnumValN(Recipe::W7A8PerChannel, "w7a8-per-channel",
+                     "8-bit activations (MSE clips), 7-bit per-channel "
+                     "weights (onnxruntime's reduce_range: AVX2 int8 "
+                     "kernels in vpmaddubsw's exact range)"),
           clEnumValN(Recipe::W8A8PerTensor, "w8a8-per-tensor",
                      "8-bit activations (MSE clips), 8-bit per-tensor "
                      "weights"),

@@ -183,24 +183,24 @@ struct QntInt8MatmulKernelsPass
                              : std::nullopt);
   }
 
-  /// The dot-product step for `isa` on one accumulator: `row` is a
-  /// broadcast K group of one row (avx2: vector<16xi16>, 8 pairs; vnni:
-  /// vector<64xi8>, 16 quads of u8 codes), `w` a block of the packed
-  /// weights (same shape; vnni: s8). Written as plain vector ops:
+  /// The dot-product step on one accumulator: `row` is a broadcast K
+  /// group of one row (pairs: vector<16xi16>, 8 pairs; quads:
+  /// vector<4 L x i8>, L quads of u8 codes), `w` a block of the packed
+  /// weights (same shape; quads: s8). Written as plain vector ops:
   /// per position t of the group, the lanes t, t + G, ... of both operands
-  /// extended to i32 (avx2: both signed; vnni: the row unsigned) and
-  /// multiplied; avx2 adds the pair's two products, then the sum to `acc`
-  /// (LLVM's x86 backend selects the pair as vpmaddwd); vnni adds the four
+  /// extended to i32 (pairs: both signed; quads: the row unsigned) and
+  /// multiplied; pairs add the two products, then the sum to `acc`
+  /// (LLVM's x86 backend selects the pair as vpmaddwd); quads add the four
   /// products to `acc` one by one. qnt-select-x86-intrinsics turns these
-  /// forms into vpmaddwd / vpdpbusd after bufferization.
+  /// forms into vpmaddwd / vpdpbusd / vpmaddubsw after bufferization.
   static Value dotStep(OpBuilder &b, Location loc, Value acc, Value row,
-                       Value w, int64_t group, bool vnni) {
+                       Value w, int64_t group, bool quads) {
     SmallVector<Value> products;
     for (int64_t t = 0; t < group; ++t)
       products.push_back(arith::MulIOp::create(
-          b, loc, groupLanes(b, loc, row, group, t, /*isUnsigned=*/vnni),
+          b, loc, groupLanes(b, loc, row, group, t, /*isUnsigned=*/quads),
           groupLanes(b, loc, w, group, t)));
-    if (!vnni)
+    if (!quads)
       return arith::AddIOp::create(
           b, loc, acc,
           arith::AddIOp::create(b, loc, products[0], products[1]));
@@ -218,9 +218,16 @@ struct QntInt8MatmulKernelsPass
     Location loc = op.getLoc();
     Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
     // avx2: 8 i32 lanes, K pairs of i16 (vpmaddwd); avx512vnni: 16 lanes,
-    // K quads of u8 x s8 (vpdpbusd) with the activations offset by +128.
+    // K quads of u8 x s8 (vpdpbusd) with the activations offset by +128;
+    // avx2 with 7-bit weights (seven-bit-quads): 8 lanes, K quads like
+    // vnni (vpmaddubsw, whose i16 pair sums cannot saturate: |2 x 255 x
+    // 64| < 2^15, then vpmaddwd by ones).
     const bool vnni = isa == "avx512vnni";
-    const int64_t L = vnni ? 16 : 8, G = vnni ? 4 : 2;
+    const bool quads =
+        vnni || (sevenBitQuads && llvm::all_of(s.weights, [](int8_t w) {
+                   return w >= -64 && w <= 63;
+                 }));
+    const int64_t L = vnni ? 16 : 8, G = quads ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
     // The register tile: mTile x nBlocks accumulators. With fewer column
     // blocks than nBlocks, the rows grow to keep as many accumulators
@@ -231,7 +238,7 @@ struct QntInt8MatmulKernelsPass
     const int64_t mt = std::min<int64_t>(s.m, mTile * nBlocks / nb);
     const int64_t mMain = s.m / mt * mt, mRest = s.m - mMain;
     const int64_t nMain = nBlk / nb * nb, nRest = nBlk - nMain;
-    Type elem = vnni ? i8 : i16; // the activation operand's element type
+    Type elem = quads ? i8 : i16; // the activation operand's element type
 
     // Weights packed at compile time: block j, group g holds, per column c
     // of the block, B[G g + t][L j + c] for t < G (zeros past N and K).
@@ -247,7 +254,7 @@ struct QntInt8MatmulKernelsPass
               s.weights[k * s.n + blockStart(j) + c];
     // avx2: sign-extended to i16 here, not per use in the kernel's loop.
     Value bp;
-    if (vnni) {
+    if (quads) {
       auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i8);
       bp = arith::ConstantOp::create(
           b, loc,
@@ -259,10 +266,10 @@ struct QntInt8MatmulKernelsPass
           b, loc,
           DenseElementsAttr::get(packedType, ArrayRef<int16_t>(wide16)));
     }
-    // vnni: sum_k (a + 128) w = sum_k a w + 128 sum_k w; the second term
+    // quads: sum_k (a + 128) w = sum_k a w + 128 sum_k w; the second term
     // (per column, at compile time) is taken off the accumulators' start.
     Value compensation;
-    if (vnni) {
+    if (quads) {
       SmallVector<int32_t> comp(nBlk * L, 0);
       for (int64_t k = 0; k < s.k; ++k)
         for (int64_t n = 0; n < s.n; ++n)
@@ -295,7 +302,7 @@ struct QntInt8MatmulKernelsPass
     // reading input[n, oh sh + kh dh, ow sw + kw dw, c], then collapsed to
     // [N OH OW, KH KW C]; K padded to a multiple of the group.
     auto extend = [&](OpBuilder &nb, Location l, ValueRange args) {
-      Value v = vnni ? arith::XOrIOp::create(
+      Value v = quads ? arith::XOrIOp::create(
                            nb, l, args[0],
                            arith::ConstantOp::create(
                                nb, l, nb.getIntegerAttr(i8, -128)))
@@ -356,7 +363,7 @@ struct QntInt8MatmulKernelsPass
           Value v = vector::TransferReadOp::create(
               b2, loc, readType, flat, ValueRange{n, row, col}, padI8,
               ArrayRef<bool>{true});
-          v = vnni ? arith::XOrIOp::create(
+          v = quads ? arith::XOrIOp::create(
                          b2, loc, v,
                          arith::ConstantOp::create(
                              b2, loc,
@@ -512,8 +519,8 @@ struct QntInt8MatmulKernelsPass
                 at(b2, add(b2, m, i), column(b2, c)), zeroI32,
                 ArrayRef<bool>{fullBlocks});
       }
-      // vnni: minus 128 x the column sums of the weights.
-      if (vnni)
+      // quads: minus 128 x the column sums of the weights.
+      if (quads)
         for (int64_t c = 0; c < cols; ++c) {
           Value comp = columnVector(b2, compensation, c);
           for (int64_t i = 0; i < rows; ++i)
@@ -551,7 +558,7 @@ struct QntInt8MatmulKernelsPass
             for (int64_t i = 0; i < rows; ++i)
               for (int64_t c = 0; c < cols; ++c)
                 next.push_back(dotStep(b3, loc, accs[i * cols + c],
-                                       rowGroups[i], blocks[c], G, vnni));
+                                       rowGroups[i], blocks[c], G, quads));
             scf::YieldOp::create(b3, loc, next);
           });
       Value tile = tileIn;
@@ -582,7 +589,7 @@ struct QntInt8MatmulKernelsPass
     // L2; chunks are independent: the parallel loop), in each chunk the
     // column blocks (one nb-block panel of the packed weights stays in L1
     // while the chunk's m-tiles go by), then the m-tiles.
-    const int64_t kBytes = kGroups * G * (vnni ? 1 : 2);
+    const int64_t kBytes = kGroups * G * (quads ? 1 : 2);
     int64_t mc = std::max<int64_t>(1, kChunkBytes / kBytes / mt) * mt;
     // At least 4 chunks when there are rows for them (threads).
     mc = std::min(mc, std::max<int64_t>(mt, (mMain / mt + 3) / 4 * mt));

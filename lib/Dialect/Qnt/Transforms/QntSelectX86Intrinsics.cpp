@@ -2,7 +2,8 @@
 //
 // The plain vector-op forms of vpmaddwd (even and odd i16 lanes of two
 // vectors sign-extended, multiplied and the two products added) and of
-// vpdpbusd (four u8 x s8 lane products added to an accumulator one by one)
+// vpdpbusd (four u8 x s8 lane products added to an accumulator one by one;
+// on 8 lanes with provably 7-bit weights vpmaddubsw + vpmaddwd by ones)
 // become the instructions themselves, after bufferization. LLVM selects the plain form on
 // its own only while neither operand is a recognizable broadcast; the int8
 // matmul kernels broadcast each row's K pair.
@@ -61,9 +62,11 @@ std::optional<std::pair<Value, Value>> lanesProduct(Value mul,
   return std::make_pair(a, b);
 }
 
-/// `v` = ext(shuffle(x, x, [t, t + 4, ..., t + 60])) with x a vector<64xi8>,
-/// v a vector<16xi32>, ext unsigned or signed as asked: returns x.
+/// `v` = ext(shuffle(x, x, [t, t + 4, ..., t + 4 (n - 1)])) with x a
+/// vector<4n x i8>, v a vector<n x i32>, ext unsigned or signed as asked:
+/// returns x.
 Value quadLanes(Value v, int64_t t, bool isUnsigned) {
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
   Value in;
   if (isUnsigned) {
     auto ext = v.getDefiningOp<arith::ExtUIOp>();
@@ -78,28 +81,62 @@ Value quadLanes(Value v, int64_t t, bool isUnsigned) {
   if (!shuffle || shuffle.getV1() != shuffle.getV2())
     return {};
   auto src = dyn_cast<VectorType>(shuffle.getV1().getType());
-  if (!src || src.getShape() != ArrayRef<int64_t>{64} ||
+  if (!src || src.getShape() != ArrayRef<int64_t>{4 * n} ||
       !src.getElementType().isInteger(8))
     return {};
   ArrayRef<int64_t> mask = shuffle.getMask();
-  if (mask.size() != 16)
+  if ((int64_t)mask.size() != n)
     return {};
-  for (int64_t i = 0; i < 16; ++i)
+  for (int64_t i = 0; i < n; ++i)
     if (mask[i] != 4 * i + t)
       return {};
   return shuffle.getV1();
 }
 
-/// The plain form of vpdpbusd, ((((acc + p0) + p1) + p2) + p3) with
-/// p_t = extui(quad lanes t of a) * extsi(quad lanes t of w), becomes
-/// llvm.x86.avx512.vpdpbusd.512(acc, a, w) (LLVM 22: a, w as <64 x i8>). The
-/// ops of the plain form left without uses are erased and recorded in
-/// `erased`.
-bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
+/// Whether every element of the vector `v` lies in [lo, hi], as far as
+/// the IR shows: `v` a read (vector.load or vector.transfer_read) of a
+/// constant memref.global whose elements all do (the int8 kernels' packed
+/// weights).
+static bool readOfConstantInRange(Value v, int64_t lo, int64_t hi) {
+  Value base;
+  if (auto read = v.getDefiningOp<vector::TransferReadOp>())
+    base = read.getBase();
+  else if (auto load = v.getDefiningOp<vector::LoadOp>())
+    base = load.getBase();
+  else
+    return false;
+  auto get = base.getDefiningOp<memref::GetGlobalOp>();
+  if (!get)
+    return false;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      get, get.getNameAttr());
+  if (!global || !global.getConstant())
+    return false;
+  auto init = dyn_cast_or_null<DenseIntElementsAttr>(
+      global.getInitialValue().value_or(Attribute()));
+  if (!init)
+    return false;
+  return llvm::all_of(init.getValues<APInt>(), [&](const APInt &x) {
+    int64_t e = x.getSExtValue();
+    return e >= lo && e <= hi;
+  });
+}
+
+/// The plain form of a u8 x s8 quad step, ((((acc + p0) + p1) + p2) + p3)
+/// with p_t = extui(quad lanes t of a) * extsi(quad lanes t of w):
+/// on 16 lanes it becomes llvm.x86.avx512.vpdpbusd.512(acc, a, w) (LLVM 22:
+/// a, w as <64 x i8>); on 8 lanes, when every element of w provably lies
+/// in [-64, 63] (a read of 7-bit constant weights), acc +
+/// vpmaddwd(vpmaddubsw(a, w), 1): vpmaddubsw's saturating i16 pair sums
+/// are exact there (|a0 w0 + a1 w1| <= 2 x 255 x 64 < 2^15). The ops of
+/// the plain form left without uses are erased and recorded in `erased`.
+bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
   auto type = dyn_cast<VectorType>(last.getType());
-  if (!type || type.getShape() != ArrayRef<int64_t>{16} ||
+  if (!type || type.getRank() != 1 ||
+      (type.getNumElements() != 16 && type.getNumElements() != 8) ||
       !type.getElementType().isInteger(32))
     return false;
+  const bool zmm = type.getNumElements() == 16;
   SmallVector<arith::AddIOp> chain = {last};
   for (int t = 0; t < 3; ++t) {
     auto prev = chain.back().getLhs().getDefiningOp<arith::AddIOp>();
@@ -121,11 +158,31 @@ bool selectDpbusd(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
     w = wt;
   }
   OpBuilder b(last);
-  Value r = LLVM::CallIntrinsicOp::create(
-                b, last.getLoc(), type,
-                b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                ValueRange{acc, a, w})
-                .getResult(0);
+  Location loc = last.getLoc();
+  Value r;
+  if (zmm) {
+    r = LLVM::CallIntrinsicOp::create(
+            b, loc, type, b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+            ValueRange{acc, a, w})
+            .getResult(0);
+  } else {
+    if (!readOfConstantInRange(w, -64, 63))
+      return false;
+    auto pairs = VectorType::get({16}, b.getI16Type());
+    Value sums = LLVM::CallIntrinsicOp::create(
+                     b, loc, pairs,
+                     b.getStringAttr("llvm.x86.avx2.pmadd.ub.sw"),
+                     ValueRange{a, w})
+                     .getResult(0);
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairs, b.getI16IntegerAttr(1)));
+    r = arith::AddIOp::create(
+        b, loc, acc,
+        LLVM::CallIntrinsicOp::create(b, loc, type,
+                                      b.getStringAttr("llvm.x86.avx2.pmadd.wd"),
+                                      ValueRange{sums, ones})
+            .getResult(0));
+  }
   last.replaceAllUsesWith(r);
   // Erase what only fed the plain form (adds, products, extensions,
   // shuffles), users first.
@@ -346,7 +403,7 @@ struct QntSelectX86IntrinsicsPass
     : public qnt::impl::QntSelectX86IntrinsicsBase<
           QntSelectX86IntrinsicsPass> {
   void runOnOperation() override {
-    // vpdpbusd first: its chains end in adds of vector<16xi32>.
+    // Quad steps first (vpdpbusd, vpmaddubsw): their chains end in adds.
     {
       SmallVector<arith::AddIOp> adds;
       getOperation().walk([&](arith::AddIOp add) { adds.push_back(add); });
@@ -355,7 +412,7 @@ struct QntSelectX86IntrinsicsPass
       llvm::DenseSet<Operation *> erased;
       for (arith::AddIOp add : llvm::reverse(adds))
         if (!erased.contains(add.getOperation()))
-          (void)selectDpbusd(add, erased);
+          (void)selectQuadStep(add, erased);
     }
     // The requantization's high products.
     {

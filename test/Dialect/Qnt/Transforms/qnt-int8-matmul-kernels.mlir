@@ -1,6 +1,7 @@
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{seven-bit-quads=false}))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels))" | FileCheck %s --check-prefix=QUADS
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=none}))" | FileCheck %s --check-prefix=NONE
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false}))" | FileCheck %s --check-prefix=NOFUSE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false seven-bit-quads=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=avx512vnni}))" | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=neon}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -375,4 +376,52 @@ func.func @dilated(%x: tensor<1x2x4x2xi8>) -> tensor<1x2x2x8xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x2x8xi32>) -> tensor<1x2x2x8xi32>
   %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x4x2xi8>, tensor<8x1x2x2xi8>) outs(%f : tensor<1x2x2x8xi32>) -> tensor<1x2x2x8xi32>
   return %y : tensor<1x2x2x8xi32>
+}
+
+// -----
+
+// avx2 with 7-bit weights (every weight in [-64, 63]; seven-bit-quads, the
+// default): the quad form of avx512vnni on 8 lanes. B[k][n] = k - 2 for
+// K = 5, N = 8 (-64 and 63 in column 7 of rows 0 and 1): one block, two
+// quads packed as [1, 2, 32] i8; activations offset to u8, K padded to 8;
+// the accumulators start at minus 128 x the column sums (columns 0..6:
+// 128 x 0 = 0; column 7: 128 x (-64 + 63 + 0 + 1 + 2) = 256, so -256).
+// QUADS-LABEL: func @seven_bit
+// QUADS-DAG: %[[COMP:.*]] = arith.constant dense<[0, 0, 0, 0, 0, 0, 0, 256]> : tensor<8xi32>
+// QUADS-DAG: %[[B:.*]] = arith.constant dense<{{\[\[\[}}-2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -64, 63, 0, 1], [2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]]]> : tensor<1x2x32xi8>
+// QUADS: linalg.generic
+// QUADS: arith.xori %{{.*}}, %{{.*}} : i8
+// QUADS: tensor.pad %{{.*}} low[0, 0] high[0, 3]
+// QUADS: %[[C:.*]] = vector.transfer_read %[[COMP]]
+// QUADS: %[[S:.*]] = arith.subi %{{.*}}, %[[C]] : vector<8xi32>
+// QUADS: scf.for {{.*}} iter_args(%[[ACC:[^ ]*]] = %[[S]],
+// QUADS: vector.transfer_read %{{.*}} : tensor<3x8xi8>, vector<4xi8>
+// QUADS: vector.broadcast %{{.*}} : i32 to vector<8xi32>
+// QUADS: vector.bitcast %{{.*}} : vector<8xi32> to vector<32xi8>
+// QUADS: vector.transfer_read %[[B]]{{.*}} : tensor<1x2x32xi8>, vector<32xi8>
+// QUADS: vector.shuffle %{{.*}} [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
+// QUADS: arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
+// QUADS: arith.extsi %{{.*}} : vector<8xi8> to vector<8xi32>
+// QUADS: %[[P0:.*]] = arith.muli
+// QUADS: %[[R0:.*]] = arith.addi %[[ACC]], %[[P0]] : vector<8xi32>
+// One weight of -65 (outside 7 bits): the i16 pair form.
+// QUADS-LABEL: func @eight_bit
+// QUADS-NOT: arith.xori
+// QUADS: arith.extsi %{{.*}} : i8 to i16
+// QUADS: tensor<1x3x16xi16>
+func.func @seven_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[-2, -2, -2, -2, -2, -2, -2, -64], [-1, -1, -1, -1, -1, -1, -1, 63], [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]> : tensor<5x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[-2, -2, -2, -2, -2, -2, -2, -65], [-1, -1, -1, -1, -1, -1, -1, 63], [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]> : tensor<5x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
 }

@@ -612,6 +612,17 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     qnt-select-x86-intrinsics turns into `vpdpbusd` (LLVM 22 does not form
     it from plain IR).
 
+    With `isa=avx2` and `seven-bit-quads` (default), a matmul whose
+    weights all lie in `[-64, 63]` (quantized with 7 bits, as onnxruntime's
+    `reduce_range` does for AVX2) takes the quad form of `avx512vnni` on 8
+    lanes: weights packed as `[ceil(N/8), ceil(K/4), 32]`, activations
+    offset to `u8`, accumulators starting at `init - 128 sum_k B[k][n]`.
+    qnt-select-x86-intrinsics turns its plain form into `vpmaddubsw`
+    (`u8 x s8` products summed in pairs into `i16`, saturating, which
+    cannot happen: `2 x 255 x 64 < 2^15`) and `vpmaddwd` by ones (the pairs
+    of pairs into `i32`): four K per lane in two multiply instructions
+    instead of two, the form oneDNN uses on AVX2.
+
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
     portable path: qnt-tile-and-vectorize). Other matmuls are left alone.
@@ -632,6 +643,10 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the matmul's element-wise consumer (requantization) to "
            "the register tile before it is stored">,
+    Option<"sevenBitQuads", "seven-bit-quads", "bool", /*default=*/"true",
+           "With isa=avx2, a matmul whose weights all lie in [-64, 63] "
+           "(7-bit weights) takes K quads of u8 x s8 like avx512vnni, on 8 "
+           "lanes (vpmaddubsw cannot saturate on them)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
@@ -767,7 +782,16 @@ def QntSelectX86Intrinsics
     `vector<16xi32>` (the avx512vnni kernel) by
     `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %a, %w)`,
     which LLVM does not form from
-    plain IR; the ops only the chain used are erased. And it rewrites the
+    plain IR; the ops only the chain used are erased. The same chain on 8
+    lanes (`vector<32xi8>` operands, `vector<8xi32>` accumulator: the avx2
+    kernel with 7-bit weights) becomes `%acc + vpmaddwd(vpmaddubsw(%a, %w),
+    1)` (`llvm.x86.avx2.pmadd.ub.sw`, then `llvm.x86.avx2.pmadd.wd` by a
+    vector of ones) when `%w` is a read (`vector.load` /
+    `vector.transfer_read`) of a constant `memref.global` whose elements
+    all lie in `[-64, 63]`: `vpmaddubsw` sums its `u8 x s8` products in
+    pairs with `i16` saturation, which cannot happen there (`2 x 255 x 64 <
+    2^15`), so the result is exact; otherwise the chain is left alone. And
+    it rewrites the
     requantization's high product
 
     ```mlir
