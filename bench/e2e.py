@@ -13,6 +13,9 @@ Runtimes, each at 1 and 2 threads, on the same real inputs:
 * qnt int8: the w8a8-per-channel recipe (equalize, calibrate on real data,
   quantize), the integer-only program through the same pipeline; before
   timing its output is checked bit-exact against qnt.intref (numpy);
+* qnt int8 w7a8: the same with 7-bit weights (w7a8-per-channel, from the
+  same calibration), on which qnt's AVX2 kernels take vpmaddubsw; checked
+  the same way;
 * 2 threads: the same programs compiled with parallel=True (OpenMP);
 * onnxruntime fp32: the float ONNX; onnxruntime int8: its QDQ form written
   by qnt.reference.qdq from the same calibration data (onnxruntime fuses it
@@ -53,26 +56,41 @@ from qnt.reference import blazeface, ort, qdq  # noqa: E402
 FMNIST = REPO / "models" / "fmnist_mobilenet.onnx"
 DOC = REPO / "docs" / "performance-e2e.md"
 RECIPE = "w8a8-per-channel"
+# The same with 7-bit weights (onnxruntime's reduce_range), whose AVX2
+# kernels take vpmaddubsw: its rows are "qnt int8 w7a8". Its equalize stage
+# is RECIPE's (BatchNorm folding), so both share one calibration.
+RECIPE_W7 = "w7a8-per-channel"
 CALIB_SAMPLES = 256
 
 
-def build_int8(text, xc, batch, name, locations=False):
+def build_int8(text, xc, batch, name, locations=False, recipe=RECIPE,
+               also=()):
     """The recipe's integer program for `text` (timed stages;
-    ``locations``: printed with its locations, e.g. ONNX node names)."""
+    ``locations``: printed with its locations, e.g. ONNX node names);
+    ``also``: more recipes with the same equalize stage, quantized from the
+    same statistics (returned as a dict recipe -> program in the stages
+    under "also")."""
     t0 = time.perf_counter()
-    prepared = qz.equalize_text(text, RECIPE, locations=locations)
+    prepared = qz.equalize_text(text, recipe, locations=locations)
     t1 = time.perf_counter()
     stats = calibration.calibrate(prepared, xc, batch=batch, quiet=True,
                                   model_name=name)
     t2 = time.perf_counter()
+    others = {}
     with tempfile.TemporaryDirectory(prefix="qnt-e2e-") as tmp:
         sp = Path(tmp) / "stats.json"
         sp.write_text(json.dumps(stats))
         with_stats = calibration.attach(prepared, sp, locations=locations)
-        quant = qz.quantize_text(with_stats, RECIPE, locations=locations)
-    t3 = time.perf_counter()
+        quant = qz.quantize_text(with_stats, recipe, locations=locations)
+        t3 = time.perf_counter()
+        for other in also:
+            if qz.equalize_text(text, other, locations=locations) != prepared:
+                raise ValueError(f"{other}'s equalize stage differs from "
+                                 f"{recipe}'s")
+            others[other] = qz.quantize_text(with_stats, other,
+                                             locations=locations)
     return quant, {"equalize_s": t1 - t0, "calibrate_s": t2 - t1,
-                   "quantize_s": t3 - t2}
+                   "quantize_s": t3 - t2, "also": others}
 
 
 def timed_compile(text, out, parallel):
@@ -122,8 +140,8 @@ def main():
         ("fmnist_mobilenet", FMNIST, 64, "input", x[:64], xc),
         ("BlazeFace front 128", bf_model, 1, bname, bx[:1], bx),
     ]
-    qnt_variants = [("qnt fp32", 1), ("qnt int8", 1), ("qnt fp32", 2),
-                    ("qnt int8", 2)]
+    qnt_variants = [("qnt fp32", 1), ("qnt int8", 1), ("qnt int8 w7a8", 1),
+                    ("qnt fp32", 2), ("qnt int8", 2), ("qnt int8 w7a8", 2)]
     ort_variants = [("onnxruntime fp32", 1), ("onnxruntime int8", 1),
                     ("onnxruntime fp32", 2), ("onnxruntime int8", 2)]
     work = Path(tempfile.mkdtemp(prefix="qnt-e2e-"))
@@ -136,25 +154,31 @@ def main():
             text, sigs = compiler.load_source(
                 path, batch=batch if path == FMNIST else None)
             t_import = time.perf_counter() - t0
-            quant, stages = build_int8(text, calib, batch, name)
+            quant, stages = build_int8(text, calib, batch, name,
+                                       also=(RECIPE_W7,))
+            quant7 = stages.pop("also")[RECIPE_W7]
             row = {"model": name, "batch": batch, "import_s": t_import,
                    **stages, "calibration_samples": len(calib)}
-            for label, prog in (("qnt fp32", text), ("qnt int8", quant)):
+            programs = (("qnt fp32", text), ("qnt int8", quant),
+                        ("qnt int8 w7a8", quant7))
+            for label, prog in programs:
                 for par in (False, True):
-                    so = work / f"c{ci}-{label.split()[1]}-{int(par)}.so"
+                    tag = "-".join(label.split()[1:])
+                    so = work / f"c{ci}-{tag}-{int(par)}.so"
                     t = timed_compile(prog, so, par)
                     if not par:
-                        row[f"compile_{label.split()[1]}_s"] = t
+                        row[f"compile_{tag}_s"] = t
                     runners[(ci, label, par)] = QntRunner(harness, so, [data])
-            # Correctness before timing: the integer library is bit-exact
-            # with the numpy reference; threads change nothing.
-            got = runners[(ci, "qnt int8", False)].outputs()
-            want = intref.load(quant).run(data)
-            for g, w in zip(got, want):
-                if not np.array_equal(g, np.asarray(w)):
-                    sys.exit(f"e2e.py: {name} batch {batch}: the int8 "
-                             "library differs from qnt.intref")
-            for label in ("qnt fp32", "qnt int8"):
+            # Correctness before timing: the integer libraries are
+            # bit-exact with the numpy reference; threads change nothing.
+            for label, prog in programs[1:]:
+                got = runners[(ci, label, False)].outputs()
+                want = intref.load(prog).run(data)
+                for g, w in zip(got, want):
+                    if not np.array_equal(g, np.asarray(w)):
+                        sys.exit(f"e2e.py: {name} batch {batch}: the "
+                                 f"{label} library differs from qnt.intref")
+            for label, _ in programs:
                 seq = runners[(ci, label, False)].outputs()
                 runners[(ci, label, True)].model.set_num_threads(2)
                 par = runners[(ci, label, True)].outputs()
@@ -252,15 +276,16 @@ def format_tables(r):
             f"{row['ort_int8_over']:.2f} |")
     lines += ["", "| model | batch | import (s) | equalize (s) | calibrate "
               "(s, samples) | quantize passes (s) | compile fp32 (s) | "
-              "compile int8 (s) | QDQ export for onnxruntime (s) |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "compile int8 (s) | compile int8 w7a8 (s) | QDQ export for "
+              "onnxruntime (s) |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for b in r["build"]:
         lines.append(
             f"| {b['model']} | {b['batch']} | {b['import_s']:.2f} | "
             f"{b['equalize_s']:.2f} | {b['calibrate_s']:.1f} "
             f"({b['calibration_samples']}) | {b['quantize_s']:.2f} | "
             f"{b['compile_fp32_s']:.1f} | {b['compile_int8_s']:.1f} | "
-            f"{b['qdq_export_s']:.1f} |")
+            f"{b['compile_int8-w7a8_s']:.1f} | {b['qdq_export_s']:.1f} |")
     return "\n".join(lines)
 
 
@@ -304,6 +329,13 @@ onnxruntime int8" likewise. images/s = batch / median latency.
   images, or on all photos for BlazeFace, `qnt-quantize-recipe`), then
   `qnt-float-to-llvm` with the host's int8 kernels; before timing, its
   output on the timed input is checked equal to `qnt.intref` (numpy).
+* qnt int8 w7a8: recipe `{RECIPE_W7}` (7-bit per-channel weights, as
+  onnxruntime's `reduce_range` quantizes them for AVX2) quantized from the
+  same calibration statistics; on its weights qnt's AVX2 kernels take
+  `vpmaddubsw` + `vpmaddwd` (exact: no i16 pair sum can saturate); checked
+  against `qnt.intref` the same way. Its accuracy next to w8a8's:
+  [quantization-results.md](quantization-results.md) (Fashion-MNIST),
+  [blazeface-quantization.md](blazeface-quantization.md).
 * 2 threads: the same programs compiled with `parallel=True` (the int8
   kernels' row loops and the float path's outer tile loops on OpenMP
   threads) and run with `set_num_threads(2)`; outputs checked equal to the

@@ -56,6 +56,13 @@ of oneDNN's AVX2 kernels (``vpmaddubsw`` + ``vpmaddwd`` by ones +
 ``vpaddd``, 32 per unit). The column "% of its exact form's ceiling" is qnt
 int8 against the first; the ratio of the two ceilings bounds qnt / oneDNN
 for a kernel that stays exact for every 8-bit input.
+
+7-bit weights: the same GEMMs with B drawn from [-64, 63] (what the
+``w7a8-per-channel`` recipe produces, onnxruntime's ``reduce_range``), on
+which qnt's AVX2 kernels take oneDNN's form (``vpmaddubsw`` cannot
+saturate: 2 x 255 x 64 < 2^15); compared with oneDNN's int8 on 8-bit
+inputs (its speed does not depend on the values) and with the saturating
+form's ceiling.
 """
 
 from __future__ import annotations
@@ -311,6 +318,23 @@ def main():
                 runners[(name, f"qnt {dtype}")] = QntMedian(r)
                 runners[(name, f"oneDNN {dtype}")] = DnnlRunner(
                     dnnl, "int8" if dtype == "int8" else "f32", m, n, k)
+            # 7-bit weights (the w7a8 recipe): qnt's AVX2 kernels take the
+            # u8 x s8 quad form (vpmaddubsw, exact on them).
+            b7 = rng.integers(-64, 64, (1, k, n), dtype=np.int8)
+            want7 = a8.astype(np.int64)[0] @ b7.astype(np.int64)[0]
+            for par in ((False, True) if m == n == k else (False,)):
+                so = compiler.compile_mlir(
+                    gemm_module(m, n, k, b7, "int8"),
+                    tmp / f"{m}_{n}_{k}_int8w7_{int(par)}.so", parallel=par)
+                r = QntRunner(harness, so, [a8])
+                if par:
+                    r.model.set_num_threads(2)
+                if not np.array_equal(r.outputs()[0][0].astype(np.int64),
+                                      want7):
+                    sys.exit(f"qnt int8 GEMM {name}, 7-bit weights: wrong "
+                             "result")
+                runners[(name, "qnt int8 w7 2T" if par else "qnt int8 w7")] = \
+                    QntMedian(r, threads=2 if par else None)
             if m == n == k:
                 # int8 on 2 threads: the same GEMM compiled with OpenMP.
                 so = compiler.compile_mlir(gemm_module(m, n, k, b8, "int8"),
@@ -369,7 +393,8 @@ def main():
     for name, m, n, k in shapes:
         row = {"shape": name, "m": m, "n": n, "k": k}
         for rt in ("qnt int8", "oneDNN int8", "qnt f32", "oneDNN f32",
-                   "qnt int8 2T", "oneDNN int8 2T"):
+                   "qnt int8 2T", "oneDNN int8 2T", "qnt int8 w7",
+                   "qnt int8 w7 2T"):
             if (name, rt) not in samples:
                 continue
             ms = statistics.median(samples[(name, rt)])
@@ -441,6 +466,27 @@ def format_table(r) -> str:
                      f"{q2 / row['qnt int8']['gops']:.2f}x | {d2:.1f} | "
                      f"{d2 / row['oneDNN int8']['gops']:.2f}x | "
                      f"{q2 / d2:.3f} |")
+    sat = r.get("int8_ceilings_ops_per_cycle", {}).get("saturating")
+    lines += ["", "7-bit weights (B in [-64, 63], the `w7a8-per-channel` "
+              "recipe's): qnt's kernels take `vpmaddubsw` + `vpmaddwd` by "
+              "ones, exact on them; same A, outputs checked exact:", "",
+              "| shape | qnt int8 w7 Gop/s (% peak) | % of the vpmaddubsw "
+              "form's ceiling | qnt w7 / oneDNN int8 | qnt w7 / qnt int8 "
+              "(8-bit B) | qnt w7 2T Gop/s | qnt w7 / oneDNN int8 2T |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in r["rows"]:
+        if "qnt int8 w7" not in row:
+            continue
+        w7 = row["qnt int8 w7"]["gops"]
+        two = row.get("qnt int8 w7 2T")
+        lines.append(
+            f"| {row['shape']} | {w7:.1f} ({100 * w7 / p8:.0f}%) | "
+            + (f"{100 * w7 / (sat * ghz):.0f}% | " if sat else "- | ") +
+            f"{w7 / row['oneDNN int8']['gops']:.3f} | "
+            f"{w7 / row['qnt int8']['gops']:.2f} | "
+            + (f"{two['gops']:.1f} | "
+               f"{two['gops'] / row['oneDNN int8 2T']['gops']:.3f} |"
+               if two else "- | - |"))
     lines += ["", "Depthwise 3x3 convolutions of the bundled model (batch 64, "
               "input already padded, i32 output):", "",
               "| layer (N x OH x OW x C) | qnt int8 Gop/s | oneDNN int8 Gop/s "
@@ -526,7 +572,11 @@ with per-channel weight scales every channel reaches +-127, and 11 %
 convolutions and matmuls of the two int8 models a median 9 % of all pairs
 of rows are safe for every channel at once (from 0 % up to 98 % for the
 2-channel head): `bench/maddubs_pairs.py` prints these per layer. The VNNI
-form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM.
+form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM. With
+weights in [-64, 63] (quantized with 7 bits: the `w7a8-per-channel`
+recipe, onnxruntime's `reduce_range`) no pair can saturate, and qnt's
+kernels take the same u8 x s8 quads as the VNNI form on 8 lanes
+(`vpmaddubsw` + `vpmaddwd` by ones, the third table).
 {ceiling_prose(r)}"""
 
 
@@ -540,12 +590,24 @@ def ceiling_prose(r) -> str:
     dnnl = max(row["oneDNN int8"]["gops"] for row in square)
     qnt = max(row["qnt int8"]["gops"] for row in square)
     ratio = c["exact"] / c["saturating"]
+    w7 = [row for row in square if "qnt int8 w7" in row]
+    w7_text = ""
+    if w7:
+        best = max(w7, key=lambda row: row["qnt int8 w7"]["gops"])
+        g = best["qnt int8 w7"]["gops"]
+        w7_text = f"""
+With 7-bit weights qnt takes the saturating form where it cannot saturate:
+on the square GEMMs it reaches {g:.0f} Gop/s at best ({best['shape']}),
+{100 * g / (c["saturating"] * ghz):.0f}% of that form's ceiling and {g / best["oneDNN int8"]["gops"]:.2f}x oneDNN on the
+same shape, exact for every 8-bit activation (oneDNN's 8-bit weights are
+not: the "outputs exact" column)."""
     return f"""
 The measured ceilings (machine table) put the exact form at {ratio:.2f} of
 the saturating one on this core: an AVX2 int8 kernel that is exact for
 every input cannot run faster than {ratio:.2f}x a saturating kernel that runs
 at its own ceiling, however it tiles and packs. On the square GEMMs oneDNN
 reaches {100 * dnnl / (c["saturating"] * ghz):.0f}% of its form's ceiling at best, qnt {100 * qnt / (c["exact"] * ghz):.0f}% of its own.
+{w7_text}
 """
 
 

@@ -3,8 +3,8 @@
 
     /usr/bin/python3 bench/layers.py [--model fmnist|blazeface|FILE.onnx]
                                      [--batch N] [--precision int8|fp32]
-                                     [--compare] [--seconds 4] [--top 20]
-                                     [--json F]
+                                     [--recipe R] [--compare] [--seconds 4]
+                                     [--top 20] [--json F]
     /usr/bin/python3 bench/layers.py --write      # docs/performance-layers.md
 
 Needs ``perf`` (Debian's linux-perf, installed by
@@ -63,7 +63,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np  # noqa: E402
 
-from e2e import CALIB_SAMPLES, FMNIST, build_int8  # noqa: E402
+from e2e import CALIB_SAMPLES, FMNIST, RECIPE, build_int8  # noqa: E402
 from fp32 import Harness, QntRunner, machine_info  # noqa: E402
 from qnt import compiler, datasets, intref, layer_report, photos  # noqa: E402
 from qnt import quantize as qz  # noqa: E402
@@ -79,12 +79,13 @@ class ProfileError(Exception):
 
 # ------------------------------------------------------------ the program
 def located_program(text: str, precision: str, calib, batch: int,
-                    name: str) -> str:
+                    name: str, recipe: str = RECIPE) -> str:
     """The program to profile, printed with its locations (int8: bench/
-    e2e.py's recipe and calibration)."""
+    e2e.py's calibration, its recipe unless `recipe` is given)."""
     if precision == "fp32":
         return text
-    return build_int8(text, calib, batch, name, locations=True)[0]
+    return build_int8(text, calib, batch, name, locations=True,
+                      recipe=recipe)[0]
 
 
 def _strip_locs(line: str) -> str:
@@ -340,11 +341,11 @@ def model_config(model: str, batch):
 
 
 def run_profile(model: str, precision: str, batch, seconds: float,
-                work: Path) -> dict:
+                work: Path, recipe: str = RECIPE) -> dict:
     label, path, b, calib, data = model_config(model, batch)
     text, _ = compiler.load_source(path, batch=b if path == FMNIST else None)
     print(f"building {label} batch {b} {precision} ...", file=sys.stderr)
-    prog = located_program(text, precision, calib, b, label)
+    prog = located_program(text, precision, calib, b, label, recipe)
     src, ops = op_lines(prog)
     so = work / f"{model}-{precision}-{b}.so"
     compiler.compile_mlir(src, so, sigs=compiler.parse_signatures(prog),
@@ -356,7 +357,9 @@ def run_profile(model: str, precision: str, batch, seconds: float,
     if not per_line:
         raise ProfileError("no sample fell on an op's line: the library "
                            "has no usable line table")
-    return {"title": f"{label}, batch {b}, qnt {precision}, 1 thread",
+    kind = precision if precision == "fp32" or recipe == RECIPE else \
+        f"{precision} ({recipe})"
+    return {"title": f"{label}, batch {b}, qnt {kind}, 1 thread",
             "model": label, "batch": b, "precision": precision,
             "median_ms": median_ms, "total": total,
             "rows": profile_rows(per_line, ops, total, median_ms),
@@ -499,6 +502,8 @@ def main():
                     help="fmnist (the bundled model) or blazeface")
     ap.add_argument("--batch", type=int, help="fmnist only (default 1)")
     ap.add_argument("--precision", choices=("int8", "fp32"), default="int8")
+    ap.add_argument("--recipe", default=RECIPE,
+                    help=f"int8 recipe (default {RECIPE}, bench/e2e.py's)")
     ap.add_argument("--seconds", type=float, default=4.0,
                     help="length of the sampled loop (default 4)")
     ap.add_argument("--top", type=int, default=20,
@@ -532,7 +537,8 @@ def main():
         configs = [(args.model, args.precision, args.batch)]
     work = Path(tempfile.mkdtemp(prefix="qnt-layers-"))
     try:
-        profiles = [run_profile(m, p, b, args.seconds, work)
+        profiles = [run_profile(m, p, b, args.seconds, work,
+                                recipe=RECIPE if args.write else args.recipe)
                     for m, p, b in configs]
     except (ProfileError, compiler.CompileError, qz.QuantizeError,
             intref.IntrefError) as exc:

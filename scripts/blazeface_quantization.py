@@ -26,7 +26,7 @@ from qnt.importer import import_onnx  # noqa: E402
 from qnt.quantize import quantize_model  # noqa: E402
 from qnt.reference import blazeface  # noqa: E402
 
-RECIPES = ["w8a8-per-channel", "w8a8-per-tensor"]
+RECIPES = ["w8a8-per-channel", "w7a8-per-channel", "w8a8-per-tensor"]
 
 
 def outputs(lib, x):
