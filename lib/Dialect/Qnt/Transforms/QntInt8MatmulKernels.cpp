@@ -149,6 +149,30 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
 /// bytes (half of a 512 KiB L2).
 constexpr int64_t kChunkBytes = 256 * 1024;
 
+/// The m-tiles per row chunk, out of `tiles`, at most `most` (the chunk's
+/// activations about kChunkBytes; at least 4 chunks when there are tiles
+/// for them), so that a static schedule shares the chunks out as evenly as
+/// the tiles allow: each of T threads takes ceil(chunks / T) consecutive
+/// chunks, so 5 chunks on 2 threads would leave one idle for a fifth of
+/// the time. Of the sizes from most / 2 to most, the one whose busiest
+/// thread has the fewest tiles on 2 threads, then on 4, then the largest.
+int64_t chunkTiles(int64_t tiles, int64_t most) {
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  if (tiles <= 4)
+    return 1;
+  most = std::min(most, ceilDiv(tiles, 4));
+  // The tiles of the busiest of `threads` threads with chunks of c tiles.
+  auto busiest = [&](int64_t c, int64_t threads) {
+    return std::min(tiles, ceilDiv(ceilDiv(tiles, c), threads) * c);
+  };
+  int64_t best = most;
+  for (int64_t c = most - 1; c >= std::max<int64_t>(1, (most + 1) / 2); --c)
+    if (std::make_pair(busiest(c, 2), busiest(c, 4)) <
+        std::make_pair(busiest(best, 2), busiest(best, 4)))
+      best = c;
+  return best;
+}
+
 struct QntInt8MatmulKernelsPass
     : public qnt::impl::QntInt8MatmulKernelsBase<QntInt8MatmulKernelsPass> {
   using Base::Base;
@@ -586,13 +610,13 @@ struct QntInt8MatmulKernelsPass
     };
 
     // The loop nest: chunks of mc rows (the activations' chunk stays in
-    // L2; chunks are independent: the parallel loop), in each chunk the
+    // L2; chunks are independent: the parallel loop; chunkTiles), in each chunk the
     // column blocks (one nb-block panel of the packed weights stays in L1
     // while the chunk's m-tiles go by), then the m-tiles.
     const int64_t kBytes = kGroups * G * (quads ? 1 : 2);
-    int64_t mc = std::max<int64_t>(1, kChunkBytes / kBytes / mt) * mt;
-    // At least 4 chunks when there are rows for them (threads).
-    mc = std::min(mc, std::max<int64_t>(mt, (mMain / mt + 3) / 4 * mt));
+    const int64_t mc =
+        chunkTiles(mMain / mt, std::max<int64_t>(1, kChunkBytes / kBytes / mt)) *
+        mt;
     Value mMainV = idx(b, mMain);
     auto chunkLoop = scf::ForOp::create(
         b, loc, idx(b, 0), mMainV, idx(b, mc), ValueRange{out},

@@ -425,3 +425,26 @@ func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
   return %r : tensor<3x8xi32>
 }
+
+// -----
+
+// Row chunks: K = 2048 i16 pairs take 4 KiB per row, so 256 KiB hold 64
+// rows; N = 8 (one block) makes the m-tile 12 rows: 25 tiles of M = 300,
+// at most 5 per chunk. 5 tiles per chunk would make 5 chunks, 3 of them (15
+// tiles) on one of 2 threads, 2 of them (10) on one of 4; 4 per chunk: 7
+// chunks, 16 and 8 tiles; 3 per chunk: 9 chunks, 15 and 9 tiles, the
+// fewest for the busiest thread on 2 threads, then on 4: chunks of 36
+// rows (the last of 12).
+// CHECK-LABEL: func @chunks
+// CHECK-DAG: %[[C36:.*]] = arith.constant 36 : index
+// CHECK-DAG: %[[C300:.*]] = arith.constant 300 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C300]] step %[[C36]]
+// CHECK: } {qnt.parallel}
+func.func @chunks(%a: tensor<300x2048xi8>) -> tensor<300x8xi32> {
+  %w = arith.constant dense<100> : tensor<2048x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<300x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<300x8xi32>) -> tensor<300x8xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<300x2048xi8>, tensor<2048x8xi8>) outs(%f : tensor<300x8xi32>) -> tensor<300x8xi32>
+  return %r : tensor<300x8xi32>
+}
