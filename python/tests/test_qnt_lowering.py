@@ -24,6 +24,17 @@ def call(model, fname, *args):
     return out[0] if isinstance(out, (list, tuple)) else out
 
 
+def assert_exact_under(pipelines, text, fname, x, want, tmp_path):
+    """`text` compiled with each of `pipelines` (name -> pipeline): its
+    function `fname` on `x` gives exactly `want`."""
+    for name, pipeline in pipelines.items():
+        so = compiler.compile_mlir(text, tmp_path / f"{fname}_{name}.so",
+                                   pipeline=pipeline)
+        got = call(runtime.CompiledModel(so), fname, x)
+        np.testing.assert_array_equal(got.astype(np.int64), want,
+                                      err_msg=name)
+
+
 def assert_requantize_exact(got, x, izp, mults, shifts, ozp, mode,
                             lo=I32_MIN, hi=I32_MAX):
     """Every element of `got` (rows x channels; clamped to [lo, hi], by
@@ -563,12 +574,7 @@ def test_int8_depthwise_kernel_implicit_padding_exact(tmp_path, n, h, w, c,
         # The same kernels building the padded tensor.
         pipelines["built"] = pipelines["implicit"].replace(
             "int8-kernels=", "int8-implicit-padding=false int8-kernels=")
-    for name, pipeline in pipelines.items():
-        so = compiler.compile_mlir(text, tmp_path / f"dw_{name}.so",
-                                   pipeline=pipeline)
-        got = call(runtime.CompiledModel(so), "dw", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=name)
+    assert_exact_under(pipelines, text, "dw", x, want, tmp_path)
 
 
 @pytest.mark.parametrize("n,h,w,c,k,stride,dil", [
@@ -890,12 +896,7 @@ def test_int8_seven_bit_weight_kernels_exact(tmp_path, n, h, w, c, f, k,
         pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
         pipelines["pairs"] = pipelines["quads"].replace(
             "int8-kernels=", "int8-seven-bit-quads=false int8-kernels=")
-    for name, pipeline in pipelines.items():
-        so = compiler.compile_mlir(text, tmp_path / f"conv_{name}.so",
-                                   pipeline=pipeline)
-        got = call(runtime.CompiledModel(so), "conv", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=name)
+    assert_exact_under(pipelines, text, "conv", x, want, tmp_path)
 
 
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [
