@@ -646,7 +646,7 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         _run([opt, src, "--mlir-disable-threading",
               f"--pass-pipeline={pipeline}",
               *(["--mlir-print-debuginfo"] if debug_lines else []),
-              "-o", llvm_mlir], "mlir-opt (lowering)")
+              "-o", llvm_mlir], f"{Path(opt).name} (lowering)")
         text, weights_s = externalize_weights(llvm_mlir.read_text(), tmp)
         if weights_s is not None:
             llvm_mlir.write_text(text)
