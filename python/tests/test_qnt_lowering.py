@@ -24,12 +24,19 @@ def call(model, fname, *args):
     return out[0] if isinstance(out, (list, tuple)) else out
 
 
+def kernel_pipelines():
+    """The host's int8 kernels and the portable path, by name."""
+    return {f"int8-kernels={k}": compiler.float_pipeline(int8_kernels=k)
+            for k in {compiler.host_int8_kernels(), "none"}}
+
+
 def assert_exact_under(pipelines, text, fname, x, want, tmp_path):
     """`text` compiled with each of `pipelines` (name -> pipeline): its
     function `fname` on `x` gives exactly `want`."""
     for name, pipeline in pipelines.items():
-        so = compiler.compile_mlir(text, tmp_path / f"{fname}_{name}.so",
-                                   pipeline=pipeline)
+        so = compiler.compile_mlir(
+            text, tmp_path / f"{fname}_{name.replace('=', '_')}.so",
+            pipeline=pipeline)
         got = call(runtime.CompiledModel(so), fname, x)
         np.testing.assert_array_equal(got.astype(np.int64), want,
                                       err_msg=name)
@@ -495,13 +502,8 @@ def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f, mode):
                                      ozp, lo, hi, mode)
                       for j in range(f)] for i in range(acc.shape[0])],
                     np.int64).reshape(n, h, w, f)
-    for kernels in {compiler.host_int8_kernels(), "none"}:
-        so = compiler.compile_mlir(
-            text, tmp_path / f"conv_{kernels}.so",
-            pipeline=compiler.float_pipeline(int8_kernels=kernels))
-        got = call(runtime.CompiledModel(so), "conv", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=f"int8-kernels={kernels}")
+    assert_exact_under(kernel_pipelines(), text, "conv", x, want,
+                       tmp_path)
 
 
 def depthwise_want(x, wt, bias, stride, dil, oh, ow, mults, shifts):
@@ -611,13 +613,8 @@ def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
   return %y : {t_out}
 }}"""
     want = depthwise_want(x, wt, bias, stride, dil, oh, ow, mults, shifts)
-    for kernels in {compiler.host_int8_kernels(), "none"}:
-        so = compiler.compile_mlir(
-            text, tmp_path / f"dw_{kernels}.so",
-            pipeline=compiler.float_pipeline(int8_kernels=kernels))
-        got = call(runtime.CompiledModel(so), "dw", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=f"int8-kernels={kernels}")
+    assert_exact_under(kernel_pipelines(), text, "dw", x, want,
+                       tmp_path)
 
 
 def _requantize_ref(acc, mults, shifts, ozp):
@@ -738,13 +735,8 @@ def test_int8_kernels_back_to_back_exact(tmp_path, kind):
             f"\n  return %y2 : {ti}\n}}")
     y1 = _requantize_ref(layer(x, w1, b1), m1, s1, -3)
     want = _requantize_ref(layer(y1, w2, b2), m2, s2, -3)
-    for kernels in {compiler.host_int8_kernels(), "none"}:
-        so = compiler.compile_mlir(
-            text, tmp_path / f"{kind}_{kernels}.so",
-            pipeline=compiler.float_pipeline(int8_kernels=kernels))
-        got = call(runtime.CompiledModel(so), "f", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=f"int8-kernels={kernels}")
+    assert_exact_under(kernel_pipelines(), text, "f", x, want,
+                       tmp_path)
 
 
 def test_parallel_library_threads_bit_exact(tmp_path):
@@ -864,13 +856,8 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
     # K = k k c included); the portable path alike.
     rng = np.random.default_rng(n + h * 3 + c * 5 + f * 7 + k + stride + dil)
     text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride, dil)
-    for kernels in {compiler.host_int8_kernels(), "none"}:
-        so = compiler.compile_mlir(
-            text, tmp_path / f"conv_{kernels}.so",
-            pipeline=compiler.float_pipeline(int8_kernels=kernels))
-        got = call(runtime.CompiledModel(so), "conv", x)
-        np.testing.assert_array_equal(got.astype(np.int64), want,
-                                      err_msg=f"int8-kernels={kernels}")
+    assert_exact_under(kernel_pipelines(), text, "conv", x, want,
+                       tmp_path)
 
 
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [
