@@ -162,7 +162,7 @@ def test_compile_error_leaves_no_library(tmp_path):
                    "\n  %0 = \"tosa.nonsense\"(%a) : (tensor<2xf32>) -> "
                    "tensor<2xf32>\n  return %0 : tensor<2xf32>\n}\n")
     p = qnt("compile", bad, "-o", tmp_path / "bad.so")
-    assert_fails(p, "mlir-opt", "tosa.nonsense")
+    assert_fails(p, "qnt-opt (lowering) failed", "tosa.nonsense")
     dyn = tmp_path / "dyn.mlir"
     dyn.write_text("func.func @forward(%a: tensor<?xf32>) -> tensor<?xf32> {"
                    "\n  return %a : tensor<?xf32>\n}\n")
