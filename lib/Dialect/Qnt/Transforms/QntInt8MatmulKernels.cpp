@@ -247,10 +247,8 @@ struct QntInt8MatmulKernelsPass
     // vnni (vpmaddubsw, whose i16 pair sums cannot saturate: |2 x 255 x
     // 64| < 2^15, then vpmaddwd by ones).
     const bool vnni = isa == "avx512vnni";
-    const bool quads =
-        vnni || (sevenBitQuads && llvm::all_of(s.weights, [](int8_t w) {
-                   return w >= -64 && w <= 63;
-                 }));
+    const bool quads = vnni || (sevenBitQuads &&
+                                llvm::all_of(s.weights, isSevenBitWeight));
     const int64_t L = vnni ? 16 : 8, G = quads ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
     // The register tile: mTile x nBlocks accumulators. With fewer column
@@ -610,13 +608,13 @@ struct QntInt8MatmulKernelsPass
     };
 
     // The loop nest: chunks of mc rows (the activations' chunk stays in
-    // L2; chunks are independent: the parallel loop; chunkTiles), in each chunk the
-    // column blocks (one nb-block panel of the packed weights stays in L1
-    // while the chunk's m-tiles go by), then the m-tiles.
+    // L2; chunks are independent: the parallel loop, sized by chunkTiles),
+    // in each chunk the column blocks (one nb-block panel of the packed
+    // weights stays in L1 while the chunk's m-tiles go by), then the
+    // m-tiles.
     const int64_t kBytes = kGroups * G * (quads ? 1 : 2);
-    const int64_t mc =
-        chunkTiles(mMain / mt, std::max<int64_t>(1, kChunkBytes / kBytes / mt)) *
-        mt;
+    const int64_t mostTiles = std::max<int64_t>(1, kChunkBytes / kBytes / mt);
+    const int64_t mc = chunkTiles(mMain / mt, mostTiles) * mt;
     Value mMainV = idx(b, mMain);
     auto chunkLoop = scf::ForOp::create(
         b, loc, idx(b, 0), mMainV, idx(b, mc), ValueRange{out},

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qnt/Dialect/Qnt/Transforms/Passes.h"
+#include "qnt/Dialect/Qnt/Utils/KernelUtils.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -93,33 +94,43 @@ Value quadLanes(Value v, int64_t t, bool isUnsigned) {
   return shuffle.getV1();
 }
 
-/// Whether every element of the vector `v` lies in [lo, hi], as far as
-/// the IR shows: `v` a read (vector.load or vector.transfer_read) of a
-/// constant memref.global whose elements all do (the int8 kernels' packed
-/// weights).
-static bool readOfConstantInRange(Value v, int64_t lo, int64_t hi) {
+/// The constant memref.global that `v` is read from (vector.load or
+/// vector.transfer_read of its memref.get_global; with `constantIndices`
+/// only at constant indices), or null.
+static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices) {
   Value base;
-  if (auto read = v.getDefiningOp<vector::TransferReadOp>())
+  ValueRange indices;
+  if (auto read = v.getDefiningOp<vector::TransferReadOp>()) {
     base = read.getBase();
-  else if (auto load = v.getDefiningOp<vector::LoadOp>())
+    indices = read.getIndices();
+  } else if (auto load = v.getDefiningOp<vector::LoadOp>()) {
     base = load.getBase();
-  else
-    return false;
+    indices = load.getIndices();
+  } else {
+    return {};
+  }
   auto get = base.getDefiningOp<memref::GetGlobalOp>();
-  if (!get)
-    return false;
+  if (!get || (constantIndices && !llvm::all_of(indices, [](Value i) {
+                 return matchPattern(i, m_Constant());
+               })))
+    return {};
   auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
       get, get.getNameAttr());
-  if (!global || !global.getConstant())
+  return global && global.getConstant() ? global : memref::GlobalOp();
+}
+
+/// Whether `v` provably holds 7-bit weights only: a read of a constant
+/// global whose elements all satisfy isSevenBitWeight (the int8 kernels'
+/// packed weights).
+static bool readOfSevenBitWeights(Value v) {
+  memref::GlobalOp global = constantGlobalRead(v, /*constantIndices=*/false);
+  if (!global)
     return false;
   auto init = dyn_cast_or_null<DenseIntElementsAttr>(
       global.getInitialValue().value_or(Attribute()));
-  if (!init)
-    return false;
-  return llvm::all_of(init.getValues<APInt>(), [&](const APInt &x) {
-    int64_t e = x.getSExtValue();
-    return e >= lo && e <= hi;
-  });
+  return init && llvm::all_of(init.getValues<APInt>(), [](const APInt &x) {
+           return isSevenBitWeight(x.getSExtValue());
+         });
 }
 
 /// The plain form of a u8 x s8 quad step, ((((acc + p0) + p1) + p2) + p3)
@@ -166,7 +177,7 @@ bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
             ValueRange{acc, a, w})
             .getResult(0);
   } else {
-    if (!readOfConstantInRange(w, -64, 63))
+    if (!readOfSevenBitWeights(w))
       return false;
     auto pairs = VectorType::get({16}, b.getI16Type());
     Value sums = LLVM::CallIntrinsicOp::create(
@@ -269,27 +280,8 @@ std::optional<std::pair<Value, Value>> evenOddOperand(OpBuilder &b,
 static bool becomesConstant(Value v) {
   if (auto ext = v.getDefiningOp<arith::ExtSIOp>())
     v = ext.getIn();
-  if (matchPattern(v, m_Constant()))
-    return true;
-  Value base;
-  ValueRange indices;
-  if (auto read = v.getDefiningOp<vector::TransferReadOp>()) {
-    base = read.getBase();
-    indices = read.getIndices();
-  } else if (auto load = v.getDefiningOp<vector::LoadOp>()) {
-    base = load.getBase();
-    indices = load.getIndices();
-  } else {
-    return false;
-  }
-  auto get = base.getDefiningOp<memref::GetGlobalOp>();
-  if (!get || !llvm::all_of(indices, [](Value i) {
-        return matchPattern(i, m_Constant());
-      }))
-    return false;
-  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-      get, get.getNameAttr());
-  return global && global.getConstant();
+  return matchPattern(v, m_Constant()) ||
+         constantGlobalRead(v, /*constantIndices=*/true);
 }
 
 /// trunci((extsi(a) * extsi(m) [+ c]) >> s) from vector<N x i64> to

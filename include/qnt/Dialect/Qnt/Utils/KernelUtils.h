@@ -81,6 +81,12 @@ Value applyKernelEpilogue(OpBuilder &b, Location loc,
                           const KernelEpilogue &epilogue, Value acc,
                           ArrayRef<Value> params);
 
+/// Whether a weight is in [-64, 63], where vpmaddubsw's saturating i16 sum
+/// of two u8 x s8 products is exact (|2 x 255 x 64| < 2^15): the range of
+/// the AVX2 kernels' u8 x s8 quads (qnt-int8-matmul-kernels'
+/// seven-bit-quads, checked again by qnt-select-x86-intrinsics).
+inline bool isSevenBitWeight(int64_t w) { return w >= -64 && w <= 63; }
+
 /// Lanes t, t + group, t + 2 group, ... of the vector `v` (a shuffle of v
 /// with itself), extended to i32 (sign- or zero-): the operands of the
 /// plain dot-product forms that qnt-select-x86-intrinsics turns into
