@@ -303,3 +303,62 @@ func.func @spatial_sum(%x: tensor<2x7x7x16xi8>) -> tensor<2x16xi32> {
   } -> tensor<2x16xi32>
   return %r : tensor<2x16xi32>
 }
+
+// -----
+
+// An element-wise narrowing to i8 (a requantization's shape: i32 in, i8
+// out) takes one register of results per vector, 4 x vector-width lanes,
+// where that divides the innermost size: 64 channels in 32-lane vectors
+// (SMALL, width 8), so the narrowing packs whole registers.
+// SMALL-LABEL: func @narrowing_register
+// SMALL-NOT: tensor.collapse_shape
+// SMALL: vector.transfer_read {{.*}} : tensor<1x2x4x64xi32>, vector<1x1x4x32xi32>
+// SMALL: arith.trunci {{.*}} : vector<1x1x4x32xi32> to vector<1x1x4x32xi8>
+// SMALL: vector.transfer_write {{.*}} : vector<1x1x4x32xi8>, tensor<1x2x4x64xi8>
+#id4n = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @narrowing_register(%a: tensor<1x2x4x64xi32>) -> tensor<1x2x4x64xi8> {
+  %e = tensor.empty() : tensor<1x2x4x64xi8>
+  %r = linalg.generic {indexing_maps = [#id4n, #id4n], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%a : tensor<1x2x4x64xi32>) outs(%e : tensor<1x2x4x64xi8>) {
+  ^bb0(%x: i32, %o: i8):
+    %t = arith.trunci %x : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<1x2x4x64xi8>
+  return %r : tensor<1x2x4x64xi8>
+}
+
+// -----
+
+// 24 channels (a multiple of the width, not of 32): collapsed to 1 x 2 x 4
+// x 24 = 192 elements, 6 vectors of 32 lanes, rather than three 8-lane
+// vectors per pixel (or one 24-lane one).
+// SMALL-LABEL: func @narrowing_collapsed
+// SMALL: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3]] : tensor<1x2x4x24xi32> into tensor<192xi32>
+// SMALL: vector.transfer_read {{.*}} : tensor<192xi32>, vector<32xi32>
+// SMALL: vector.transfer_write {{.*}} : vector<32xi8>, tensor<192xi8>
+#id4c = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @narrowing_collapsed(%a: tensor<1x2x4x24xi32>) -> tensor<1x2x4x24xi8> {
+  %e = tensor.empty() : tensor<1x2x4x24xi8>
+  %r = linalg.generic {indexing_maps = [#id4c, #id4c], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%a : tensor<1x2x4x24xi32>) outs(%e : tensor<1x2x4x24xi8>) {
+  ^bb0(%x: i32, %o: i8):
+    %t = arith.trunci %x : i32 to i8
+    linalg.yield %t : i8
+  } -> tensor<1x2x4x24xi8>
+  return %r : tensor<1x2x4x24xi8>
+}
+
+// -----
+
+// An f32 result keeps vector-width lanes (one register of f32).
+// SMALL-LABEL: func @wide_result
+// SMALL: vector.transfer_read {{.*}} : tensor<1x2x4x64xi32>, vector<1x1x4x8xi32>
+// SMALL: vector.transfer_write {{.*}} : vector<1x1x4x8xf32>, tensor<1x2x4x64xf32>
+#id4w = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @wide_result(%a: tensor<1x2x4x64xi32>) -> tensor<1x2x4x64xf32> {
+  %e = tensor.empty() : tensor<1x2x4x64xf32>
+  %r = linalg.generic {indexing_maps = [#id4w, #id4w], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%a : tensor<1x2x4x64xi32>) outs(%e : tensor<1x2x4x64xf32>) {
+  ^bb0(%x: i32, %o: f32):
+    %t = arith.sitofp %x : i32 to f32
+    linalg.yield %t : f32
+  } -> tensor<1x2x4x64xf32>
+  return %r : tensor<1x2x4x64xf32>
+}

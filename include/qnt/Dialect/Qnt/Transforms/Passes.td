@@ -834,11 +834,15 @@ def QntTileAndVectorize : Pass<"qnt-tile-and-vectorize", "func::FuncOp"> {
     * matmuls: `m-tile` x `vector-width` x whole K;
     * element-wise and reductions: the innermost dimension by `vector-width`
       (copies and fills of elements narrower than 32 bits: by up to one
-      register of them, `vector-width` x 32 / bits; an element-wise
-      generic whose operands all use the identity map and whose innermost
-      size is not a multiple of `vector-width` is first collapsed to one
-      dimension, so that only the last vector of the whole tensor is
-      partial).
+      register of them, `vector-width` x 32 / bits; an element-wise generic
+      with such a result, e.g. a requantization to i8, by one register of
+      its results where that divides the innermost size, so the narrowing
+      packs whole registers (AVX2: two vpackssdw, one vpacksswb and one
+      32-byte store per 32 i8 results instead of four 8-byte pieces); an
+      element-wise generic whose operands all use the identity map and
+      whose innermost size is not a multiple of those lanes is first
+      collapsed to one dimension, so that only the last vector of the whole
+      tensor is partial).
 
     Before tiling, data movement becomes linalg ops that write in place:
     a `tensor.pad` with a constant value (its unpadded trailing dimensions
