@@ -465,13 +465,16 @@ def test_int8_matmul_kernels_exact(tmp_path, m, n, k):
 @pytest.mark.parametrize("n,h,w,c,f,mode", [
     (1, 3, 3, 5, 3, "tflite"), (2, 4, 4, 16, 20, "tflite"),
     (1, 7, 7, 64, 128, "tflite"), (2, 4, 4, 16, 20, "single_round"),
-    (1, 7, 7, 64, 128, "single_round")])
+    (1, 7, 7, 64, 128, "single_round"), (1, 5, 5, 24, 28, "tflite"),
+    (1, 5, 5, 24, 32, "single_round")])
 def test_int8_kernel_fused_requantize_exact(tmp_path, n, h, w, c, f, mode):
     # A 1x1 convolution with a bias and a per-channel requantization: on
     # AVX2 the kernel starts from the bias vectors and requantizes its
     # register tile (fused epilogue); it must equal the exact integer
     # product + bias run through the Python gemmlowp reference, as the
     # portable path must. Multipliers cover the extremes, shifts both signs.
+    # f = 128, 32: two 8-column blocks per epilogue (16 lanes); f = 28: the
+    # last block overlaps the one before (columns 20..27), one at a time.
     rng = np.random.default_rng(n * 7 + h * 5 + c * 3 + f)
     x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     wt = rng.integers(-128, 128, (f, 1, 1, c), dtype=np.int8)

@@ -583,18 +583,44 @@ struct QntInt8MatmulKernelsPass
                                        rowGroups[i], blocks[c], G, quads));
             scf::YieldOp::create(b3, loc, next);
           });
+      // The epilogue and the store, per row on two blocks at once where N
+      // is a multiple of L (no overlapping last block: the two blocks'
+      // 2L columns are contiguous and inside): the narrowing then packs
+      // two registers into one (on AVX2 for 16 i8 results vpackssdw,
+      // vextracti128, vpacksswb, vpshufd and one store instead of two
+      // rounds of vextracti128, vpackssdw, vpacksswb and a store).
+      const bool contiguousBlocks = columns.size % L == 0;
       Value tile = tileIn;
-      for (int64_t c = 0; c < cols; ++c) {
-        // The epilogue's per-column parameters, once per block.
+      for (int64_t c = 0; c < cols;) {
+        const int64_t group =
+            contiguousBlocks && epilogue && c + 1 < cols ? 2 : 1;
+        const int64_t lanes = group * L;
+        // The epilogue's per-column parameters, once per group.
         SmallVector<Value> params;
         if (epilogue)
-          for (OpOperand *in : epilogue->op.getDpsInputOperands())
+          for (OpOperand *in : epilogue->op.getDpsInputOperands()) {
+            if (in->getOperandNumber() == epilogue->accInput) {
+              params.push_back(Value());
+              continue;
+            }
+            auto et =
+                cast<RankedTensorType>(in->get().getType()).getElementType();
             params.push_back(
-                in->getOperandNumber() == epilogue->accInput
-                    ? Value()
-                    : columnVector(b2, in->get(), c));
+                vector::TransferReadOp::create(
+                    b2, loc, VectorType::get({lanes}, et), in->get(),
+                    ValueRange{column(b2, c)},
+                    arith::ConstantOp::create(b2, loc, b2.getZeroAttr(et)),
+                    ArrayRef<bool>{fullBlocks})
+                    .getResult());
+          }
+        SmallVector<int64_t> both;
+        for (int64_t l = 0; l < lanes; ++l)
+          both.push_back(l);
         for (int64_t i = 0; i < rows; ++i) {
           Value v = kLoop.getResult(i * cols + c);
+          if (group == 2)
+            v = vector::ShuffleOp::create(
+                b2, loc, v, kLoop.getResult(i * cols + c + 1), both);
           if (epilogue)
             v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
           tile = vector::TransferWriteOp::create(
@@ -603,6 +629,7 @@ struct QntInt8MatmulKernelsPass
                      ArrayRef<bool>{fullBlocks})
                      .getResult();
         }
+        c += group;
       }
       return tile;
     };

@@ -448,3 +448,63 @@ func.func @chunks(%a: tensor<300x2048xi8>) -> tensor<300x8xi32> {
   %r = linalg.matmul ins(%a, %w : tensor<300x2048xi8>, tensor<2048x8xi8>) outs(%f : tensor<300x8xi32>) -> tensor<300x8xi32>
   return %r : tensor<300x8xi32>
 }
+
+// -----
+
+// N = 16, a multiple of 8: per row the two blocks' accumulators go through
+// the epilogue as one 16-lane vector (its parameters read 16 at a time)
+// and one 16-byte store, so the narrowing packs two registers into one.
+// CHECK-LABEL: func @paired_epilogue
+// CHECK: %[[ACC:.*]]:4 = scf.for
+// CHECK: %[[S:.*]] = vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<16xi32>, vector<16xi32>
+// CHECK: %[[BOTH:.*]] = vector.shuffle %[[ACC]]#0, %[[ACC]]#1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xi32>, vector<8xi32>
+// CHECK: %[[P:.*]] = arith.muli %[[BOTH]], %[[S]] : vector<16xi32>
+// CHECK: %[[R:.*]] = arith.trunci %[[P]] : vector<16xi32> to vector<16xi8>
+// CHECK: vector.transfer_write %[[R]], {{.*}} {in_bounds = [true]} : vector<16xi8>, tensor<2x16xi8>
+// CHECK: vector.shuffle %[[ACC]]#2, %[[ACC]]#3
+// CHECK-NOT: vector<8xi8>
+// NOFUSE-LABEL: func @paired_epilogue
+// NOFUSE-NOT: vector<16xi32>
+#colp = affine_map<(d0, d1) -> (d1)>
+#idp = affine_map<(d0, d1) -> (d0, d1)>
+func.func @paired_epilogue(%a: tensor<2x2xi8>) -> tensor<2x16xi8> {
+  %w = arith.constant dense<1> : tensor<2x16xi8>
+  %scale = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]> : tensor<16xi32>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x16xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<2x2xi8>, tensor<2x16xi8>) outs(%f : tensor<2x16xi32>) -> tensor<2x16xi32>
+  %o = tensor.empty() : tensor<2x16xi8>
+  %q = linalg.generic {indexing_maps = [#idp, #colp, #idp], iterator_types = ["parallel", "parallel"]} ins(%r, %scale : tensor<2x16xi32>, tensor<16xi32>) outs(%o : tensor<2x16xi8>) {
+  ^bb0(%acc: i32, %s: i32, %out: i8):
+    %p = arith.muli %acc, %s : i32
+    %y = arith.trunci %p : i32 to i8
+    linalg.yield %y : i8
+  } -> tensor<2x16xi8>
+  return %q : tensor<2x16xi8>
+}
+
+// -----
+
+// N = 28: the last block overlaps the one before (it starts at 20, not
+// 24), so two blocks are not always contiguous: one block at a time.
+// CHECK-LABEL: func @unpaired_epilogue
+// CHECK-NOT: vector<16xi32>
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<8xi8>, tensor<2x28xi8>
+// CHECK-NOT: vector<16xi32>
+#colu = affine_map<(d0, d1) -> (d1)>
+#idu = affine_map<(d0, d1) -> (d0, d1)>
+func.func @unpaired_epilogue(%a: tensor<2x2xi8>) -> tensor<2x28xi8> {
+  %w = arith.constant dense<1> : tensor<2x28xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<2x28xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<2x28xi32>) -> tensor<2x28xi32>
+  %r = linalg.matmul ins(%a, %w : tensor<2x2xi8>, tensor<2x28xi8>) outs(%f : tensor<2x28xi32>) -> tensor<2x28xi32>
+  %o = tensor.empty() : tensor<2x28xi8>
+  %q = linalg.generic {indexing_maps = [#idu, #idu], iterator_types = ["parallel", "parallel"]} ins(%r : tensor<2x28xi32>) outs(%o : tensor<2x28xi8>) {
+  ^bb0(%acc: i32, %out: i8):
+    %y = arith.trunci %acc : i32 to i8
+    linalg.yield %y : i8
+  } -> tensor<2x28xi8>
+  return %q : tensor<2x28xi8>
+}

@@ -599,7 +599,10 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     `linalg.generic` reading the accumulators through the identity map,
     other inputs 1-D per-column constants, a body of arith ops) is applied
     to the register tile before the store, so the kernel writes the
-    narrow result and no `i32` tensor exists.
+    narrow result and no `i32` tensor exists. Where N is a multiple of the
+    lanes, a row's two adjacent blocks go through the epilogue as one
+    vector of twice the lanes and one store (the narrowing packs two
+    registers into one).
 
     With `isa=avx512vnni` the same kernel has 16 lanes (zmm) and K quads:
     the weights are packed as `[ceil(N/16), ceil(K/4), 64]`, the
