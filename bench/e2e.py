@@ -63,34 +63,42 @@ RECIPE_W7 = "w7a8-per-channel"
 CALIB_SAMPLES = 256
 
 
-def build_int8(text, xc, batch, name, locations=False, recipe=RECIPE,
-               also=()):
-    """The recipe's integer program for `text` (timed stages;
-    ``locations``: printed with its locations, e.g. ONNX node names);
-    ``also``: more recipes with the same equalize stage, quantized from the
-    same statistics (returned as a dict recipe -> program in the stages
-    under "also")."""
+def build_int8_recipes(text, xc, batch, name, recipes, locations=False):
+    """Integer programs of `recipes` for `text`, which share their equalize
+    stage (the first recipe's; checked), quantized from one calibration:
+    (dict recipe -> program, the first recipe's timed stages).
+    ``locations``: printed with their locations, e.g. ONNX node names."""
+    first = recipes[0]
     t0 = time.perf_counter()
-    prepared = qz.equalize_text(text, recipe, locations=locations)
+    prepared = qz.equalize_text(text, first, locations=locations)
     t1 = time.perf_counter()
     stats = calibration.calibrate(prepared, xc, batch=batch, quiet=True,
                                   model_name=name)
     t2 = time.perf_counter()
-    others = {}
+    programs = {}
     with tempfile.TemporaryDirectory(prefix="qnt-e2e-") as tmp:
         sp = Path(tmp) / "stats.json"
         sp.write_text(json.dumps(stats))
         with_stats = calibration.attach(prepared, sp, locations=locations)
-        quant = qz.quantize_text(with_stats, recipe, locations=locations)
+        programs[first] = qz.quantize_text(with_stats, first,
+                                           locations=locations)
         t3 = time.perf_counter()
-        for other in also:
+        for other in recipes[1:]:
             if qz.equalize_text(text, other, locations=locations) != prepared:
                 raise ValueError(f"{other}'s equalize stage differs from "
-                                 f"{recipe}'s")
-            others[other] = qz.quantize_text(with_stats, other,
-                                             locations=locations)
-    return quant, {"equalize_s": t1 - t0, "calibrate_s": t2 - t1,
-                   "quantize_s": t3 - t2, "also": others}
+                                 f"{first}'s")
+            programs[other] = qz.quantize_text(with_stats, other,
+                                               locations=locations)
+    return programs, {"equalize_s": t1 - t0, "calibrate_s": t2 - t1,
+                      "quantize_s": t3 - t2}
+
+
+def build_int8(text, xc, batch, name, locations=False, recipe=RECIPE):
+    """The recipe's integer program for `text` and its timed stages
+    (build_int8_recipes with one recipe)."""
+    programs, stages = build_int8_recipes(text, xc, batch, name, (recipe,),
+                                          locations=locations)
+    return programs[recipe], stages
 
 
 def timed_compile(text, out, parallel):
@@ -154,9 +162,9 @@ def main():
             text, sigs = compiler.load_source(
                 path, batch=batch if path == FMNIST else None)
             t_import = time.perf_counter() - t0
-            quant, stages = build_int8(text, calib, batch, name,
-                                       also=(RECIPE_W7,))
-            quant7 = stages.pop("also")[RECIPE_W7]
+            built, stages = build_int8_recipes(text, calib, batch, name,
+                                               (RECIPE, RECIPE_W7))
+            quant, quant7 = built[RECIPE], built[RECIPE_W7]
             row = {"model": name, "batch": batch, "import_s": t_import,
                    **stages, "calibration_samples": len(calib)}
             programs = (("qnt fp32", text), ("qnt int8", quant),
