@@ -363,7 +363,14 @@ onnxruntime int8" likewise. images/s = batch / median latency.
   Rounds interleave every configuration, in an order that rotates every
   round (on this VM whichever runs first in a round tends to be up to
   ~10 % faster); the table reports the median of
-  the {r['rounds']} per-round medians and their range.
+  the {r['rounds']} per-round medians and their range. The range covers
+  this run only: between two runs (fresh processes, fresh libraries) a
+  row's median has moved by up to ~5 % for Fashion-MNIST batch 1 int8
+  (0.062 against 0.065 ms) and ~9 % for BlazeFace int8 (0.732 against
+  0.798 ms), with tight ranges within each run. The cause is not
+  established (where the buffers land on the process's heap is one
+  candidate: with every buffer page-aligned, Fashion-MNIST batch 1 took
+  10 % longer in one of three trials); compare rows of one run.
 * Build times: one run each, wall time; "compile" is qnt-opt +
   mlir-translate + clang for the 1-thread library.
 """
