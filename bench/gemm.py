@@ -548,7 +548,7 @@ weight panels, then 6 x 16 register tiles of i32 accumulators) and
 depthwise convolutions through `qnt-int8-depthwise-kernels` (channel
 vectors of i32 accumulators, filter rows two at a time through `vpmaddwd`
 on the two input rows' channels interleaved as i16, a row left over one
-tap at a time, taps unrolled, column tiles of 6; in the models they read
+tap at a time, taps unrolled, column tiles of 8; in the models they read
 through the zero-point padding of their input, which the table's already
 padded inputs do not need); fp32 matmuls go
 through the generic tiling and vectorization of `qnt-tile-and-vectorize`.

@@ -399,8 +399,10 @@ struct QntInt8DepthwiseKernelsPass
       t = columnLoop(b3, n, rows, c0, params, bias, 0, owLo, 1, true, t);
       t = columnLoop(b3, n, rows, c0, params, bias, owLo, mainEnd, tile,
                      false, t);
-      t = columnLoop(b3, n, rows, c0, params, bias, mainEnd, owHi, 1, false,
-                     t);
+      // The interior columns left over, as one tile of their own (they
+      // share their input columns' loads across the filter taps too).
+      t = columnLoop(b3, n, rows, c0, params, bias, mainEnd, owHi,
+                     std::max<int64_t>(owHi - mainEnd, 1), false, t);
       return columnLoop(b3, n, rows, c0, params, bias, owHi, s.ow, 1, true,
                         t);
     };

@@ -4,6 +4,7 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=16 ow-tile=2}))" | FileCheck %s --check-prefix=WIDE
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{implicit-padding=false}))" | FileCheck %s --check-prefix=BUILT
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=4}))" | FileCheck %s --check-prefix=REM
 
 // BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
 
@@ -201,4 +202,25 @@ func.func @implicit_padding(%x: tensor<1x4x4x8xi8>) -> tensor<1x4x4x8xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
   %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : tensor<1x6x6x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x4x4x8xi32>) -> tensor<1x4x4x8xi32>
   return %r : tensor<1x4x4x8xi32>
+}
+
+// -----
+
+// OW = 7 with ow-tile=4: one tile loop over columns 0..3, then the three
+// columns left over as one tile of 3 (a loop of one step: their taps share
+// the input columns' reads like the main tile's), not one at a time.
+// REM-LABEL: func @remainder_tile
+// REM: scf.for %{{.*}} = %{{.*}} to %c4 step %{{.*}} iter_args
+// REM-COUNT-4: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x7x8xi32>
+// REM: scf.for %{{.*}} = %{{.*}} to %c7 step %c3 iter_args
+// REM-COUNT-3: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x7x8xi32>
+// REM-NOT: vector.transfer_write
+// REM: } {qnt.parallel}
+func.func @remainder_tile(%x: tensor<1x3x9x8xi8>) -> tensor<1x1x7x8xi32> {
+  %w = arith.constant dense<3> : tensor<3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x7x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x7x8xi32>) -> tensor<1x1x7x8xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x9x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x1x7x8xi32>) -> tensor<1x1x7x8xi32>
+  return %r : tensor<1x1x7x8xi32>
 }
