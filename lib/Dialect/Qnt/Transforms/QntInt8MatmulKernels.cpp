@@ -515,13 +515,14 @@ struct QntInt8MatmulKernelsPass
             bb, loc, arith::MulIOp::create(bb, loc, add(bb, j, c), idx(bb, L)));
       };
       // Per-column vectors of a 1-D tensor (bias, epilogue
-      // parameters), zero past N.
-      auto columnVector = [&](OpBuilder &bb, Value t, int64_t c) {
+      // parameters) from block c on, `lanes` of them, zero past N.
+      auto columnVector = [&](OpBuilder &bb, Value t, int64_t c,
+                              int64_t lanes) {
         auto et = cast<RankedTensorType>(t.getType()).getElementType();
         Value pad = arith::ConstantOp::create(
             bb, loc, bb.getZeroAttr(et));
         return vector::TransferReadOp::create(
-                   bb, loc, VectorType::get({L}, et), t,
+                   bb, loc, VectorType::get({lanes}, et), t,
                    ValueRange{column(bb, c)}, pad,
                    ArrayRef<bool>{fullBlocks})
             .getResult();
@@ -529,7 +530,7 @@ struct QntInt8MatmulKernelsPass
       SmallVector<Value> start(rows * cols, zeroAcc);
       if (s.bias) {
         for (int64_t c = 0; c < cols; ++c) {
-          Value v = columnVector(b2, s.bias, c);
+          Value v = columnVector(b2, s.bias, c, L);
           for (int64_t i = 0; i < rows; ++i)
             start[i * cols + c] = v;
         }
@@ -544,7 +545,7 @@ struct QntInt8MatmulKernelsPass
       // quads: minus 128 x the column sums of the weights.
       if (quads)
         for (int64_t c = 0; c < cols; ++c) {
-          Value comp = columnVector(b2, compensation, c);
+          Value comp = columnVector(b2, compensation, c, L);
           for (int64_t i = 0; i < rows; ++i)
             start[i * cols + c] = arith::SubIOp::create(
                 b2, loc, start[i * cols + c], comp);
@@ -598,21 +599,10 @@ struct QntInt8MatmulKernelsPass
         // The epilogue's per-column parameters, once per group.
         SmallVector<Value> params;
         if (epilogue)
-          for (OpOperand *in : epilogue->op.getDpsInputOperands()) {
-            if (in->getOperandNumber() == epilogue->accInput) {
-              params.push_back(Value());
-              continue;
-            }
-            auto et =
-                cast<RankedTensorType>(in->get().getType()).getElementType();
-            params.push_back(
-                vector::TransferReadOp::create(
-                    b2, loc, VectorType::get({lanes}, et), in->get(),
-                    ValueRange{column(b2, c)},
-                    arith::ConstantOp::create(b2, loc, b2.getZeroAttr(et)),
-                    ArrayRef<bool>{fullBlocks})
-                    .getResult());
-          }
+          for (OpOperand *in : epilogue->op.getDpsInputOperands())
+            params.push_back(in->getOperandNumber() == epilogue->accInput
+                                 ? Value()
+                                 : columnVector(b2, in->get(), c, lanes));
         SmallVector<int64_t> both;
         for (int64_t l = 0; l < lanes; ++l)
           both.push_back(l);

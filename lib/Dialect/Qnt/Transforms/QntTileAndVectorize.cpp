@@ -366,10 +366,7 @@ void collapseElementwise(func::FuncOp func, IRRewriter &rewriter,
       return;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     // (The lanes chooseTileSizes gives it: one register of narrow results.)
-    Type element = getElementTypeOrSelf(op.getDpsInits().front().getType());
-    int64_t lanes = vectorWidth;
-    if (element.isIntOrFloat() && element.getIntOrFloatBitWidth() < 32)
-      lanes *= 32 / std::max<unsigned>(element.getIntOrFloatBitWidth(), 8);
+    int64_t lanes = narrowLanes(op, TileConfig{vectorWidth, 1, 1});
     if (ShapedType::isDynamicShape(ranges) || ranges.back() % lanes == 0)
       return;
     ops.push_back(op);
