@@ -364,9 +364,11 @@ def build_parser():
                    help="calibration samples (default 1000)")
     p.add_argument("--batch", type=int, default=1,
                    help="compiled batch size (default 1)")
-    p.add_argument("--rounding", default="tflite",
+    p.add_argument("--rounding", default="single_round",
                    choices=["tflite", "single_round", "double_round"],
-                   help="requantization rounding (default tflite)")
+                   help="requantization rounding (default single_round: "
+                        "one rounding, as TOSA rescale; tflite: gemmlowp / "
+                        "TFLite semantics)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="evaluate only the first N samples")
     p.add_argument("--layer-bits", action="append", metavar="KEY=BITS",

@@ -114,7 +114,7 @@ def check_min_multiplier_bits(value, name: str = "min_multiplier_bits"):
 
 
 def quantize_text(text_with_stats: str, recipe: str,
-                  rounding: str = "tflite",
+                  rounding: str = "single_round",
                   pipeline: Optional[str] = None,
                   layer_bits=(), layer_weight_bits=(),
                   locations: bool = False,
@@ -394,7 +394,7 @@ def _clips_per_channel(pipeline: str) -> bool:
 
 def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    calib: Optional[str] = None, samples: int = 1000,
-                   batch: int = 1, rounding: str = "tflite",
+                   batch: int = 1, rounding: str = "single_round",
                    limit: Optional[int] = None, quiet: bool = False,
                    pipelines: Optional[tuple] = None,
                    empirical_bias_correction: Optional[tuple] = None,

@@ -152,7 +152,7 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
       *this, "rounding",
       llvm::cl::desc("Requantization rounding: tflite, single_round, "
                      "double_round"),
-      llvm::cl::init("tflite")};
+      llvm::cl::init("single_round")};
   PassOptions::Option<std::string> residualAdd{
       *this, "residual-add",
       llvm::cl::desc("Residual adds of two activations (qnt-quantize "

@@ -169,7 +169,7 @@ struct QntQuantizePass : public qnt::impl::QntQuantizeBase<QntQuantizePass> {
   DenseMap<Value, Accumulator> accumulators;
   /// Original ops whose results now live in `codes`/`accumulators`.
   SetVector<Operation *> replaced;
-  RoundingMode roundingMode = RoundingMode::tflite;
+  RoundingMode roundingMode = RoundingMode::single_round;
   /// residual-add=single-rounding (else tflite).
   bool singleRoundingAdds = true;
   /// Residual adds in the default (tflite) form, built once per add.

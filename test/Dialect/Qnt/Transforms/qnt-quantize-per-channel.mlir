@@ -26,7 +26,7 @@
 // CHECK-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}127, -64]]], {{\[\[\[}}16, 127]]]]> : tensor<2x1x1x2xi8>}>
 // CHECK-DAG: "tosa.const"() <{values = dense<[8064, 18304]> : tensor<2xi32>}>
 // CHECK: %[[A:.*]] = tosa.conv2d %[[X]]
-// CHECK: %[[Y:.*]] = qnt.requantize %[[A]] axis 3 multiplier [2037075735, 1629660588] shift [13, 12] output_zp -8 clamp [-8, 7] channel_clamp_max [7, -5] {qnt.result_params = #qnt.uniform<si4, axis = 3, scales = [0.13333333333333333, 0.16666666666666666], zero_points = [-8, -8]>} : tensor<1x1x1x2xi32> -> tensor<1x1x1x2xi8>
+// CHECK: %[[Y:.*]] = qnt.requantize %[[A]] axis 3 multiplier [2037075735, 1629660588] shift [13, 12] output_zp -8 clamp [-8, 7] channel_clamp_max [7, -5] rounding single_round {qnt.result_params = #qnt.uniform<si4, axis = 3, scales = [0.13333333333333333, 0.16666666666666666], zero_points = [-8, -8]>} : tensor<1x1x1x2xi32> -> tensor<1x1x1x2xi8>
 // CHECK-DAG: "tosa.const"() <{values = dense<{{\[\[\[\[}}127, 79]]]]> : tensor<1x1x1x2xi8>}>
 // CHECK-DAG: "tosa.const"() <{values = dense<1648> : tensor<1xi32>}>
 // CHECK: %[[A2:.*]] = tosa.conv2d %[[Y]]
@@ -56,7 +56,7 @@ func.func @allocated(%x: tensor<1x1x1x2xf32>) -> tensor<1x1x1x1xf32> {
 // CHECK-LABEL: func.func @two_sided
 // The weights' channels [1.0, 0.5] and [-1.0, 2.0] have scales 1/127 and
 // 2/127, so both multipliers are M = 1/254 -> 1082196484, shift 7.
-// CHECK: qnt.requantize %{{.*}} axis 2 multiplier [1082196484, 1082196484] shift [7, 7] channel_output_zp [0, 63] clamp [-128, 127] {qnt.result_params = #qnt.uniform<si8, axis = 2, scales = [0.0078431372549019607, 0.015686274509803921], zero_points = [0, 63]>}
+// CHECK: qnt.requantize %{{.*}} axis 2 multiplier [1082196484, 1082196484] shift [7, 7] channel_output_zp [0, 63] clamp [-128, 127] rounding single_round {qnt.result_params = #qnt.uniform<si8, axis = 2, scales = [0.0078431372549019607, 0.015686274509803921], zero_points = [0, 63]>}
 func.func @two_sided(%x: tensor<1x1x2xf32>) -> tensor<1x1x2xf32> {
   %c0 = qnt.clip %x min [0.0] max [1.0] method minmax bits 8 : tensor<1x1x2xf32>
   %w = "tosa.const"() <{values = dense<[[[1.0, -1.0], [0.5, 2.0]]]> : tensor<1x2x2xf32>}> : () -> tensor<1x2x2xf32>

@@ -33,7 +33,7 @@
 // CHECK-DAG: %[[PB:.*]] = tosa.mul %[[WB]], %[[M]], %[[SH]]
 // CHECK: %[[S:.*]] = tosa.add %[[PA]], %[[PB]] : (tensor<1x2x2x3xi32>, tensor<1x2x2x3xi32>) -> tensor<1x2x2x3xi32>
 // The codes' grid is recorded on the requantization (qnt.result_params).
-// CHECK: %[[Y:.*]] = qnt.requantize %[[S]] input_zp -268435456 multiplier [1073741824] shift [21] output_zp -128 clamp [-128, 127] {qnt.result_params = #qnt.uniform<si8, scale = 0.01999999{{[0-9]*}}, zero_point = -128>} : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
+// CHECK: %[[Y:.*]] = qnt.requantize %[[S]] input_zp -268435456 multiplier [1073741824] shift [21] output_zp -128 clamp [-128, 127] rounding single_round {qnt.result_params = #qnt.uniform<si8, scale = 0.01999999{{[0-9]*}}, zero_point = -128>} : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
 // CHECK: qnt.dequantize %[[Y]]
 // CHECK-NOT: qnt.requantize
 //
@@ -43,10 +43,10 @@
 // TFLITE-LABEL: func @residual
 // TFLITE-DAG: %[[A:.*]] = qnt.quantize %arg0 uniform<si8, scale = 0.0099999{{[0-9]*}}, zero_point = -128>
 // TFLITE-DAG: %[[B:.*]] = qnt.quantize %arg1 uniform<si8, scale = 0.0099999{{[0-9]*}}>
-// TFLITE-DAG: %[[RA:.*]] = qnt.requantize %[[A]] input_zp -128 multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
-// TFLITE-DAG: %[[RB:.*]] = qnt.requantize %[[B]] multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
+// TFLITE-DAG: %[[RA:.*]] = qnt.requantize %[[A]] input_zp -128 multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] rounding single_round : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
+// TFLITE-DAG: %[[RB:.*]] = qnt.requantize %[[B]] multiplier [1073741824] shift [-21] clamp [-2147483648, 2147483647] rounding single_round : tensor<1x2x2x3xi8> -> tensor<1x2x2x3xi32>
 // TFLITE: %[[S:.*]] = tosa.add %[[RA]], %[[RB]] : (tensor<1x2x2x3xi32>, tensor<1x2x2x3xi32>) -> tensor<1x2x2x3xi32>
-// TFLITE: %[[Y:.*]] = qnt.requantize %[[S]] multiplier [1073741824] shift [20] output_zp -128 clamp [-128, 127] {qnt.result_params = #qnt.uniform<si8, scale = 0.01999999{{[0-9]*}}, zero_point = -128>} : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
+// TFLITE: %[[Y:.*]] = qnt.requantize %[[S]] multiplier [1073741824] shift [20] output_zp -128 clamp [-128, 127] rounding single_round {qnt.result_params = #qnt.uniform<si8, scale = 0.01999999{{[0-9]*}}, zero_point = -128>} : tensor<1x2x2x3xi32> -> tensor<1x2x2x3xi8>
 // TFLITE: qnt.dequantize %[[Y]]
 // TFLITE-NOT: tosa.mul
 func.func @residual(%x: tensor<1x2x2x3xf32>, %y: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {

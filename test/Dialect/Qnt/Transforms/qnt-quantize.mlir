@@ -1,5 +1,6 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize))" | FileCheck %s
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-per-channel=false rounding=double_round}))" | FileCheck %s --check-prefix=TENSOR
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{rounding=tflite}))" | FileCheck %s --check-prefix=TFLITE
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{weight-bits=9}))" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{rounding=up}))" 2>&1 | FileCheck %s --check-prefix=ROUND
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-quantize{residual-add=exact}))" 2>&1 | FileCheck %s --check-prefix=ADD
@@ -21,10 +22,11 @@
 // * the accumulators over every i8 input: channel 0 [-30560 + 25639,
 //   30385 + 25639] = [-4921, 56024], channel 1 [-40640 + 17843, 40450 +
 //   17843] = [-22797, 58293]; the multiplier keeps the most bits p for which
-//   a m' + 2^(p-1) + 2^(p+6) (tflite: both roundings as constants, shift
-//   p + 7) stays in i32 on both: p = 16, m' = round(1082196484 / 2^15) =
-//   33026 (58293 * 33026 + 2^15 + 2^22 = 1929411690), p = 17 overflows
-//   (58293 * 66052 > 2^31) -> multiplier 33026 * 2^15 = 1082195968;
+//   a m' + 2^(p+6) (single_round, the default: one rounding constant,
+//   shift p + 7; tflite adds 2^(p-1), its second rounding) stays in i32 on
+//   both: p = 16, m' = round(1082196484 / 2^15) = 33026 (58293 * 33026 +
+//   2^15 + 2^22 = 1929411690), p = 17 overflows (58293 * 66052 > 2^31) ->
+//   multiplier 33026 * 2^15 = 1082195968 in every mode;
 // * global average pool of 16: i32 sum, input_zp = -128 * 16 = -2048,
 //   M = (2/255/16) / (1.5/255) = 1/12 = 0.6667 * 2^-3 -> 1431655765, shift 3;
 // * the clip between the matmul and its bias add is dropped: the bias
@@ -39,11 +41,11 @@
 // CHECK: %[[P:.*]] = tosa.pad %[[X]], %[[PS]], %[[ZX]] : (tensor<1x4x4x1xi8>, !tosa.shape<8>, tensor<1xi8>) -> tensor<1x5x5x1xi8>
 // CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<[25639, 17843]> : tensor<2xi32>}>
 // CHECK: %[[A:.*]] = tosa.conv2d %[[P]], %[[W]], %[[B]], %[[Z]], %[[Z]] {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x5x5x1xi8>, tensor<2x2x2x1xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x4x4x2xi32>
-// CHECK: %[[R:.*]] = qnt.requantize %[[A]] axis 3 multiplier [1082195968, 1082195968] shift [7, 7] output_zp -128 clamp [-128, 127] {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
+// CHECK: %[[R:.*]] = qnt.requantize %[[A]] axis 3 multiplier [1082195968, 1082195968] shift [7, 7] output_zp -128 clamp [-128, 127] rounding single_round {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
 // CHECK: %[[C:.*]] = tosa.cast %[[R]] : (tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi32>
 // CHECK: %[[S1:.*]] = tosa.reduce_sum %[[C]] {axis = 1 : i32}
 // CHECK: %[[S2:.*]] = tosa.reduce_sum %[[S1]] {axis = 2 : i32} : (tensor<1x1x4x2xi32>) -> tensor<1x1x1x2xi32>
-// CHECK: %[[PQ:.*]] = qnt.requantize %[[S2]] input_zp -2048 multiplier [1431655765] shift [3] output_zp -128 clamp [-128, 127] {{.*}}: tensor<1x1x1x2xi32> -> tensor<1x1x1x2xi8>
+// CHECK: %[[PQ:.*]] = qnt.requantize %[[S2]] input_zp -2048 multiplier [1431655765] shift [3] output_zp -128 clamp [-128, 127] rounding single_round {{.*}}: tensor<1x1x1x2xi32> -> tensor<1x1x1x2xi8>
 // CHECK: %[[F:.*]] = tosa.reshape %[[PQ]], %{{.*}} : (tensor<1x1x1x2xi8>, !tosa.shape<3>) -> tensor<1x1x2xi8>
 // CHECK: %[[M:.*]] = tosa.matmul %[[F]], %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x1x2xi8>, tensor<1x2x3xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x3xi32>
 // CHECK: %[[MR:.*]] = tosa.reshape %[[M]], %{{.*}} : (tensor<1x1x3xi32>, !tosa.shape<2>) -> tensor<1x3xi32>
@@ -58,6 +60,9 @@
 // here), one multiplier; the rounding mode is recorded. double_round's
 // constants are the same here (2^(p+6) and 2^30 / 2^(31-p)): 16 bits.
 // TENSOR: qnt.requantize %{{.*}} multiplier [1082195968] shift [7] output_zp -128 clamp [-128, 127] rounding double_round {{.*}}: tensor<1x4x4x2xi32> -> tensor<1x4x4x2xi8>
+// rounding=tflite is the op's default rounding, not printed.
+// TFLITE: qnt.requantize %{{.*}} axis 3 multiplier [1082195968, 1082195968] shift [7, 7] output_zp -128 clamp [-128, 127] {qnt.result_params
+// TFLITE: qnt.requantize %{{.*}} input_zp -2048 multiplier [1431655765] shift [3] output_zp -128 clamp [-128, 127] {qnt.result_params
 // The average pool's sum is no accumulator with known bounds: its
 // multiplier stays whole.
 // FULL: qnt.requantize %{{.*}} axis 3 multiplier [1082196484, 1082196484] shift [7, 7]

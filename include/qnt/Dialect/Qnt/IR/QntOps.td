@@ -187,7 +187,7 @@ def Qnt_RequantizeOp : Qnt_Op<"requantize"> {
       SaturatingRoundingDoublingHighMul(a << max(-n, 0), m), max(n, 0))`;
       `n` in [-31, 31].
     * `single_round` / `double_round`: TOSA `rescale` with `shift = 31 + n`,
-      `n` in [-29, 31].
+      `n` in [-29, 31] (`qnt-quantize` writes `single_round` by default).
 
     `multiplier` and `shift` hold one value per tensor or one per slice along
     `axis`; `channel_shift` (WESS: a per-slice right shift on top of one

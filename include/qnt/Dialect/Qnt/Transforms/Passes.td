@@ -278,8 +278,10 @@ def QntQuantize : Pass<"qnt-quantize", "func::FuncOp"> {
            "Asymmetric uniform weights: the full signed weight-bits grid over "
            "[min(w,0), max(w,0)] with a zero point per tensor or channel "
            "(SYQ layers stay symmetric)">,
-    Option<"rounding", "rounding", "std::string", /*default=*/"\"tflite\"",
-           "Requantization rounding: tflite, single_round or double_round">,
+    Option<"rounding", "rounding", "std::string",
+           /*default=*/"\"single_round\"",
+           "Requantization rounding: single_round (one rounding, TOSA "
+           "rescale's), tflite (gemmlowp / TFLite) or double_round">,
     Option<"residualAdd", "residual-add", "std::string",
            /*default=*/"\"single-rounding\"",
            "Residual adds of two quantized activations: single-rounding "
