@@ -2,7 +2,8 @@
 //
 // An i8 x i8 -> i32 depthwise convolution (NHWC input, [KH, KW, C] constant
 // filter) becomes a kernel vectorized along channels: per output row, per
-// block of `lanes` channels, a tile of `ow-tile` output columns is held in
+// block of `lanes` channels, tiles of at most `ow-tile` output columns (of
+// equal width, as few as the interior columns need) are held in
 // vector<lanes x i32> accumulators; filter rows two at a time (`pair-rows`),
 // the two rows' channels interleaved as i16 against interleaved weights,
 // vpmaddwd's plain form; a row left over (and the border columns and rows)
@@ -391,7 +392,12 @@ struct QntInt8DepthwiseKernelsPass
       owHi = last < 0 ? 0 : std::min(s.ow, last / s.strideW + 1);
       owHi = std::max(owHi, owLo);
     }
-    int64_t tile = std::min<int64_t>(owTile, std::max<int64_t>(owHi - owLo, 1));
+    // The interior columns in as few tiles of at most ow-tile as possible,
+    // of equal width but the last (26 columns at ow-tile 8: 7, 7, 7 and 5,
+    // not 8, 8, 8 and 2, whose narrow tile shares few input loads).
+    int64_t interior = std::max<int64_t>(owHi - owLo, 1);
+    int64_t tiles = (interior + owTile - 1) / owTile;
+    int64_t tile = (interior + tiles - 1) / tiles;
     int64_t mainEnd = owLo + (owHi - owLo) / tile * tile;
     // All column loops of one output row and channel block.
     auto columns = [&](OpBuilder &b3, Value n, const Rows &rows, Value c0,

@@ -5,6 +5,7 @@
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{lanes=0}))" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{implicit-padding=false}))" | FileCheck %s --check-prefix=BUILT
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=4}))" | FileCheck %s --check-prefix=REM
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-depthwise-kernels{ow-tile=8}))" | FileCheck %s --check-prefix=BAL
 
 // BAD: qnt-int8-depthwise-kernels: lanes and ow-tile must be positive
 
@@ -223,4 +224,22 @@ func.func @remainder_tile(%x: tensor<1x3x9x8xi8>) -> tensor<1x1x7x8xi32> {
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x7x8xi32>) -> tensor<1x1x7x8xi32>
   %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x9x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x1x7x8xi32>) -> tensor<1x1x7x8xi32>
   return %r : tensor<1x1x7x8xi32>
+}
+
+// -----
+
+// Ten columns at ow-tile 8 are two tiles of 5 (one loop, no remainder),
+// not a tile of 8 and one of 2.
+// BAL-LABEL: func @balanced_tiles
+// BAL: scf.for %{{.*}} = %{{.*}} to %c10 step %c5 iter_args
+// BAL-COUNT-5: vector.transfer_write %{{.*}} : vector<8xi32>, tensor<1x1x10x8xi32>
+// BAL-NOT: vector.transfer_write
+// BAL: } {qnt.parallel}
+func.func @balanced_tiles(%x: tensor<1x3x12x8xi8>) -> tensor<1x1x10x8xi32> {
+  %w = arith.constant dense<3> : tensor<3x3x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x1x10x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x1x10x8xi32>) -> tensor<1x1x10x8xi32>
+  %r = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x12x8xi8>, tensor<3x3x8xi8>) outs(%f : tensor<1x1x10x8xi32>) -> tensor<1x1x10x8xi32>
+  return %r : tensor<1x1x10x8xi32>
 }

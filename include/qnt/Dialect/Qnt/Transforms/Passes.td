@@ -669,9 +669,11 @@ def QntInt8DepthwiseKernels
     Rewrites an `i8` x `i8` -> `i32` `linalg.depthwise_conv_2d_nhwc_hwc`
     (static shapes, a constant `[KH, KW, C]` filter, any strides and
     dilations) into loops over batch, output rows and blocks of `lanes`
-    channels, around a tile of `ow-tile` output columns (the interior
-    columns left over as one tile of their own, border columns one at a
-    time) held in `vector<lanes x i32>` accumulators. The taps
+    channels, around tiles of at most `ow-tile` output columns (the
+    interior columns in as few tiles as that allows, of equal width but the
+    last, which takes what is left: 26 at `ow-tile=8` are 7, 7, 7, 5;
+    border columns one at a time) held in `vector<lanes x i32>`
+    accumulators. The taps
     are unrolled. With `pair-rows` (default) and 8 lanes (AVX2), filter rows
     go two at a time where the rows and columns are inside the input: per
     filter column the
@@ -709,8 +711,9 @@ def QntInt8DepthwiseKernels
     Option<"lanes", "lanes", "int64_t", /*default=*/"8",
            "Channels per vector (i32 lanes: 8 for AVX2, 16 for AVX-512)">,
     Option<"owTile", "ow-tile", "int64_t", /*default=*/"8",
-           "Output columns per register tile (8: side by side on AVX2 "
-           "about 6% faster than 6 on a 64-column layer; 4 and 12 slower)">,
+           "Most output columns per register tile (8: side by side on "
+           "AVX2 about 6% faster than 6 on a 64-column layer; 4 and 12 "
+           "slower)">,
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the convolution's element-wise consumer (requantization) "
            "to the accumulators before they are stored">,
