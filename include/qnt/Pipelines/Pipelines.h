@@ -150,7 +150,8 @@ struct QuantizeOptions : public PassPipelineOptions<QuantizeOptions> {
                      "clips)"))};
   PassOptions::Option<std::string> rounding{
       *this, "rounding",
-      llvm::cl::desc("Requantization rounding: tflite, single_round, "
+      llvm::cl::desc("Requantization rounding: single_round (one rounding, "
+                     "TOSA rescale's), tflite (gemmlowp / TFLite) or "
                      "double_round"),
       llvm::cl::init("single_round")};
   PassOptions::Option<std::string> residualAdd{
