@@ -177,6 +177,23 @@ POOL_PAD = """func.func @forward(%x: tensor<1x4x4x2xf32> {qnt.stats = #qnt.stats
 """
 
 
+def test_default_rounding_is_single_round():
+    """The front end's default requantization rounding is TOSA's one
+    rounding (qnt-quantize prints it on every requantization it writes);
+    rounding="tflite" gives the op's default mode, which is not printed."""
+    from qnt import cli
+    default = [l for l in quantize_text(POOL_PAD, "w8a8-per-tensor")
+               .splitlines() if "qnt.requantize" in l]
+    tflite = [l for l in quantize_text(POOL_PAD, "w8a8-per-tensor",
+                                       rounding="tflite").splitlines()
+              if "qnt.requantize" in l]
+    assert default and len(default) == len(tflite)
+    assert all("rounding single_round" in l for l in default)
+    assert not any("rounding" in l for l in tflite)
+    args = cli.build_parser().parse_args(["quantize", "m.onnx", "-o", "d"])
+    assert args.rounding == "single_round"
+
+
 def test_share_input_grid_drops_pool_and_padding_requantizations(tmp_path):
     # quantize_text(share_input_grid=True): max pooling and the channel
     # padding stay on the ReLU6's grid (2 requantizations fewer); both
