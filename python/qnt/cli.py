@@ -346,7 +346,7 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(fn=cmd_calibrate)
 
-    from .quantize import RECIPES
+    from .quantize import DEFAULT_ROUNDING, RECIPES
     p = sub.add_parser("quantize", help="float model -> integer-only library "
                        "+ accuracy report (docs/quantization.md)")
     p.add_argument("model", help=".onnx or .mlir (TOSA) model")
@@ -364,7 +364,7 @@ def build_parser():
                    help="calibration samples (default 1000)")
     p.add_argument("--batch", type=int, default=1,
                    help="compiled batch size (default 1)")
-    p.add_argument("--rounding", default="single_round",
+    p.add_argument("--rounding", default=DEFAULT_ROUNDING,
                    choices=["tflite", "single_round", "double_round"],
                    help="requantization rounding (default single_round: "
                         "one rounding, as TOSA rescale; tflite: gemmlowp / "

@@ -61,6 +61,9 @@ RECIPES = {
 # Recipes whose clips come from per-channel calibration statistics
 # (qnt-insert-clips per-channel=true): quantize_model calibrates per channel.
 PER_CHANNEL_RECIPES = {"w4a4-aciq-alloc-bc"}
+# Requantization rounding unless asked otherwise (qnt-quantize's default):
+# TOSA's one rounding; "tflite" gives TFLite's bits.
+DEFAULT_ROUNDING = "single_round"
 
 
 class QuantizeError(Exception):
@@ -114,7 +117,7 @@ def check_min_multiplier_bits(value, name: str = "min_multiplier_bits"):
 
 
 def quantize_text(text_with_stats: str, recipe: str,
-                  rounding: str = "single_round",
+                  rounding: str = DEFAULT_ROUNDING,
                   pipeline: Optional[str] = None,
                   layer_bits=(), layer_weight_bits=(),
                   locations: bool = False,
@@ -394,7 +397,7 @@ def _clips_per_channel(pipeline: str) -> bool:
 
 def quantize_model(model: Path, recipe: str, out_dir: Path, *,
                    calib: Optional[str] = None, samples: int = 1000,
-                   batch: int = 1, rounding: str = "single_round",
+                   batch: int = 1, rounding: str = DEFAULT_ROUNDING,
                    limit: Optional[int] = None, quiet: bool = False,
                    pipelines: Optional[tuple] = None,
                    empirical_bias_correction: Optional[tuple] = None,
