@@ -568,10 +568,16 @@ the i16 sum (per output channel, a pair's positive weights summing to at
 most 128 and its negative ones to at least -128, for any u8 activations);
 with per-channel weight scales every channel reaches +-127, and 11 %
 (BlazeFace) and 19 % (the bundled model) of the convolution weights exceed
-64 in magnitude. Reordering K cannot pair the rows safely: in the 28
-convolutions and matmuls of the two int8 models a median 9 % of all pairs
-of rows are safe for every channel at once (from 0 % up to 98 % for the
-2-channel head): `bench/maddubs_pairs.py` prints these per layer. The VNNI
+64 in magnitude. Reordering K pairs the rows safely only where few
+channels share the order: in the 28 convolutions and matmuls of the two
+int8 models a median 9 % of all pairs of rows are safe for every channel
+at once (from 0 % up to 98 % for the 2-channel head). qnt's kernels
+reorder each filter row of a convolution larger than 1x1 when its codes
+pair up safely (the im2col runs are shuffled to match, at no cost to the
+multiplies): of the 28 layers that holds for BlazeFace's first (5x5 from
+RGB, 24 channels, its largest int8 layer), which then takes the
+saturating form exactly; `bench/maddubs_pairs.py` prints these per layer.
+The VNNI
 form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM. With
 weights in [-64, 63] (quantized with 7 bits: the `w7a8-per-channel`
 recipe, onnxruntime's `reduce_range`) no pair can saturate, and qnt's

@@ -16,9 +16,15 @@ For each model's W8A8 program (bench/e2e.py's recipe; BlazeFace needs
 scripts/fetch_blazeface.sh) this prints, per convolution and matmul (not
 the depthwise ones, which do not pair K), the fraction of its weights with
 |w| > 64, the fraction of K-adjacent pairs that are safe as packed today,
-and the fraction of all pairs of rows that are safe in every column at
-once (the edges a reordering could choose from), then the totals quoted in
-docs/performance.md.
+the fraction of all pairs of rows that are safe in every column at once
+(the edges a reordering could choose from), and whether qnt's AVX2 kernel
+takes the u8 x s8 quads for it (qnt-int8-matmul-kernels{saturation-free-
+quads}): "K order" when every K-adjacent pair is safe, "rows reordered"
+when the layer is a convolution larger than 1x1 (its im2col runs are read
+per filter row; dilation 1, as in both models) whose filter rows' codes,
+padded to even with a zero weight, pair up safely with each code staying
+in its group of 16 (the kernel's search, done again here), else "no";
+then the totals quoted in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -52,15 +58,53 @@ def safe_pairs(w: np.ndarray) -> np.ndarray:
             & ((neg[:, None, :] + neg[None, :, :]) >= -128).all(-1))
 
 
+def perfect_pairing(ok: np.ndarray) -> bool:
+    """Whether the <= 16 nodes of the graph `ok` ([n, n] bool) have a
+    perfect matching (depth first over the sets of matched nodes)."""
+    n = len(ok)
+    dead = set()
+
+    def solve(used: int) -> bool:
+        if used == (1 << n) - 1:
+            return True
+        if used in dead:
+            return False
+        i = next(j for j in range(n) if not used >> j & 1)
+        for j in range(i + 1, n):
+            if ok[i, j] and not used >> j & 1 and \
+                    solve(used | 1 << i | 1 << j):
+                return True
+        dead.add(used)
+        return False
+
+    return n % 2 == 0 and solve(0)
+
+
+def rows_reorder(layer) -> bool:
+    """Whether every filter row of a convolution (KW C codes, padded to
+    even with a zero weight) pairs up safely within its groups of 16."""
+    w = layer.weights.astype(np.int64)          # [F, KH, KW, C]
+    f, kh = w.shape[0], w.shape[1]
+    run = w.shape[2] * w.shape[3]
+    stride = run + run % 2
+    for r in range(kh):
+        codes = np.zeros((stride, f), np.int64)
+        codes[:run] = w[:, r].reshape(f, run).T
+        for g0 in range(0, stride, 16):
+            if not perfect_pairing(safe_pairs(codes[g0:g0 + 16])):
+                return False
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="fmnist,blazeface")
     args = ap.parse_args()
-    fractions, big, weights = [], 0, 0
+    fractions, big, weights, reordered = [], 0, 0, 0
     print("| model | layer | K x N | abs(w) > 64 | adjacent pairs safe | "
-          "pairs of rows safe |")
-    print("|---|---|---|---:|---:|---:|")
+          "pairs of rows safe | quads in qnt's kernel |")
+    print("|---|---|---|---:|---:|---:|---|")
     for model in args.models.split(","):
         try:
             label, path, b, calib, _ = model_config(model, None)
@@ -78,20 +122,29 @@ def main():
             ok = safe_pairs(w)
             adjacent = np.mean([ok[i, i + 1] for i in range(0, k - 1, 2)]) \
                 if k > 1 else 1.0
+            if adjacent == 1.0:
+                quads = "K order"
+            elif layer.op == "conv2d" and np.prod(layer.weights.shape[1:3]) > 1 \
+                    and rows_reorder(layer):
+                quads = "rows reordered"
+            else:
+                quads = "no"
+            reordered += quads == "rows reordered"
             frac = ok[np.triu_indices(k, 1)].mean() if k > 1 else 1.0
             fractions.append(frac)
             mbig += int((np.abs(w) > 64).sum())
             mweights += w.size
             print(f"| {label} | {layer.name} | {k} x {w.shape[1]} | "
                   f"{100 * np.mean(np.abs(w) > 64):.0f}% | "
-                  f"{100 * adjacent:.0f}% | {100 * frac:.0f}% |")
-        print(f"| {label} | all | | {100 * mbig / mweights:.0f}% | | |")
+                  f"{100 * adjacent:.0f}% | {100 * frac:.0f}% | {quads} |")
+        print(f"| {label} | all | | {100 * mbig / mweights:.0f}% | | | |")
         big += mbig
         weights += mweights
     print(f"\n{len(fractions)} layers: pairs of rows safe in every column: "
           f"median {100 * np.median(fractions):.0f}%, "
           f"min {100 * min(fractions):.0f}%, max {100 * max(fractions):.0f}%; "
-          f"weights with |w| > 64: {100 * big / weights:.0f}%")
+          f"weights with |w| > 64: {100 * big / weights:.0f}%; "
+          f"layers whose filter rows reorder into safe pairs: {reordered}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
       kernels.mTile = options.int8MTile;
     if (options.int8NBlocks != 0)
       kernels.nBlocks = options.int8NBlocks;
-    kernels.sevenBitQuads = options.int8SevenBitQuads;
+    kernels.saturationFreeQuads = options.int8SaturationFreeQuads;
     pm.nest<func::FuncOp>().addPass(createQntInt8MatmulKernels(kernels));
   }
   // Kernel layouts first: the depthwise rewrite's reshapes then fold away in

@@ -807,16 +807,21 @@ def test_parallel_min_work_checked(tmp_path):
     assert "parallel-min-work" not in compiler.float_pipeline(parallel=True)
 
 
-def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1, wbits=8):
+def _conv_requant_case(rng, n, h, w, c, f, k, stride, dil=1, wbits=8,
+                       weights=None):
     """A k x k int8 convolution + bias + per-channel requantization and its
     expected codes (numpy + the Python gemmlowp reference); weights on
-    `wbits` bits (their extremes included)."""
+    `wbits` bits (their extremes included), or `weights` [f, k, k, c] as
+    given (activations of -128 and 127 in a corner patch each)."""
     lo, hi = -(1 << (wbits - 1)), (1 << (wbits - 1)) - 1
     x = rng.integers(-128, 128, (n, h, w, c), dtype=np.int8)
     wt = rng.integers(lo, hi + 1, (f, k, k, c), dtype=np.int8)
     x[0, :k, :k, :] = -128
     wt[0] = lo
-    if wbits < 8 and f > 1:
+    if weights is not None:
+        wt = weights.astype(np.int8)
+        x[-1, -k:, -k:, :] = 127
+    elif wbits < 8 and f > 1:
         # The largest pair sums of the u8 x s8 form: activation 127 (255
         # offset) against the extreme weights, -128 (0) against them too.
         wt[1] = hi
@@ -875,7 +880,7 @@ def test_int8_seven_bit_weight_kernels_exact(tmp_path, n, h, w, c, f, k,
     # qnt-select-x86-intrinsics vpmaddubsw + vpmaddwd by ones, exact because
     # no i16 pair sum can saturate (the extremes -64 and 63 against the
     # offset activations 0 and 255 are in the case). Against numpy + the
-    # gemmlowp reference, as the i16 pair form (int8-seven-bit-quads=false)
+    # gemmlowp reference, as the i16 pair form (int8-saturation-free-quads=false)
     # and the portable path must be.
     rng = np.random.default_rng(h * 13 + c * 7 + f + k)
     text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
@@ -885,8 +890,83 @@ def test_int8_seven_bit_weight_kernels_exact(tmp_path, n, h, w, c, f, k,
     if host == "avx2":
         pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
         pipelines["pairs"] = pipelines["quads"].replace(
-            "int8-kernels=", "int8-seven-bit-quads=false int8-kernels=")
+            "int8-kernels=", "int8-saturation-free-quads=false int8-kernels=")
     assert_exact_under(pipelines, text, "conv", x, want, tmp_path)
+
+
+def _pairable_filter(rng, f, k, c):
+    """8-bit weights [f, k, k, c] whose filter rows' k c codes (padded to
+    even with a zero weight) can be ordered into pairs with |w0 + w1| <=
+    128 in every filter (codes paired within groups of 16, as
+    qnt-int8-matmul-kernels reorders them), while their own order has some
+    pair over the bound. Filter 1's pairs sum to exactly 128, filter 2's to
+    -128 (vpmaddubsw's largest sums against activations of 127, offset to
+    255); the others are random under the bound."""
+    run = k * c
+    stride = run + run % 2
+    wt = np.zeros((f, k, stride), np.int64)
+    for kh in range(k):
+        for g0 in range(0, stride, 16):
+            slots = g0 + rng.permutation(min(16, stride - g0))
+            for a, b in zip(slots[0::2], slots[1::2]):
+                for col in range(f):
+                    if col == 1:
+                        x = int(rng.integers(1, 128))
+                        pair = (x, 128 - x)
+                    elif col == 2:
+                        x = int(rng.integers(-128, 1))
+                        pair = (x, -128 - x)
+                    else:
+                        x = int(rng.integers(-128, 128))
+                        y = int(rng.integers(max(-128, -128 - x),
+                                             min(127, 128 - x) + 1))
+                        pair = (x, y)
+                    # A padding slot (past the run) holds zero: its partner
+                    # takes the pair's sum, which is within 8 bits.
+                    if b >= run:
+                        pair = (int(np.clip(sum(pair), -128, 127)), 0)
+                    elif a >= run:
+                        pair = (0, int(np.clip(sum(pair), -128, 127)))
+                    wt[col, kh, a], wt[col, kh, b] = pair
+    assert not wt[:, :, run:].any()
+    codes = wt[:, :, :run].reshape(f, k * run)
+    natural = np.concatenate([codes, np.zeros((f, (k * run) % 2), np.int64)],
+                             axis=1)
+    assert (np.abs(natural[:, 0::2] + natural[:, 1::2]) > 128).any()
+    return codes.reshape(f, k, k, c)
+
+
+@pytest.mark.parametrize("n,h,w,c,f,k,stride", [
+    # BlazeFace's first convolution (5x5x3, stride 2: rows of 15 codes, one
+    # padding slot each), one input channel (rows of 3), an even row (3 x 2
+    # codes), rows of 24 codes (groups of 16 and 8).
+    (1, 13, 13, 3, 24, 5, 2), (1, 9, 9, 1, 16, 3, 1), (2, 9, 9, 2, 8, 3, 1),
+    (1, 8, 8, 8, 16, 3, 1)])
+def test_int8_reordered_filter_rows_exact(tmp_path, n, h, w, c, f, k,
+                                          stride):
+    # 8-bit weights whose filter rows can be reordered into pairs on which
+    # vpmaddubsw cannot saturate (and whose own order cannot):
+    # qnt-int8-matmul-kernels reorders the packed weights and the im2col
+    # runs alike and takes the u8 x s8 quads; the library's code has
+    # vpmaddubsw, and its results are exact against numpy + the gemmlowp
+    # reference, as the i16 pairs' (int8-saturation-free-quads=false) and
+    # the portable path's are.
+    rng = np.random.default_rng(h * 17 + c * 5 + f + k)
+    wt = _pairable_filter(rng, f, k, c)
+    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
+                                       weights=wt)
+    host = compiler.host_int8_kernels()
+    pipelines = {"none": compiler.float_pipeline(int8_kernels="none")}
+    if host == "avx2":
+        pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
+        pipelines["pairs"] = pipelines["quads"].replace(
+            "int8-kernels=", "int8-saturation-free-quads=false int8-kernels=")
+    assert_exact_under(pipelines, text, "conv", x, want, tmp_path)
+    so = compiler.compile_mlir(text, tmp_path / "v3.so",
+                               target_cpu="x86-64-v3")
+    dis = subprocess.run([str(compiler.llvm_tool("llvm-objdump")), "-d",
+                          str(so)], capture_output=True, text=True).stdout
+    assert "vpmaddubsw" in dis
 
 
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [

@@ -3,7 +3,7 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=16 int8-kernels=avx512vnni})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=-2})" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" | FileCheck %s --check-prefix=QUADS
-// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-seven-bit-quads=false})" | FileCheck %s --check-prefix=PAIRS
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-saturation-free-quads=false})" | FileCheck %s --check-prefix=PAIRS
 
 // The register tile of the int8 matmul kernels per ISA, and the pipeline's
 // int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
@@ -14,7 +14,7 @@
 // NEG: error: qnt-int8-matmul-kernels: m-tile and n-blocks must be positive
 // VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
 // The weights (3) fit 7 bits: down to LLVM, vpmaddubsw and vpmaddwd (by
-// ones) in the kernel; with int8-seven-bit-quads=false only vpmaddwd.
+// ones) in the kernel; with int8-saturation-free-quads=false only vpmaddwd.
 // QUADS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // QUADS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // PAIRS-NOT: pmadd.ub.sw

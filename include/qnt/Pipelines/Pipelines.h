@@ -41,12 +41,14 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       llvm::cl::desc("Column blocks per register tile of the int8 matmul "
                      "kernels (0: the kernels' default for the ISA)"),
       llvm::cl::init(0)};
-  PassOptions::Option<bool> int8SevenBitQuads{
-      *this, "int8-seven-bit-quads",
+  PassOptions::Option<bool> int8SaturationFreeQuads{
+      *this, "int8-saturation-free-quads",
       llvm::cl::desc("With int8-kernels=avx2, matmuls and convolutions whose "
-                     "weights all fit 7 bits ([-64, 63]) take K quads of "
-                     "u8 x s8 (vpmaddubsw, exact on them) instead of i16 "
-                     "pairs (qnt-int8-matmul-kernels{seven-bit-quads})"),
+                     "weight pairs cannot saturate vpmaddubsw (all 7-bit "
+                     "weights; some 8-bit ones, convolutions after "
+                     "reordering their filter rows) take K quads of u8 x s8 "
+                     "instead of i16 pairs "
+                     "(qnt-int8-matmul-kernels{saturation-free-quads})"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> int8ImplicitPadding{
       *this, "int8-implicit-padding",

@@ -23,6 +23,10 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/bit.h"
+
+#include <functional>
+#include <vector>
 
 namespace mlir::qnt {
 #define GEN_PASS_DEF_QNTINT8MATMULKERNELS
@@ -145,6 +149,95 @@ std::optional<MatmulShape> matchInt8Matmul(linalg::LinalgOp op) {
 }
 
 
+/// Whether every K pair (2i, 2i + 1) of B [K, N] (row-major, K padded
+/// with a zero row when odd) is saturation-free in every column: the
+/// K quads of u8 x s8 are exact on B as it is.
+bool pairsSaturationFree(ArrayRef<int8_t> w, int64_t k, int64_t n) {
+  for (int64_t p = 0; p < k; p += 2)
+    for (int64_t c = 0; c < n; ++c)
+      if (!isSaturationFreePair(w[p * n + c], p + 1 < k ? w[(p + 1) * n + c]
+                                                        : 0))
+        return false;
+  return true;
+}
+
+/// A perfect matching of the graph on nodes 0..n-1 (n <= 16, even) with
+/// adjacency bitmasks `adjacent`, as the node order p0 q0 p1 q1 ...
+/// (each node's lowest free partner tried first, so a graph that pairs
+/// 2i with 2i + 1 keeps its order). Depth-first over the sets of matched
+/// nodes, each dead end remembered: at most 2^n states.
+std::optional<SmallVector<int64_t>>
+perfectPairing(ArrayRef<uint32_t> adjacent) {
+  const int64_t n = adjacent.size();
+  assert(n <= 16 && n % 2 == 0 && "perfectPairing: at most 16 nodes, even");
+  const uint32_t all = (1u << n) - 1;
+  std::vector<bool> dead(size_t(1) << n, false);
+  SmallVector<int64_t> order;
+  std::function<bool(uint32_t)> solve = [&](uint32_t used) {
+    if (used == all)
+      return true;
+    if (dead[used])
+      return false;
+    const int64_t i = llvm::countr_one(used);
+    for (int64_t j = i + 1; j < n; ++j) {
+      if (!(adjacent[i] >> j & 1) || (used >> j & 1))
+        continue;
+      order.push_back(i);
+      order.push_back(j);
+      if (solve(used | 1u << i | 1u << j))
+        return true;
+      order.pop_back();
+      order.pop_back();
+    }
+    dead[used] = true;
+    return false;
+  };
+  if (!solve(0))
+    return std::nullopt;
+  return order;
+}
+
+/// For the im2col patches of a convolution read as one run of `run`
+/// codes per filter row (KW C, dilation 1 along W): an order of each
+/// run's codes, padded to `stride` (run rounded up to even) slots, in
+/// which every adjacent pair (2i, 2i + 1) is saturation-free in every
+/// column of the filter, so that its K quads are exact with 8-bit
+/// weights. Codes move only within their group of 16 slots (the
+/// reordering is one byte shuffle per 16-byte lane); a padding slot holds
+/// a zero weight and pairs with any code. Per slot of [KH, stride]: the
+/// code's index within its run, -1 for padding; none when some group has
+/// no such order.
+std::optional<SmallVector<int64_t>>
+saturationFreeRowOrder(const MatmulShape &s, int64_t run) {
+  const int64_t stride = run + run % 2;
+  SmallVector<int64_t> order;
+  for (int64_t kh = 0; kh < s.kh; ++kh)
+    for (int64_t g0 = 0; g0 < stride; g0 += 16) {
+      const int64_t size = std::min<int64_t>(16, stride - g0);
+      auto weight = [&](int64_t slot, int64_t c) -> int64_t {
+        int64_t code = g0 + slot;
+        return code < run ? s.weights[(kh * run + code) * s.n + c] : 0;
+      };
+      SmallVector<uint32_t> adjacent(size, 0);
+      for (int64_t x = 0; x < size; ++x)
+        for (int64_t y = x + 1; y < size; ++y) {
+          bool free = true;
+          for (int64_t c = 0; c < s.n && free; ++c)
+            free = isSaturationFreePair(weight(x, c), weight(y, c));
+          if (free) {
+            adjacent[x] |= 1u << y;
+            adjacent[y] |= 1u << x;
+          }
+        }
+      auto pairing = perfectPairing(adjacent);
+      if (!pairing)
+        return std::nullopt;
+      for (int64_t slot : *pairing)
+        order.push_back(g0 + slot < run ? g0 + slot : -1);
+    }
+  return order;
+}
+
 /// The activation rows of one chunk of the loop nest take about this many
 /// bytes (half of a 512 KiB L2).
 constexpr int64_t kChunkBytes = 256 * 1024;
@@ -234,7 +327,7 @@ struct QntInt8MatmulKernelsPass
     return r;
   }
 
-  void rewrite(linalg::LinalgOp op, const MatmulShape &s,
+  void rewrite(linalg::LinalgOp op, MatmulShape s,
                std::optional<KernelEpilogue> epilogue) {
     // At the epilogue when there is one: its output and parameters may be
     // defined after the matmul.
@@ -243,12 +336,40 @@ struct QntInt8MatmulKernelsPass
     Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
     // avx2: 8 i32 lanes, K pairs of i16 (vpmaddwd); avx512vnni: 16 lanes,
     // K quads of u8 x s8 (vpdpbusd) with the activations offset by +128;
-    // avx2 with 7-bit weights (seven-bit-quads): 8 lanes, K quads like
-    // vnni (vpmaddubsw, whose i16 pair sums cannot saturate: |2 x 255 x
-    // 64| < 2^15, then vpmaddwd by ones).
+    // avx2 (saturation-free-quads) where vpmaddubsw cannot saturate on any
+    // pair of weights it adds (isSaturationFreePair: always with 7-bit
+    // weights): 8 lanes, K quads like vnni (vpmaddubsw, then vpmaddwd by
+    // ones). A convolution's im2col patches (dilation 1 along W) may get
+    // there by reordering each filter row's codes (rowOrder): then each
+    // row's run takes `stride` slots of the patch row instead of `run`.
     const bool vnni = isa == "avx512vnni";
-    const bool quads = vnni || (sevenBitQuads &&
-                                llvm::all_of(s.weights, isSevenBitWeight));
+    const bool runs = s.im2col && s.dilW == 1;
+    const int64_t run =
+        runs ? s.kw * cast<RankedTensorType>(s.lhs.getType()).getDimSize(3)
+             : 0;
+    int64_t stride = run;
+    SmallVector<int64_t> rowOrder;
+    bool quads = vnni;
+    if (!vnni && saturationFreeQuads) {
+      if (pairsSaturationFree(s.weights, s.k, s.n)) {
+        quads = true;
+      } else if (runs) {
+        if (auto order = saturationFreeRowOrder(s, run)) {
+          quads = true;
+          rowOrder = std::move(*order);
+          stride = run + run % 2;
+          // B'[kh stride + slot] = B[kh run + code], zero for padding.
+          SmallVector<int8_t> reordered(s.kh * stride * s.n, 0);
+          for (int64_t kh = 0; kh < s.kh; ++kh)
+            for (int64_t slot = 0; slot < stride; ++slot)
+              if (int64_t code = rowOrder[kh * stride + slot]; code >= 0)
+                std::copy_n(&s.weights[(kh * run + code) * s.n], s.n,
+                            &reordered[(kh * stride + slot) * s.n]);
+          s.weights = std::move(reordered);
+          s.k = s.kh * stride;
+        }
+      }
+    }
     const int64_t L = vnni ? 16 : 8, G = quads ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
     // The register tile: mTile x nBlocks accumulators. With fewer column
@@ -339,15 +460,16 @@ struct QntInt8MatmulKernelsPass
     // K already padded to a multiple of the group (the padding columns are
     // left unset: their weights are zero).
     bool kPadded = false;
-    if (s.im2col && s.dilW == 1) {
+    if (runs) {
       // Per output pixel and filter row, the KW C codes it reads are
       // contiguous in the input ([N, H, W C]): one vector read, extended
-      // (or offset) at once and written to the pixel's row of patches.
+      // (or offset) at once and written to the pixel's row of patches
+      // (with a row order, put in that order by one shuffle first).
       auto inType = cast<RankedTensorType>(lhs.getType());
       auto outType = cast<RankedTensorType>(s.init.getType());
       const int64_t oh = outType.getDimSize(1), ow = outType.getDimSize(2);
       const int64_t channels = inType.getDimSize(3);
-      const int64_t run = s.kw * channels, rowLength = kGroups * G;
+      const int64_t rowLength = kGroups * G;
       // A run that is not a multiple of 8 codes (an RGB input's 5 x 3 = 15)
       // is read and written as a wider vector of `wideRun` codes (4, 8, or
       // the next multiple of 8), which LLVM moves in whole registers
@@ -357,12 +479,15 @@ struct QntInt8MatmulKernelsPass
       // that padding is wide enough. The extra codes read stay inside the
       // input row for every column but the last, which takes the exact
       // run.
-      int64_t wideRun = run % 8 == 0 ? run
-                        : run < 4    ? 4
-                        : run < 8    ? 8
-                                     : (run + 7) / 8 * 8;
+      // With a row order, runs are read `stride` codes wide under the same
+      // conditions and written exactly `stride` wide.
+      int64_t wideRun = !rowOrder.empty() ? stride
+                        : run % 8 == 0    ? run
+                        : run < 4         ? 4
+                        : run < 8         ? 8
+                                          : (run + 7) / 8 * 8;
       if (wideRun != run &&
-          ((s.kh - 1) * run + wideRun > rowLength ||
+          ((s.kh - 1) * stride + wideRun > rowLength ||
            wideRun - run > s.strideW * channels || ow < 2))
         wideRun = run;
       Value flat = tensor::CollapseShapeOp::create(
@@ -395,8 +520,23 @@ struct QntInt8MatmulKernelsPass
                    : arith::ExtSIOp::create(b2, loc,
                                             VectorType::get({width}, elem), v)
                          .getResult();
+          if (!rowOrder.empty()) {
+            // Slot i takes code rowOrder[i] of the run; a padding slot
+            // (zero weight) any defined code: the one read there, else the
+            // first. An order that leaves every code in place needs no
+            // shuffle.
+            SmallVector<int64_t> mask;
+            bool identity = width == stride;
+            for (int64_t slot = 0; slot < stride; ++slot) {
+              int64_t code = rowOrder[kh * stride + slot];
+              mask.push_back(code >= 0 ? code : slot < width ? slot : 0);
+              identity &= mask.back() == slot;
+            }
+            if (!identity)
+              v = vector::ShuffleOp::create(b2, loc, v, v, mask);
+          }
           t = vector::TransferWriteOp::create(
-                  b2, loc, v, t, ValueRange{pixel, idx(b2, kh * run)},
+                  b2, loc, v, t, ValueRange{pixel, idx(b2, kh * stride)},
                   ArrayRef<bool>{true})
                   .getResult();
         }

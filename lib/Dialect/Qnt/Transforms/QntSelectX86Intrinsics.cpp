@@ -3,7 +3,8 @@
 // The plain vector-op forms of vpmaddwd (even and odd i16 lanes of two
 // vectors sign-extended, multiplied and the two products added) and of
 // vpdpbusd (four u8 x s8 lane products added to an accumulator one by one;
-// on 8 lanes with provably 7-bit weights vpmaddubsw + vpmaddwd by ones)
+// on 8 lanes, with constant weights whose pairs provably cannot saturate,
+// vpmaddubsw + vpmaddwd by ones)
 // become the instructions themselves, after bufferization. LLVM selects the plain form on
 // its own only while neither operand is a recognizable broadcast; the int8
 // matmul kernels broadcast each row's K pair.
@@ -119,27 +120,45 @@ static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices) {
   return global && global.getConstant() ? global : memref::GlobalOp();
 }
 
-/// Whether `v` provably holds 7-bit weights only: a read of a constant
-/// global whose elements all satisfy isSevenBitWeight (the int8 kernels'
-/// packed weights).
-static bool readOfSevenBitWeights(Value v) {
+/// Whether `v` provably holds weights on which vpmaddubsw cannot saturate:
+/// a read of a constant global, starting at an even constant offset of
+/// its innermost (even-sized) dimension, in which each adjacent pair of
+/// elements (2i, 2i + 1), the pairs vpmaddubsw adds, is saturation-free
+/// (isSaturationFreePair; the int8 kernels' packed weights).
+static bool readOfSaturationFreeWeights(Value v) {
   memref::GlobalOp global = constantGlobalRead(v, /*constantIndices=*/false);
   if (!global)
     return false;
+  ValueRange indices =
+      v.getDefiningOp<vector::TransferReadOp>()
+          ? v.getDefiningOp<vector::TransferReadOp>().getIndices()
+          : v.getDefiningOp<vector::LoadOp>().getIndices();
+  APInt offset;
+  auto type = cast<MemRefType>(global.getType());
+  if (indices.empty() || type.getRank() == 0 || type.getShape().back() % 2 ||
+      !matchPattern(indices.back(), m_ConstantInt(&offset)) ||
+      offset.getZExtValue() % 2)
+    return false;
   auto init = dyn_cast_or_null<DenseIntElementsAttr>(
       global.getInitialValue().value_or(Attribute()));
-  return init && llvm::all_of(init.getValues<APInt>(), [](const APInt &x) {
-           return isSevenBitWeight(x.getSExtValue());
-         });
+  if (!init)
+    return false;
+  SmallVector<int64_t> w;
+  for (const APInt &x : init.getValues<APInt>())
+    w.push_back(x.getSExtValue());
+  for (size_t i = 0; i + 1 < w.size(); i += 2)
+    if (!isSaturationFreePair(w[i], w[i + 1]))
+      return false;
+  return true;
 }
 
 /// The plain form of a u8 x s8 quad step, ((((acc + p0) + p1) + p2) + p3)
 /// with p_t = extui(quad lanes t of a) * extsi(quad lanes t of w):
 /// on 16 lanes it becomes llvm.x86.avx512.vpdpbusd.512(acc, a, w) (LLVM 22:
-/// a, w as <64 x i8>); on 8 lanes, when every element of w provably lies
-/// in [-64, 63] (a read of 7-bit constant weights), acc +
-/// vpmaddwd(vpmaddubsw(a, w), 1): vpmaddubsw's saturating i16 pair sums
-/// are exact there (|a0 w0 + a1 w1| <= 2 x 255 x 64 < 2^15). The ops of
+/// a, w as <64 x i8>); on 8 lanes, when w is provably a read of constant
+/// weights whose pairs are saturation-free (readOfSaturationFreeWeights;
+/// any 7-bit weights are), acc + vpmaddwd(vpmaddubsw(a, w), 1):
+/// vpmaddubsw's saturating i16 pair sums are exact there. The ops of
 /// the plain form left without uses are erased and recorded in `erased`.
 bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
   auto type = dyn_cast<VectorType>(last.getType());
@@ -177,7 +196,7 @@ bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
             ValueRange{acc, a, w})
             .getResult(0);
   } else {
-    if (!readOfSevenBitWeights(w))
+    if (!readOfSaturationFreeWeights(w))
       return false;
     auto pairs = VectorType::get({16}, b.getI16Type());
     Value sums = LLVM::CallIntrinsicOp::create(

@@ -1,7 +1,7 @@
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{seven-bit-quads=false}))" | FileCheck %s
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{saturation-free-quads=false}))" | FileCheck %s
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels))" | FileCheck %s --check-prefix=QUADS
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=none}))" | FileCheck %s --check-prefix=NONE
-// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false seven-bit-quads=false}))" | FileCheck %s --check-prefix=NOFUSE
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false saturation-free-quads=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=avx512vnni}))" | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=neon}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -380,8 +380,8 @@ func.func @dilated(%x: tensor<1x2x4x2xi8>) -> tensor<1x2x2x8xi32> {
 
 // -----
 
-// avx2 with 7-bit weights (every weight in [-64, 63]; seven-bit-quads, the
-// default): the quad form of avx512vnni on 8 lanes. B[k][n] = k - 2 for
+// avx2 with 7-bit weights (every weight in [-64, 63]; saturation-free-quads,
+// the default): the quad form of avx512vnni on 8 lanes. B[k][n] = k - 2 for
 // K = 5, N = 8 (-64 and 63 in column 7 of rows 0 and 1): one block, two
 // quads packed as [1, 2, 32] i8; activations offset to u8, K padded to 8;
 // the accumulators start at minus 128 x the column sums (columns 0..6:
@@ -404,7 +404,8 @@ func.func @dilated(%x: tensor<1x2x4x2xi8>) -> tensor<1x2x2x8xi32> {
 // QUADS: arith.extsi %{{.*}} : vector<8xi8> to vector<8xi32>
 // QUADS: %[[P0:.*]] = arith.muli
 // QUADS: %[[R0:.*]] = arith.addi %[[ACC]], %[[P0]] : vector<8xi32>
-// One weight of -65 (outside 7 bits): the i16 pair form.
+// Weights -65 and -64 in one K pair of column 7 (|-129| > 128: vpmaddubsw
+// could saturate on them): the i16 pair form.
 // QUADS-LABEL: func @eight_bit
 // QUADS-NOT: arith.xori
 // QUADS: arith.extsi %{{.*}} : i8 to i16
@@ -418,12 +419,94 @@ func.func @seven_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
   return %r : tensor<3x8xi32>
 }
 func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
-  %b = arith.constant dense<[[-2, -2, -2, -2, -2, -2, -2, -65], [-1, -1, -1, -1, -1, -1, -1, 63], [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]> : tensor<5x8xi8>
+  %b = arith.constant dense<[[-2, -2, -2, -2, -2, -2, -2, -65], [-1, -1, -1, -1, -1, -1, -1, -64], [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]> : tensor<5x8xi8>
   %c0 = arith.constant 0 : i32
   %e = tensor.empty() : tensor<3x8xi32>
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
   %r = linalg.matmul ins(%a, %b : tensor<3x5xi8>, tensor<5x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
   return %r : tensor<3x8xi32>
+}
+// -----
+
+// 8-bit weights whose K pairs all have |w0 + w1| <= 128 in every column
+// (127 + 1, -64 - 64, -128 + 0, 127 - 127, 100 - 100, 64 + 64): vpmaddubsw
+// cannot saturate on them, so the quads as they are. Column 1's weights sum
+// to -128: its accumulators start at 128 x 128.
+// QUADS-LABEL: func @eight_bit_pairs
+// QUADS-DAG: arith.constant dense<[0, -16384, 0, 0, 0, 0, 0, 0]> : tensor<8xi32>
+// QUADS-DAG: arith.constant dense<{{\[\[\[}}127, 1, -64, -64, -128, 0, 127, -127, 100, -100, 0, 0, 64, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x1x32xi8>
+// QUADS: arith.xori
+// One pair over the bound (64 + 65 in column 3): the i16 pairs.
+// QUADS-LABEL: func @eight_bit_pair_over
+// QUADS-NOT: arith.xori
+// QUADS: tensor<1x2x16xi16>
+func.func @eight_bit_pairs(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[127, -128, 100, 64, 0, 0, 0, 0], [1, 0, -100, 64, 0, 0, 0, 0], [-64, 127, 0, -128, 0, 0, 0, 0], [-64, -127, 0, 0, 0, 0, 0, 0]]> : tensor<4x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x4xi8>, tensor<4x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @eight_bit_pair_over(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[127, -128, 100, 64, 0, 0, 0, 0], [1, 0, -100, 65, 0, 0, 0, 0], [-64, 127, 0, -128, 0, 0, 0, 0], [-64, -127, 0, 0, 0, 0, 0, 0]]> : tensor<4x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x4xi8>, tensor<4x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+
+// -----
+
+// A convolution's filter rows reordered into saturation-free pairs: KH = 2,
+// KW C = 3 codes per filter row (run 3, padded to 4 slots, the padding's
+// weight zero). Row 0 (100, 100, 20 in columns 0-6; -100, 100, 20 in
+// column 7): 100 + 100 > 128, so the codes go in the order 0, 2, 1,
+// padding (100 + 20 and 100 + 0); row 1 (50, 60, 70; column 7 50, 60, -70)
+// keeps its order. The packed weights follow (K = 2 x 4 = two quads), the
+// compensation is 128 x the column sums as before (column 7: 128 x 60); per
+// pixel each row's codes are read 4 wide (the extra code stays in the
+// input row), row 0's put in order by a shuffle (row 1's need none: the
+// padding slot keeps what was read) and written at 0 and 4; the last
+// column reads the exact 3 codes and fills the padding slot with code 0.
+// QUADS-LABEL: func @reordered_rows
+// QUADS-DAG: arith.constant dense<{{\[\[\[}}100, 20, 100, 0, 100, 20, 100, 0, 100, 20, 100, 0, 100, 20, 100, 0, 100, 20, 100, 0, 100, 20, 100, 0, 100, 20, 100, 0, -100, 20, 100, 0], [50, 60, 70, 0, 50, 60, 70, 0, 50, 60, 70, 0, 50, 60, 70, 0, 50, 60, 70, 0, 50, 60, 70, 0, 50, 60, 70, 0, 50, 60, -70, 0]]]> : tensor<1x2x32xi8>
+// QUADS-DAG: arith.constant dense<[51200, 51200, 51200, 51200, 51200, 51200, 51200, 7680]> : tensor<8xi32>
+// QUADS: %[[R0:.*]] = vector.transfer_read {{.*}} : tensor<1x3x5xi8>, vector<4xi8>
+// QUADS: %[[X0:.*]] = arith.xori %[[R0]]
+// QUADS: %[[S0:.*]] = vector.shuffle %[[X0]], %[[X0]] [0, 2, 1, 3] : vector<4xi8>, vector<4xi8>
+// QUADS: %[[T0:.*]] = vector.transfer_write %[[S0]], %{{.*}}[%{{.*}}, %c0{{.*}}] {{.*}} : vector<4xi8>, tensor<6x8xi8>
+// QUADS: %[[R1:.*]] = vector.transfer_read {{.*}} : tensor<1x3x5xi8>, vector<4xi8>
+// QUADS: %[[X1:.*]] = arith.xori %[[R1]]
+// QUADS-NEXT: %[[C4:.*]] = arith.constant 4 : index
+// QUADS-NEXT: vector.transfer_write %[[X1]], %[[T0]][%{{.*}}, %[[C4]]] {{.*}} : vector<4xi8>, tensor<6x8xi8>
+// QUADS: vector.transfer_read {{.*}} : tensor<1x3x5xi8>, vector<3xi8>
+// QUADS: vector.shuffle %{{.*}} [0, 2, 1, 0] : vector<3xi8>, vector<3xi8>
+// QUADS: vector.transfer_read {{.*}} : tensor<1x3x5xi8>, vector<3xi8>
+// QUADS: vector.shuffle %{{.*}} [0, 1, 2, 0] : vector<3xi8>, vector<3xi8>
+// QUADS: vector.transfer_read {{.*}} : tensor<1x2x32xi8>, vector<32xi8>
+// Three codes of 100 in a row of 3: no order pairs them (only one padding
+// slot): the i16 pairs, the runs as they are.
+// QUADS-LABEL: func @no_row_order
+// QUADS-NOT: arith.xori
+// QUADS-NOT: vector.shuffle {{.*}} : vector<4xi8>
+// QUADS: tensor<1x3x16xi16>
+func.func @reordered_rows(%x: tensor<1x3x5x1xi8>) -> tensor<1x2x3x8xi32> {
+  %w = arith.constant dense<[[[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[100], [100], [20]], [[50], [60], [70]]], [[[-100], [100], [20]], [[50], [60], [-70]]]]> : tensor<8x2x3x1xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x5x1xi8>, tensor<8x2x3x1xi8>) outs(%f : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  return %y : tensor<1x2x3x8xi32>
+}
+func.func @no_row_order(%x: tensor<1x3x5x1xi8>) -> tensor<1x2x3x8xi32> {
+  %w = arith.constant dense<[[[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]], [[[100], [100], [100]], [[50], [60], [70]]]]> : tensor<8x2x3x1xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  %y = linalg.conv_2d_nhwc_fhwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x3x5x1xi8>, tensor<8x2x3x1xi8>) outs(%f : tensor<1x2x3x8xi32>) -> tensor<1x2x3x8xi32>
+  return %y : tensor<1x2x3x8xi32>
 }
 
 // -----

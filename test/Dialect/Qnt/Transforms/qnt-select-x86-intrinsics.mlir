@@ -150,14 +150,14 @@ func.func @quad_seven_bit(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi3
   return %s3 : vector<8xi32>
 }
 
-// Left alone: a weight of -65 (vpmaddubsw could saturate), and weights that
-// are not a read of a constant.
+// Left alone: weights -65 and -64 in one pair (|-129| > 128: vpmaddubsw
+// could saturate), and weights that are not a read of a constant.
 // CHECK-LABEL: func @quad_eight_bit
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK-LABEL: func @quad_unknown_weights
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: return
-memref.global "private" constant @w8 : memref<2x32xi8> = dense<[[-65, 63, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [-65, 63, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]>
+memref.global "private" constant @w8 : memref<2x32xi8> = dense<[[-65, -64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [-65, -64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]>
 func.func @quad_eight_bit(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi32> {
   %c0 = arith.constant 0 : index
   %g = memref.get_global @w8 : memref<2x32xi8>
@@ -189,6 +189,81 @@ func.func @quad_eight_bit(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi3
   return %s3 : vector<8xi32>
 }
 func.func @quad_unknown_weights(%acc: vector<8xi32>, %a: vector<32xi8>, %w: vector<32xi8>) -> vector<8xi32> {
+  %a0 = vector.shuffle %a, %a [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
+  %w0 = vector.shuffle %w, %w [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
+  %ea0 = arith.extui %a0 : vector<8xi8> to vector<8xi32>
+  %ew0 = arith.extsi %w0 : vector<8xi8> to vector<8xi32>
+  %p0 = arith.muli %ea0, %ew0 : vector<8xi32>
+  %a1 = vector.shuffle %a, %a [1, 5, 9, 13, 17, 21, 25, 29] : vector<32xi8>, vector<32xi8>
+  %w1 = vector.shuffle %w, %w [1, 5, 9, 13, 17, 21, 25, 29] : vector<32xi8>, vector<32xi8>
+  %ea1 = arith.extui %a1 : vector<8xi8> to vector<8xi32>
+  %ew1 = arith.extsi %w1 : vector<8xi8> to vector<8xi32>
+  %p1 = arith.muli %ea1, %ew1 : vector<8xi32>
+  %a2 = vector.shuffle %a, %a [2, 6, 10, 14, 18, 22, 26, 30] : vector<32xi8>, vector<32xi8>
+  %w2 = vector.shuffle %w, %w [2, 6, 10, 14, 18, 22, 26, 30] : vector<32xi8>, vector<32xi8>
+  %ea2 = arith.extui %a2 : vector<8xi8> to vector<8xi32>
+  %ew2 = arith.extsi %w2 : vector<8xi8> to vector<8xi32>
+  %p2 = arith.muli %ea2, %ew2 : vector<8xi32>
+  %a3 = vector.shuffle %a, %a [3, 7, 11, 15, 19, 23, 27, 31] : vector<32xi8>, vector<32xi8>
+  %w3 = vector.shuffle %w, %w [3, 7, 11, 15, 19, 23, 27, 31] : vector<32xi8>, vector<32xi8>
+  %ea3 = arith.extui %a3 : vector<8xi8> to vector<8xi32>
+  %ew3 = arith.extsi %w3 : vector<8xi8> to vector<8xi32>
+  %p3 = arith.muli %ea3, %ew3 : vector<8xi32>
+  %s0 = arith.addi %acc, %p0 : vector<8xi32>
+  %s1 = arith.addi %s0, %p1 : vector<8xi32>
+  %s2 = arith.addi %s1, %p2 : vector<8xi32>
+  %s3 = arith.addi %s2, %p3 : vector<8xi32>
+  return %s3 : vector<8xi32>
+}
+
+// 8-bit weights whose pairs (2i, 2i + 1) all have |w0 + w1| <= 128
+// (127 + 1, -128 + 0, -64 - 64, 100 - 100, 64 + 64), read at an even
+// offset: vpmaddubsw is exact on them. Read one element later, the pairs
+// vpmaddubsw adds are (1, 1), (127, -128), ..., (-64, 100), (-100, 64),
+// (64, 127): 64 + 127 > 128, so the chain is left alone (the check is of
+// the pairs the read takes, not only of the values).
+// CHECK-LABEL: func @quad_eight_bit_pairs
+// CHECK: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// CHECK-LABEL: func @quad_eight_bit_pairs_odd_offset
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: return
+memref.global "private" constant @w8pairs : memref<2x36xi8> = dense<[[127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64, 127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64, 127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64], [127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64, 127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64, 127, 1, 1, 127, -128, 0, -64, -64, 100, -100, 64, 64]]>
+func.func @quad_eight_bit_pairs(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi32> {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %g = memref.get_global @w8pairs : memref<2x36xi8>
+  %w = vector.load %g[%c0, %c2] : memref<2x36xi8>, vector<32xi8>
+  %a0 = vector.shuffle %a, %a [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
+  %w0 = vector.shuffle %w, %w [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
+  %ea0 = arith.extui %a0 : vector<8xi8> to vector<8xi32>
+  %ew0 = arith.extsi %w0 : vector<8xi8> to vector<8xi32>
+  %p0 = arith.muli %ea0, %ew0 : vector<8xi32>
+  %a1 = vector.shuffle %a, %a [1, 5, 9, 13, 17, 21, 25, 29] : vector<32xi8>, vector<32xi8>
+  %w1 = vector.shuffle %w, %w [1, 5, 9, 13, 17, 21, 25, 29] : vector<32xi8>, vector<32xi8>
+  %ea1 = arith.extui %a1 : vector<8xi8> to vector<8xi32>
+  %ew1 = arith.extsi %w1 : vector<8xi8> to vector<8xi32>
+  %p1 = arith.muli %ea1, %ew1 : vector<8xi32>
+  %a2 = vector.shuffle %a, %a [2, 6, 10, 14, 18, 22, 26, 30] : vector<32xi8>, vector<32xi8>
+  %w2 = vector.shuffle %w, %w [2, 6, 10, 14, 18, 22, 26, 30] : vector<32xi8>, vector<32xi8>
+  %ea2 = arith.extui %a2 : vector<8xi8> to vector<8xi32>
+  %ew2 = arith.extsi %w2 : vector<8xi8> to vector<8xi32>
+  %p2 = arith.muli %ea2, %ew2 : vector<8xi32>
+  %a3 = vector.shuffle %a, %a [3, 7, 11, 15, 19, 23, 27, 31] : vector<32xi8>, vector<32xi8>
+  %w3 = vector.shuffle %w, %w [3, 7, 11, 15, 19, 23, 27, 31] : vector<32xi8>, vector<32xi8>
+  %ea3 = arith.extui %a3 : vector<8xi8> to vector<8xi32>
+  %ew3 = arith.extsi %w3 : vector<8xi8> to vector<8xi32>
+  %p3 = arith.muli %ea3, %ew3 : vector<8xi32>
+  %s0 = arith.addi %acc, %p0 : vector<8xi32>
+  %s1 = arith.addi %s0, %p1 : vector<8xi32>
+  %s2 = arith.addi %s1, %p2 : vector<8xi32>
+  %s3 = arith.addi %s2, %p3 : vector<8xi32>
+  return %s3 : vector<8xi32>
+}
+func.func @quad_eight_bit_pairs_odd_offset(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %g = memref.get_global @w8pairs : memref<2x36xi8>
+  %w = vector.load %g[%c0, %c1] : memref<2x36xi8>, vector<32xi8>
   %a0 = vector.shuffle %a, %a [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
   %w0 = vector.shuffle %w, %w [0, 4, 8, 12, 16, 20, 24, 28] : vector<32xi8>, vector<32xi8>
   %ea0 = arith.extui %a0 : vector<8xi8> to vector<8xi32>

@@ -617,16 +617,30 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     qnt-select-x86-intrinsics turns into `vpdpbusd` (LLVM 22 does not form
     it from plain IR).
 
-    With `isa=avx2` and `seven-bit-quads` (default), a matmul whose
-    weights all lie in `[-64, 63]` (quantized with 7 bits, as onnxruntime's
-    `reduce_range` does for AVX2) takes the quad form of `avx512vnni` on 8
-    lanes: weights packed as `[ceil(N/8), ceil(K/4), 32]`, activations
-    offset to `u8`, accumulators starting at `init - 128 sum_k B[k][n]`.
-    qnt-select-x86-intrinsics turns its plain form into `vpmaddubsw`
-    (`u8 x s8` products summed in pairs into `i16`, saturating, which
-    cannot happen: `2 x 255 x 64 < 2^15`) and `vpmaddwd` by ones (the pairs
-    of pairs into `i32`): four K per lane in two multiply instructions
-    instead of two, the form oneDNN uses on AVX2.
+    With `isa=avx2` and `saturation-free-quads` (default), a matmul on
+    whose weights `vpmaddubsw` cannot saturate takes the quad form of
+    `avx512vnni` on 8 lanes: weights packed as `[ceil(N/8), ceil(K/4),
+    32]`, activations offset to `u8`, accumulators starting at `init - 128
+    sum_k B[k][n]`. qnt-select-x86-intrinsics turns its plain form into
+    `vpmaddubsw` (`u8 x s8` products summed in pairs into `i16`,
+    saturating) and `vpmaddwd` by ones (the pairs of pairs into `i32`):
+    four K per lane in two multiply instructions instead of two, the form
+    oneDNN uses on AVX2. The pairs summed are `B[2i][n]`, `B[2i + 1][n]`;
+    the sum cannot saturate when `|B[2i][n] + B[2i + 1][n]| <= 128` (`255 x
+    128 < 2^15`), which holds for every pair of 7-bit weights (`[-64, 63]`,
+    as onnxruntime's `reduce_range` quantizes for AVX2) and for some pairs
+    of 8-bit weights. A matmul takes quads when all its pairs qualify in K
+    order. A convolution whose im2col patches are read as runs of `KW C`
+    codes (dilation 1 along W) may get there by reordering the codes of
+    each filter row: each run is padded to an even `stride` (the padding
+    slot has a zero weight and pairs with anything) and its codes are
+    matched into qualifying pairs, a code moving only within its group of
+    16 slots (a perfect matching, searched at compile time); the packed
+    weights take that order, each run is read, put in order by one
+    `vector.shuffle` (a byte shuffle within 16-byte lanes) and written
+    `stride` codes wide. An RGB input's first convolution with 8-bit
+    weights (BlazeFace's 5x5x3) gets the quad form this way. Otherwise
+    the i16 pairs, exact for any weights.
 
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
@@ -648,10 +662,12 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     Option<"fuseEpilogue", "fuse-epilogue", "bool", /*default=*/"true",
            "Apply the matmul's element-wise consumer (requantization) to "
            "the register tile before it is stored">,
-    Option<"sevenBitQuads", "seven-bit-quads", "bool", /*default=*/"true",
-           "With isa=avx2, a matmul whose weights all lie in [-64, 63] "
-           "(7-bit weights) takes K quads of u8 x s8 like avx512vnni, on 8 "
-           "lanes (vpmaddubsw cannot saturate on them)">,
+    Option<"saturationFreeQuads", "saturation-free-quads", "bool",
+           /*default=*/"true",
+           "With isa=avx2, a matmul whose weight pairs cannot saturate "
+           "vpmaddubsw (|w0 + w1| <= 128: all 7-bit weights, some 8-bit "
+           "ones, for convolutions after reordering each filter row's "
+           "codes) takes K quads of u8 x s8 like avx512vnni, on 8 lanes">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
@@ -794,13 +810,16 @@ def QntSelectX86Intrinsics
     which LLVM does not form from
     plain IR; the ops only the chain used are erased. The same chain on 8
     lanes (`vector<32xi8>` operands, `vector<8xi32>` accumulator: the avx2
-    kernel with 7-bit weights) becomes `%acc + vpmaddwd(vpmaddubsw(%a, %w),
-    1)` (`llvm.x86.avx2.pmadd.ub.sw`, then `llvm.x86.avx2.pmadd.wd` by a
-    vector of ones) when `%w` is a read (`vector.load` /
-    `vector.transfer_read`) of a constant `memref.global` whose elements
-    all lie in `[-64, 63]`: `vpmaddubsw` sums its `u8 x s8` products in
-    pairs with `i16` saturation, which cannot happen there (`2 x 255 x 64 <
-    2^15`), so the result is exact; otherwise the chain is left alone. And
+    kernel's saturation-free quads) becomes `%acc +
+    vpmaddwd(vpmaddubsw(%a, %w), 1)` (`llvm.x86.avx2.pmadd.ub.sw`, then
+    `llvm.x86.avx2.pmadd.wd` by a vector of ones) when `%w` is a read
+    (`vector.load` / `vector.transfer_read`) of a constant `memref.global`,
+    at an even constant offset of its even-sized innermost dimension, in
+    which every pair of elements `(2i, 2i + 1)` has `|w0 + w1| <= 128`:
+    `vpmaddubsw` sums its `u8 x s8` products in such pairs with `i16`
+    saturation, which cannot happen then (`255 x 128 < 2^15`; any two
+    weights in `[-64, 63]` qualify), so the result is exact; otherwise the
+    chain is left alone. And
     it rewrites the
     requantization's high product
 

@@ -81,11 +81,18 @@ Value applyKernelEpilogue(OpBuilder &b, Location loc,
                           const KernelEpilogue &epilogue, Value acc,
                           ArrayRef<Value> params);
 
-/// Whether a weight is in [-64, 63], where vpmaddubsw's saturating i16 sum
-/// of two u8 x s8 products is exact (|2 x 255 x 64| < 2^15): the range of
-/// the AVX2 kernels' u8 x s8 quads (qnt-int8-matmul-kernels'
-/// seven-bit-quads, checked again by qnt-select-x86-intrinsics).
-inline bool isSevenBitWeight(int64_t w) { return w >= -64 && w <= 63; }
+/// Whether vpmaddubsw's saturating i16 sum of two u8 x s8 products,
+/// a0 w0 + a1 w1, is exact for every pair of u8 codes a0, a1: when
+/// |w0 + w1| <= 128. Weights of one sign reach 255 (|w0| + |w1|) <= 255 x
+/// 128 < 2^15; weights of opposite signs at most 255 x 128 in magnitude
+/// (and |w0 + w1| <= 128 holds for them anyway). Any two 7-bit weights
+/// ([-64, 63]) qualify; 8-bit ones only in some pairs. The AVX2 kernels'
+/// K quads need it of every weight pair they add
+/// (qnt-int8-matmul-kernels{saturation-free-quads}, checked again by
+/// qnt-select-x86-intrinsics).
+inline bool isSaturationFreePair(int64_t w0, int64_t w1) {
+  return w0 + w1 <= 128 && w0 + w1 >= -128;
+}
 
 /// Lanes t, t + group, t + 2 group, ... of the vector `v` (a shuffle of v
 /// with itself), extended to i32 (sign- or zero-): the operands of the
