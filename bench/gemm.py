@@ -571,12 +571,17 @@ with per-channel weight scales every channel reaches +-127, and 11 %
 64 in magnitude. Reordering K pairs the rows safely only where few
 channels share the order: in the 28 convolutions and matmuls of the two
 int8 models a median 9 % of all pairs of rows are safe for every channel
-at once (from 0 % up to 98 % for the 2-channel head). qnt's kernels
-reorder each filter row of a convolution larger than 1x1 when its codes
-pair up safely (the im2col runs are shuffled to match, at no cost to the
-multiplies): of the 28 layers that holds for BlazeFace's first (5x5 from
-RGB, 24 channels, its largest int8 layer), which then takes the
-saturating form exactly; `bench/maddubs_pairs.py` prints these per layer.
+at once (from 0 % up to 98 % for the 2-channel head), but with K codes
+to choose from that is often enough for a maximum matching to pair
+nearly all of them. qnt's kernels reorder each filter row of a
+convolution larger than 1x1 when its codes pair up safely (the im2col
+runs are shuffled to match), and the K codes of a 1x1 convolution or
+matmul when a maximum matching leaves few codes over (each takes a zero
+partner; the order may have at most 9/8 of K's slots; the copied
+activation rows are shuffled to match): of the 28 layers, BlazeFace's
+first (5x5 from RGB, its largest int8 layer) and 13 1x1 convolutions and
+matmuls then take the saturating form exactly; `bench/maddubs_pairs.py`
+prints these per layer.
 The VNNI
 form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM. With
 weights in [-64, 63] (quantized with 7 bits: the `w7a8-per-channel`

@@ -19,12 +19,17 @@ the depthwise ones, which do not pair K), the fraction of its weights with
 the fraction of all pairs of rows that are safe in every column at once
 (the edges a reordering could choose from), and whether qnt's AVX2 kernel
 takes the u8 x s8 quads for it (qnt-int8-matmul-kernels{saturation-free-
-quads}): "K order" when every K-adjacent pair is safe, "rows reordered"
-when the layer is a convolution larger than 1x1 (its im2col runs are read
-per filter row; dilation 1, as in both models) whose filter rows' codes,
-padded to even with a zero weight, pair up safely with each code staying
-in its group of 16 (the kernel's search, done again here), else "no";
-then the totals quoted in docs/performance.md.
+quads}; the kernel's searches done again here): "K order" when every
+K-adjacent pair is safe; for a convolution larger than 1x1 (its im2col
+runs are read per filter row; dilation 1, as in both models) "rows
+reordered" when its filter rows' codes, padded to even with a zero weight,
+pair up safely with each code staying in its group of 16; for a 1x1
+convolution or a matmul "K reordered" with the slots per code (the
+kernel's order: a maximum matching of the rows, each row left over beside
+a zero slot, padded to quads) when that is at most 9/8 of K (rounded up
+to even) and K <= 256; else "no". Then the totals quoted in
+docs/performance.md. Needs python3-networkx
+(scripts/install-bench-deps.sh).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python"))
 sys.path.insert(0, str(REPO / "bench"))
 
+import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 
 from layers import ProfileError, located_program, model_config  # noqa: E402
@@ -96,6 +102,20 @@ def rows_reorder(layer) -> bool:
     return True
 
 
+def k_order_slots(ok: np.ndarray) -> int:
+    """The slots of qnt's K order for a matmul with safe-pair graph `ok`:
+    two per matched pair and per row left over, padded to a multiple of
+    4 (the size of a maximum matching decides it)."""
+    k = len(ok)
+    g = nx.Graph()
+    g.add_nodes_from(range(k))
+    g.add_edges_from((a, b) for a in range(k) for b in range(a + 1, k)
+                     if ok[a, b])
+    pairs = len(nx.max_weight_matching(g, maxcardinality=True))
+    slots = 2 * pairs + 2 * (k - 2 * pairs)
+    return (slots + 3) // 4 * 4
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -122,14 +142,18 @@ def main():
             ok = safe_pairs(w)
             adjacent = np.mean([ok[i, i + 1] for i in range(0, k - 1, 2)]) \
                 if k > 1 else 1.0
+            one_by_one = layer.op != "conv2d" or \
+                np.prod(layer.weights.shape[1:3]) == 1
+            slots = k_order_slots(ok) if one_by_one and k <= 256 else None
             if adjacent == 1.0:
                 quads = "K order"
-            elif layer.op == "conv2d" and np.prod(layer.weights.shape[1:3]) > 1 \
-                    and rows_reorder(layer):
+            elif not one_by_one and rows_reorder(layer):
                 quads = "rows reordered"
+            elif slots is not None and 8 * slots <= 9 * (k + k % 2):
+                quads = f"K reordered ({slots / k:.2f} slots per row)"
             else:
                 quads = "no"
-            reordered += quads == "rows reordered"
+            reordered += "reordered" in quads
             frac = ok[np.triu_indices(k, 1)].mean() if k > 1 else 1.0
             fractions.append(frac)
             mbig += int((np.abs(w) > 64).sum())
@@ -144,7 +168,7 @@ def main():
           f"median {100 * np.median(fractions):.0f}%, "
           f"min {100 * min(fractions):.0f}%, max {100 * max(fractions):.0f}%; "
           f"weights with |w| > 64: {100 * big / weights:.0f}%; "
-          f"layers whose filter rows reorder into safe pairs: {reordered}")
+          f"layers reordered into safe pairs: {reordered}")
 
 
 if __name__ == "__main__":

@@ -939,18 +939,20 @@ def _pairable_filter(rng, f, k, c):
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [
     # BlazeFace's first convolution (5x5x3, stride 2: rows of 15 codes, one
     # padding slot each), one input channel (rows of 3), an even row (3 x 2
-    # codes), rows of 24 codes (groups of 16 and 8).
+    # codes), rows of 24 codes (groups of 16 and 8); 1x1 convolutions (K
+    # reordered as a whole: 40 codes, 21 codes with one left over beside a
+    # padding slot).
     (1, 13, 13, 3, 24, 5, 2), (1, 9, 9, 1, 16, 3, 1), (2, 9, 9, 2, 8, 3, 1),
-    (1, 8, 8, 8, 16, 3, 1)])
+    (1, 8, 8, 8, 16, 3, 1), (1, 6, 6, 40, 24, 1, 1), (2, 5, 7, 21, 17, 1, 1)])
 def test_int8_reordered_filter_rows_exact(tmp_path, n, h, w, c, f, k,
                                           stride):
-    # 8-bit weights whose filter rows can be reordered into pairs on which
-    # vpmaddubsw cannot saturate (and whose own order cannot):
-    # qnt-int8-matmul-kernels reorders the packed weights and the im2col
-    # runs alike and takes the u8 x s8 quads; the library's code has
-    # vpmaddubsw, and its results are exact against numpy + the gemmlowp
-    # reference, as the i16 pairs' (int8-saturation-free-quads=false) and
-    # the portable path's are.
+    # 8-bit weights whose filter rows (K, for 1x1) can be reordered into
+    # pairs on which vpmaddubsw cannot saturate (and whose own order
+    # cannot): qnt-int8-matmul-kernels reorders the packed weights and the
+    # im2col runs (the copied activation rows) alike and takes the u8 x s8
+    # quads; the library's code has vpmaddubsw, and its results are exact
+    # against numpy + the gemmlowp reference, as the i16 pairs'
+    # (int8-saturation-free-quads=false) and the portable path's are.
     rng = np.random.default_rng(h * 17 + c * 5 + f + k)
     wt = _pairable_filter(rng, f, k, c)
     text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,

@@ -436,8 +436,29 @@ func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
 // QUADS-DAG: arith.constant dense<[0, -16384, 0, 0, 0, 0, 0, 0]> : tensor<8xi32>
 // QUADS-DAG: arith.constant dense<{{\[\[\[}}127, 1, -64, -64, -128, 0, 127, -127, 100, -100, 0, 0, 64, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x1x32xi8>
 // QUADS: arith.xori
-// One pair over the bound (64 + 65 in column 3): the i16 pairs.
-// QUADS-LABEL: func @eight_bit_pair_over
+// One pair over the bound in K order (64 + 65 in column 3), but K
+// reorders into saturation-free pairs: codes 0 and 2, 1 and 3 (a maximum
+// matching of the codes that may share a pair). The packed weights take
+// that order; per row the activations are read whole, offset and shuffled
+// into it by a copy loop (marked parallel) before the kernel.
+// QUADS-LABEL: func @reordered_k
+// QUADS-DAG: arith.constant dense<{{\[\[\[}}127, -64, 1, -64, -128, 127, 0, -127, 100, 0, -100, 0, 64, -128, 65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x1x32xi8>
+// QUADS: scf.for
+// QUADS: %[[R:.*]] = vector.transfer_read %{{.*}} : tensor<3x4xi8>, vector<4xi8>
+// QUADS: %[[X:.*]] = arith.xori %[[R]]
+// QUADS: %[[S:.*]] = vector.shuffle %[[X]], %[[X]] [0, 2, 1, 3] : vector<4xi8>, vector<4xi8>
+// QUADS: vector.transfer_write %[[S]], %{{.*}} : vector<4xi8>, tensor<3x4xi8>
+// QUADS: } {qnt.parallel}
+// QUADS: vector<32xi8>
+// K = 30 codes alternating 100 and -100, then two more 100s: 14 pairs
+// (100 - 100) and the two codes left over each beside a padding slot (zero
+// weight, filled with code 0): 32 slots, 8 quads.
+// QUADS-LABEL: func @k_order_with_padding
+// QUADS: vector.shuffle %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 0, 29, 0] : vector<30xi8>, vector<30xi8>
+// QUADS: tensor<1x8x32xi8>
+// No two codes may share a pair (every weight 100): an order would take
+// twice the slots, more than the quads save: the i16 pairs.
+// QUADS-LABEL: func @k_order_too_long
 // QUADS-NOT: arith.xori
 // QUADS: tensor<1x2x16xi16>
 func.func @eight_bit_pairs(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
@@ -448,8 +469,24 @@ func.func @eight_bit_pairs(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<3x4xi8>, tensor<4x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
   return %r : tensor<3x8xi32>
 }
-func.func @eight_bit_pair_over(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
+func.func @reordered_k(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
   %b = arith.constant dense<[[127, -128, 100, 64, 0, 0, 0, 0], [1, 0, -100, 65, 0, 0, 0, 0], [-64, 127, 0, -128, 0, 0, 0, 0], [-64, -127, 0, 0, 0, 0, 0, 0]]> : tensor<4x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x4xi8>, tensor<4x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @k_order_with_padding(%a: tensor<3x30xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100]]> : tensor<30x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x30xi8>, tensor<30x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @k_order_too_long(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<100> : tensor<4x8xi8>
   %c0 = arith.constant 0 : i32
   %e = tensor.empty() : tensor<3x8xi32>
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>

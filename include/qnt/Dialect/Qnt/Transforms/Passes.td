@@ -630,7 +630,16 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     128 < 2^15`), which holds for every pair of 7-bit weights (`[-64, 63]`,
     as onnxruntime's `reduce_range` quantizes for AVX2) and for some pairs
     of 8-bit weights. A matmul takes quads when all its pairs qualify in K
-    order. A convolution whose im2col patches are read as runs of `KW C`
+    order. A matmul or 1x1 convolution (K <= 256) may get there by
+    reordering K: a maximum matching of the codes whose pairs qualify
+    (Edmonds' blossom algorithm, at compile time), each matched pair
+    adjacent, each code left over beside a zero-weight slot, padded to
+    quads; taken when that order has at most 9/8 as many slots as K
+    (rounded up to even), since a quad costs about 3/2 of a pair's
+    instructions. The packed weights take the order, and the copy of the
+    activation rows (offset to `u8`) reads each row whole and puts it in
+    order by one `vector.shuffle`. A convolution whose im2col patches are
+    read as runs of `KW C`
     codes (dilation 1 along W) may get there by reordering the codes of
     each filter row: each run is padded to an even `stride` (the padding
     slot has a zero weight and pairs with anything) and its codes are
@@ -639,8 +648,9 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     weights take that order, each run is read, put in order by one
     `vector.shuffle` (a byte shuffle within 16-byte lanes) and written
     `stride` codes wide. An RGB input's first convolution with 8-bit
-    weights (BlazeFace's 5x5x3) gets the quad form this way. Otherwise
-    the i16 pairs, exact for any weights.
+    weights (BlazeFace's 5x5x3) gets the quad form this way, and so do
+    most of BlazeFace's 1x1 convolutions (`bench/maddubs_pairs.py` lists
+    which). Otherwise the i16 pairs, exact for any weights.
 
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
