@@ -868,6 +868,19 @@ def test_int8_conv_im2col_kernel_exact(tmp_path, n, h, w, c, f, k, stride, dil):
                        tmp_path)
 
 
+def _quads_pairs_portable():
+    """The pipelines a u8 x s8 quads case must be exact under: the portable
+    path, and on an AVX2 host the kernels with the quads (the default) and
+    with the i16 pairs (int8-saturation-free-quads=false)."""
+    host = compiler.host_int8_kernels()
+    pipelines = {"none": compiler.float_pipeline(int8_kernels="none")}
+    if host == "avx2":
+        pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
+        pipelines["pairs"] = pipelines["quads"].replace(
+            "int8-kernels=", "int8-saturation-free-quads=false int8-kernels=")
+    return pipelines
+
+
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [
     # 1x1 (N = 40: a panel of 2 blocks and one of 1; K = 6: padded to 8),
     # BlazeFace's first convolution (5x5x3, stride 2: K = 75), a 3x3 one,
@@ -885,13 +898,8 @@ def test_int8_seven_bit_weight_kernels_exact(tmp_path, n, h, w, c, f, k,
     rng = np.random.default_rng(h * 13 + c * 7 + f + k)
     text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
                                        wbits=7)
-    host = compiler.host_int8_kernels()
-    pipelines = {"none": compiler.float_pipeline(int8_kernels="none")}
-    if host == "avx2":
-        pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
-        pipelines["pairs"] = pipelines["quads"].replace(
-            "int8-kernels=", "int8-saturation-free-quads=false int8-kernels=")
-    assert_exact_under(pipelines, text, "conv", x, want, tmp_path)
+    assert_exact_under(_quads_pairs_portable(), text, "conv", x, want,
+                       tmp_path)
 
 
 def _pairable_filter(rng, f, k, c):
@@ -957,13 +965,8 @@ def test_int8_reordered_filter_rows_exact(tmp_path, n, h, w, c, f, k,
     wt = _pairable_filter(rng, f, k, c)
     text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
                                        weights=wt)
-    host = compiler.host_int8_kernels()
-    pipelines = {"none": compiler.float_pipeline(int8_kernels="none")}
-    if host == "avx2":
-        pipelines["quads"] = compiler.float_pipeline(int8_kernels=host)
-        pipelines["pairs"] = pipelines["quads"].replace(
-            "int8-kernels=", "int8-saturation-free-quads=false int8-kernels=")
-    assert_exact_under(pipelines, text, "conv", x, want, tmp_path)
+    assert_exact_under(_quads_pairs_portable(), text, "conv", x, want,
+                       tmp_path)
     so = compiler.compile_mlir(text, tmp_path / "v3.so",
                                target_cpu="x86-64-v3")
     dis = subprocess.run([str(compiler.llvm_tool("llvm-objdump")), "-d",
