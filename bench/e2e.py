@@ -335,8 +335,11 @@ onnxruntime int8" likewise. images/s = batch / median latency.
 * qnt int8: recipe `{RECIPE}` (`qnt-equalize-recipe`, calibration with
   qnt's compiled float model on {CALIB_SAMPLES} seeded Fashion-MNIST train
   images, or on all photos for BlazeFace, `qnt-quantize-recipe`), then
-  `qnt-float-to-llvm` with the host's int8 kernels; before timing, its
-  output on the timed input is checked equal to `qnt.intref` (numpy).
+  `qnt-float-to-llvm` with the host's int8 kernels (on AVX2 the layers
+  whose 8-bit weights reorder into pairs `vpmaddubsw` cannot saturate take
+  its quads, the others `vpmaddwd` pairs: `bench/maddubs_pairs.py`);
+  before timing, its output on the timed input is checked equal to
+  `qnt.intref` (numpy).
 * qnt int8 w7a8: recipe `{RECIPE_W7}` (7-bit per-channel weights, as
   onnxruntime's `reduce_range` quantizes them for AVX2) quantized from the
   same calibration statistics; on its weights qnt's AVX2 kernels take
