@@ -45,8 +45,8 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       *this, "int8-saturation-free-quads",
       llvm::cl::desc("With int8-kernels=avx2, matmuls and convolutions whose "
                      "weight pairs cannot saturate vpmaddubsw (all 7-bit "
-                     "weights; some 8-bit ones, convolutions after "
-                     "reordering their filter rows) take K quads of u8 x s8 "
+                     "weights; some 8-bit ones, possibly after reordering "
+                     "K or their filter rows) take K quads of u8 x s8 "
                      "instead of i16 pairs "
                      "(qnt-int8-matmul-kernels{saturation-free-quads})"),
       llvm::cl::init(true)};

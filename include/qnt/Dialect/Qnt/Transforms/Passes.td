@@ -676,8 +676,8 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
            /*default=*/"true",
            "With isa=avx2, a matmul whose weight pairs cannot saturate "
            "vpmaddubsw (|w0 + w1| <= 128: all 7-bit weights, some 8-bit "
-           "ones, for convolutions after reordering each filter row's "
-           "codes) takes K quads of u8 x s8 like avx512vnni, on 8 lanes">,
+           "ones, possibly after reordering K or each filter row's codes) "
+           "takes K quads of u8 x s8 like avx512vnni, on 8 lanes">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
