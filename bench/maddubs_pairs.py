@@ -64,28 +64,6 @@ def safe_pairs(w: np.ndarray) -> np.ndarray:
             & ((neg[:, None, :] + neg[None, :, :]) >= -128).all(-1))
 
 
-def perfect_pairing(ok: np.ndarray) -> bool:
-    """Whether the <= 16 nodes of the graph `ok` ([n, n] bool) have a
-    perfect matching (depth first over the sets of matched nodes)."""
-    n = len(ok)
-    dead = set()
-
-    def solve(used: int) -> bool:
-        if used == (1 << n) - 1:
-            return True
-        if used in dead:
-            return False
-        i = next(j for j in range(n) if not used >> j & 1)
-        for j in range(i + 1, n):
-            if ok[i, j] and not used >> j & 1 and \
-                    solve(used | 1 << i | 1 << j):
-                return True
-        dead.add(used)
-        return False
-
-    return n % 2 == 0 and solve(0)
-
-
 def rows_reorder(layer) -> bool:
     """Whether every filter row of a convolution (KW C codes, padded to
     even with a zero weight) pairs up safely within its groups of 16."""
@@ -97,9 +75,20 @@ def rows_reorder(layer) -> bool:
         codes = np.zeros((stride, f), np.int64)
         codes[:run] = w[:, r].reshape(f, run).T
         for g0 in range(0, stride, 16):
-            if not perfect_pairing(safe_pairs(codes[g0:g0 + 16])):
+            group = codes[g0:g0 + 16]
+            if 2 * matching_size(safe_pairs(group)) != len(group):
                 return False
     return True
+
+
+def matching_size(ok: np.ndarray) -> int:
+    """The pairs of a maximum matching of the graph `ok` ([n, n] bool)."""
+    n = len(ok)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((a, b) for a in range(n) for b in range(a + 1, n)
+                     if ok[a, b])
+    return len(nx.max_weight_matching(g, maxcardinality=True))
 
 
 def k_order_slots(ok: np.ndarray) -> int:
@@ -107,11 +96,7 @@ def k_order_slots(ok: np.ndarray) -> int:
     two per matched pair and per row left over, padded to a multiple of
     4 (the size of a maximum matching decides it)."""
     k = len(ok)
-    g = nx.Graph()
-    g.add_nodes_from(range(k))
-    g.add_edges_from((a, b) for a in range(k) for b in range(a + 1, k)
-                     if ok[a, b])
-    pairs = len(nx.max_weight_matching(g, maxcardinality=True))
+    pairs = matching_size(ok)
     slots = 2 * pairs + 2 * (k - 2 * pairs)
     return (slots + 3) // 4 * 4
 

@@ -248,6 +248,17 @@ saturationFreeKOrder(const MatmulShape &s) {
   return order;
 }
 
+/// The weights in a K order: B'[slot] = B[order[slot]], zero where the
+/// order has -1 (padding); K becomes the order's length.
+void reorderK(MatmulShape &s, ArrayRef<int64_t> order) {
+  SmallVector<int8_t> reordered(order.size() * s.n, 0);
+  for (auto [slot, code] : llvm::enumerate(order))
+    if (code >= 0)
+      std::copy_n(&s.weights[code * s.n], s.n, &reordered[slot * s.n]);
+  s.weights = std::move(reordered);
+  s.k = order.size();
+}
+
 /// The activation rows of one chunk of the loop nest take about this many
 /// bytes (half of a 512 KiB L2).
 constexpr int64_t kChunkBytes = 256 * 1024;
@@ -369,29 +380,18 @@ struct QntInt8MatmulKernelsPass
         if (auto order = saturationFreeKOrder(s)) {
           quads = true;
           kOrder = std::move(*order);
-          // B'[slot] = B[code], zero for padding.
-          SmallVector<int8_t> reordered(kOrder.size() * s.n, 0);
-          for (auto [slot, code] : llvm::enumerate(kOrder))
-            if (code >= 0)
-              std::copy_n(&s.weights[code * s.n], s.n,
-                          &reordered[slot * s.n]);
-          s.weights = std::move(reordered);
-          s.k = kOrder.size();
+          reorderK(s, kOrder);
         }
       } else if (runs) {
         if (auto order = saturationFreeRowOrder(s, run)) {
           quads = true;
           rowOrder = std::move(*order);
           stride = run + run % 2;
-          // B'[kh stride + slot] = B[kh run + code], zero for padding.
-          SmallVector<int8_t> reordered(s.kh * stride * s.n, 0);
-          for (int64_t kh = 0; kh < s.kh; ++kh)
-            for (int64_t slot = 0; slot < stride; ++slot)
-              if (int64_t code = rowOrder[kh * stride + slot]; code >= 0)
-                std::copy_n(&s.weights[(kh * run + code) * s.n], s.n,
-                            &reordered[(kh * stride + slot) * s.n]);
-          s.weights = std::move(reordered);
-          s.k = s.kh * stride;
+          // Slot kh stride + i takes code kh run + rowOrder[...].
+          SmallVector<int64_t> codes;
+          for (auto [slot, code] : llvm::enumerate(rowOrder))
+            codes.push_back(code < 0 ? -1 : slot / stride * run + code);
+          reorderK(s, codes);
         }
       }
     }

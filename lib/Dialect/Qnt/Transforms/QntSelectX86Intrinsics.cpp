@@ -97,8 +97,10 @@ Value quadLanes(Value v, int64_t t, bool isUnsigned) {
 
 /// The constant memref.global that `v` is read from (vector.load or
 /// vector.transfer_read of its memref.get_global; with `constantIndices`
-/// only at constant indices), or null.
-static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices) {
+/// only at constant indices), or null; the read's indices in `readIndices`
+/// when given.
+static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices,
+                                           ValueRange *readIndices = nullptr) {
   Value base;
   ValueRange indices;
   if (auto read = v.getDefiningOp<vector::TransferReadOp>()) {
@@ -117,6 +119,8 @@ static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices) {
     return {};
   auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
       get, get.getNameAttr());
+  if (readIndices)
+    *readIndices = indices;
   return global && global.getConstant() ? global : memref::GlobalOp();
 }
 
@@ -124,21 +128,26 @@ static memref::GlobalOp constantGlobalRead(Value v, bool constantIndices) {
 /// a read of a constant global, starting at an even constant offset of
 /// its innermost (even-sized) dimension, in which each adjacent pair of
 /// elements (2i, 2i + 1), the pairs vpmaddubsw adds, is saturation-free
-/// (isSaturationFreePair; the int8 kernels' packed weights).
-static bool readOfSaturationFreeWeights(Value v) {
-  memref::GlobalOp global = constantGlobalRead(v, /*constantIndices=*/false);
+/// (isSaturationFreePair; the int8 kernels' packed weights). The pairs of
+/// each global are checked once (`pairsFree` remembers the answer; every
+/// quad step of a kernel reads the same global).
+static bool
+readOfSaturationFreeWeights(Value v,
+                            llvm::DenseMap<Operation *, bool> &pairsFree) {
+  ValueRange indices;
+  memref::GlobalOp global =
+      constantGlobalRead(v, /*constantIndices=*/false, &indices);
   if (!global)
     return false;
-  ValueRange indices =
-      v.getDefiningOp<vector::TransferReadOp>()
-          ? v.getDefiningOp<vector::TransferReadOp>().getIndices()
-          : v.getDefiningOp<vector::LoadOp>().getIndices();
   APInt offset;
   auto type = cast<MemRefType>(global.getType());
   if (indices.empty() || type.getRank() == 0 || type.getShape().back() % 2 ||
       !matchPattern(indices.back(), m_ConstantInt(&offset)) ||
       offset.getZExtValue() % 2)
     return false;
+  auto [it, inserted] = pairsFree.try_emplace(global.getOperation(), false);
+  if (!inserted)
+    return it->second;
   auto init = dyn_cast_or_null<DenseIntElementsAttr>(
       global.getInitialValue().value_or(Attribute()));
   if (!init)
@@ -146,10 +155,10 @@ static bool readOfSaturationFreeWeights(Value v) {
   SmallVector<int64_t> w;
   for (const APInt &x : init.getValues<APInt>())
     w.push_back(x.getSExtValue());
-  for (size_t i = 0; i + 1 < w.size(); i += 2)
-    if (!isSaturationFreePair(w[i], w[i + 1]))
-      return false;
-  return true;
+  bool free = true;
+  for (size_t i = 0; i + 1 < w.size() && free; i += 2)
+    free = isSaturationFreePair(w[i], w[i + 1]);
+  return it->second = free;
 }
 
 /// The plain form of a u8 x s8 quad step, ((((acc + p0) + p1) + p2) + p3)
@@ -160,7 +169,8 @@ static bool readOfSaturationFreeWeights(Value v) {
 /// any 7-bit weights are), acc + vpmaddwd(vpmaddubsw(a, w), 1):
 /// vpmaddubsw's saturating i16 pair sums are exact there. The ops of
 /// the plain form left without uses are erased and recorded in `erased`.
-bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
+bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased,
+                    llvm::DenseMap<Operation *, bool> &pairsFree) {
   auto type = dyn_cast<VectorType>(last.getType());
   if (!type || type.getRank() != 1 ||
       (type.getNumElements() != 16 && type.getNumElements() != 8) ||
@@ -196,7 +206,7 @@ bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased) {
             ValueRange{acc, a, w})
             .getResult(0);
   } else {
-    if (!readOfSaturationFreeWeights(w))
+    if (!readOfSaturationFreeWeights(w, pairsFree))
       return false;
     auto pairs = VectorType::get({16}, b.getI16Type());
     Value sums = LLVM::CallIntrinsicOp::create(
@@ -421,9 +431,10 @@ struct QntSelectX86IntrinsicsPass
       // The last add of a chain is not used by another add of the chain;
       // try every add, latest first (erased adds are skipped).
       llvm::DenseSet<Operation *> erased;
+      llvm::DenseMap<Operation *, bool> pairsFree;
       for (arith::AddIOp add : llvm::reverse(adds))
         if (!erased.contains(add.getOperation()))
-          (void)selectQuadStep(add, erased);
+          (void)selectQuadStep(add, erased, pairsFree);
     }
     // The requantization's high products.
     {
