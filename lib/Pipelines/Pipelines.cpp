@@ -122,8 +122,11 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   // The int8 kernels' dot products as x86 instructions (after
   // bufferization, which rejects llvm.call_intrinsic).
   if (options.vectorize && options.int8Kernels != "none" &&
-      options.x86Intrinsics)
-    pm.nest<func::FuncOp>().addPass(createQntSelectX86Intrinsics());
+      options.x86Intrinsics) {
+    QntSelectX86IntrinsicsOptions select;
+    select.avxVnni = options.int8Kernels == "avxvnni";
+    pm.nest<func::FuncOp>().addPass(createQntSelectX86Intrinsics(select));
+  }
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
   vectorToLLVM.vectorTransposeLowering = vector::VectorTransposeLowering::Shuffle1D;

@@ -99,23 +99,29 @@ def target_vector_width(target_cpu: str = None,
 
 def host_int8_kernels() -> str:
     """The int8 kernel set (qnt-int8-matmul-kernels) for the host:
-    avx512vnni with AVX512-VNNI and AVX512BW (vpdpbusd), else avx2 with
-    AVX2 (vpmaddwd), else none."""
+    avx512vnni with AVX512-VNNI and AVX512BW (vpdpbusd on zmm), else
+    avxvnni with AVX-VNNI and AVX2 (vpdpbusd on ymm), else avx2 with AVX2
+    (vpmaddwd), else none."""
     flags = _host_flags()
     if " avx512_vnni " in flags and " avx512bw " in flags:
         return "avx512vnni"
+    if " avx_vnni " in flags and " avx2 " in flags:
+        return "avxvnni"
     return "avx2" if " avx2 " in flags else "none"
 
 
 def target_int8_kernels(target_cpu: str = None,
                         target_triple: str = None) -> str:
     """The int8 kernel set for a target (clang's ``__AVX512VNNI__`` and
-    ``__AVX512BW__``, ``__AVX2__``), the host's when no target is given."""
+    ``__AVX512BW__``, ``__AVXVNNI__``, ``__AVX2__``), the host's when no
+    target is given."""
     if not target_cpu and not target_triple:
         return host_int8_kernels()
     macros = _target_macros(target_cpu, target_triple)
     if "__AVX512VNNI__" in macros and "__AVX512BW__" in macros:
         return "avx512vnni"
+    if "__AVXVNNI__" in macros and "__AVX2__" in macros:
+        return "avxvnni"
     return "avx2" if "__AVX2__" in macros else "none"
 
 
@@ -130,9 +136,9 @@ def float_pipeline(vectorize: bool = True, vector_width: int = None,
     fusion, convolution layouts, tiling + vectorization, bufferization with
     results as out-parameters, LLVM. ``vectorize=False`` gives scalar loops
     (a reference for debugging the vectorizer); ``vector_width`` defaults to
-    the host's (see host_vector_width), ``int8_kernels`` (avx2 or none: the
-    int8 kernels of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels:
-    avx512vnni, avx2 or none) too. ``parallel``: the kernels' outer loops
+    the host's (see host_vector_width), ``int8_kernels`` (the int8 kernels
+    of qnt-int8-matmul-kernels / qnt-int8-depthwise-kernels: avx512vnni,
+    avxvnni, avx2 or none) too. ``parallel``: the kernels' outer loops
     run on OpenMP threads (compile with ``compile_mlir(parallel=True)``,
     which links libomp); ``parallel_min_work``: loops of fewer estimated
     operations stay sequential (None: the pipeline's default, 20000; 0:

@@ -974,20 +974,29 @@ def test_int8_reordered_filter_rows_exact(tmp_path, n, h, w, c, f, k,
     assert "vpmaddubsw" in dis
 
 
+@pytest.mark.parametrize("isa,width", [("avx512vnni", 16), ("avxvnni", 8)])
 @pytest.mark.parametrize("n,h,w,c,f,k,stride", [
     (1, 6, 6, 16, 40, 1, 1), (1, 9, 9, 3, 24, 3, 2), (2, 5, 5, 7, 17, 1, 1)])
-def test_int8_vnni_kernel_plain_form_exact(tmp_path, n, h, w, c, f, k, stride):
-    # The avx512vnni kernel (16 lanes, K quads, activations offset by +128
-    # and compensated by compile-time weight column sums) with its dot
+def test_int8_vnni_kernel_plain_form_exact(tmp_path, isa, width, n, h, w, c,
+                                           f, k, stride):
+    # The VNNI kernels (avx512vnni: 16 lanes; avxvnni, the ymm vpdpbusd of
+    # AVX-VNNI: 8 lanes; K quads, activations offset by +128 and
+    # compensated by compile-time weight column sums) with their dot
     # product left in the plain vector form (x86-intrinsics=false): that
     # form runs on any x86 CPU, so the packing and the compensation are
     # checked here even without VNNI hardware. K = 16 / 27 / 7 (padding to
-    # quads), N not a multiple of 16.
+    # quads), N not a multiple of the lanes; 8-bit weights with filters of
+    # -128 and 127 against activations of 127 (u8 255) and -128 (u8 0), on
+    # which AVX2's vpmaddubsw would saturate: avxvnni takes the quads in K
+    # order for any weights.
     rng = np.random.default_rng(h * 11 + c * 5 + f)
-    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride)
-    pipe = ("builtin.module(qnt-float-to-llvm{vector-width=16 "
-            "int8-kernels=avx512vnni x86-intrinsics=false})")
-    so = compiler.compile_mlir(text, tmp_path / "vnni.so", pipeline=pipe)
+    wt = rng.integers(-128, 128, (f, k, k, c), dtype=np.int8)
+    wt[0], wt[1] = -128, 127
+    text, x, want = _conv_requant_case(rng, n, h, w, c, f, k, stride,
+                                       weights=wt)
+    pipe = (f"builtin.module(qnt-float-to-llvm{{vector-width={width} "
+            f"int8-kernels={isa} x86-intrinsics=false}})")
+    so = compiler.compile_mlir(text, tmp_path / f"{isa}.so", pipeline=pipe)
     got = call(runtime.CompiledModel(so), "conv", x)
     np.testing.assert_array_equal(got.astype(np.int64), want)
 
@@ -995,14 +1004,19 @@ def test_int8_vnni_kernel_plain_form_exact(tmp_path, n, h, w, c, f, k, stride):
 def test_int8_vnni_kernel_selects_vpdpbusd(tmp_path):
     # For a VNNI target the kernel's dot products are vpdpbusd instructions
     # (disassembled: the library cannot run on this machine unless it has
-    # VNNI); for an AVX2 target vpmaddwd and no vpdpbusd.
+    # VNNI): on zmm for AVX512-VNNI (Sapphire Rapids, which has AVX-VNNI
+    # too), on ymm, VEX-encoded, for AVX-VNNI without AVX-512 (Alder
+    # Lake); for an AVX2 target vpmaddwd and no vpdpbusd.
     rng = np.random.default_rng(3)
     text, _, _ = _conv_requant_case(rng, 1, 6, 6, 16, 32, 1, 1)
     assert compiler.target_int8_kernels("sapphirerapids") == "avx512vnni"
+    assert compiler.target_int8_kernels("alderlake") == "avxvnni"
     assert compiler.target_int8_kernels("x86-64-v3") == "avx2"
     objdump = compiler.llvm_tool("llvm-objdump")
-    for cpu, want, absent in (("sapphirerapids", "vpdpbusd", "vpmaddwd"),
-                              ("x86-64-v3", "vpmaddwd", "vpdpbusd")):
+    for cpu, want, absent in (
+            ("sapphirerapids", "vpdpbusd\t%zmm", "vpmaddwd"),
+            ("alderlake", "{vex}\tvpdpbusd\t%ymm", "vpmadd"),
+            ("x86-64-v3", "vpmaddwd", "vpdpbusd")):
         so = compiler.compile_mlir(text, tmp_path / f"{cpu}.so",
                                    target_cpu=cpu)
         dis = subprocess.run([str(objdump), "-d", str(so)],

@@ -4,6 +4,7 @@
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=-2})" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" | FileCheck %s --check-prefix=QUADS
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-saturation-free-quads=false})" | FileCheck %s --check-prefix=PAIRS
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avxvnni})" | FileCheck %s --check-prefix=AVXVNNI
 
 // The register tile of the int8 matmul kernels per ISA, and the pipeline's
 // int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
@@ -20,6 +21,10 @@
 // PAIRS-NOT: pmadd.ub.sw
 // PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 // PAIRS-NOT: pmadd.ub.sw
+// int8-kernels=avxvnni: the 8-lane quads as the ymm vpdpbusd, nothing else.
+// AVXVNNI-NOT: pmadd
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// AVXVNNI-NOT: pmadd
 func.func @conv1x1(%x: tensor<1x8x8x16xi8>) -> tensor<1x8x8x32xi32> {
   %w = "tosa.const"() <{values = dense<3> : tensor<32x1x1x16xi8>}> : () -> tensor<32x1x1x16xi8>
   %b = "tosa.const"() <{values = dense<5> : tensor<32xi32>}> : () -> tensor<32xi32>

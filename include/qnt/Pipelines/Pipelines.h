@@ -28,7 +28,8 @@ struct FloatToLLVMOptions : public PassPipelineOptions<FloatToLLVMOptions> {
       llvm::cl::desc("Kernels for int8 matmuls and convolutions with "
                      "constant weights (qnt-int8-matmul-kernels, "
                      "qnt-int8-depthwise-kernels): avx2 (vpmaddwd; the "
-                     "target must have AVX2), avx512vnni (vpdpbusd on zmm; "
+                     "target must have AVX2), avxvnni (vpdpbusd on ymm; "
+                     "AVX-VNNI and AVX2), avx512vnni (vpdpbusd on zmm; "
                      "AVX512-VNNI and AVX512BW) or none (portable tiling)"),
       llvm::cl::init("none")};
   PassOptions::Option<int64_t> int8MTile{

@@ -292,11 +292,12 @@ struct QntInt8MatmulKernelsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (isa != "avx2" && isa != "avx512vnni" && isa != "none") {
+    if (isa != "avx2" && isa != "avxvnni" && isa != "avx512vnni" &&
+        isa != "none") {
       getOperation().emitError()
           << "qnt-int8-matmul-kernels: unknown isa '"
           << static_cast<std::string>(isa)
-          << "' (expected avx2, avx512vnni or none)";
+          << "' (expected avx2, avxvnni, avx512vnni or none)";
       return signalPassFailure();
     }
     if (mTile < 1 || nBlocks < 1) {
@@ -357,6 +358,8 @@ struct QntInt8MatmulKernelsPass
     Type i8 = b.getI8Type(), i16 = b.getI16Type(), i32 = b.getI32Type();
     // avx2: 8 i32 lanes, K pairs of i16 (vpmaddwd); avx512vnni: 16 lanes,
     // K quads of u8 x s8 (vpdpbusd) with the activations offset by +128;
+    // avxvnni: the same quads on 8 lanes (vpdpbusd on ymm, VEX-encoded),
+    // exact for any weights as avx512vnni's;
     // avx2 (saturation-free-quads) where vpmaddubsw cannot saturate on any
     // pair of weights it adds (isSaturationFreePair: always with 7-bit
     // weights): 8 lanes, K quads like vnni (vpmaddubsw, then vpmaddwd by
@@ -365,7 +368,7 @@ struct QntInt8MatmulKernelsPass
     // row's run takes `stride` slots of the patch row instead of `run`; a
     // matmul or 1x1 convolution by reordering its K codes (kOrder), which
     // the copy of the activation rows applies.
-    const bool vnni = isa == "avx512vnni";
+    const bool vnni = isa == "avx512vnni" || isa == "avxvnni";
     const bool runs = s.im2col && s.dilW == 1;
     const int64_t run =
         runs ? s.kw * cast<RankedTensorType>(s.lhs.getType()).getDimSize(3)
@@ -395,7 +398,7 @@ struct QntInt8MatmulKernelsPass
         }
       }
     }
-    const int64_t L = vnni ? 16 : 8, G = quads ? 4 : 2;
+    const int64_t L = isa == "avx512vnni" ? 16 : 8, G = quads ? 4 : 2;
     const int64_t kGroups = (s.k + G - 1) / G, nBlk = (s.n + L - 1) / L;
     // The register tile: mTile x nBlocks accumulators. With fewer column
     // blocks than nBlocks, the rows grow to keep as many accumulators

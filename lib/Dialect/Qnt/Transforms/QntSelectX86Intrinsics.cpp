@@ -3,8 +3,9 @@
 // The plain vector-op forms of vpmaddwd (even and odd i16 lanes of two
 // vectors sign-extended, multiplied and the two products added) and of
 // vpdpbusd (four u8 x s8 lane products added to an accumulator one by one;
-// on 8 lanes, with constant weights whose pairs provably cannot saturate,
-// vpmaddubsw + vpmaddwd by ones)
+// on 8 lanes the ymm vpdpbusd of AVX-VNNI when the target has it, else,
+// with constant weights whose pairs provably cannot saturate, vpmaddubsw +
+// vpmaddwd by ones)
 // become the instructions themselves, after bufferization. LLVM selects the plain form on
 // its own only while neither operand is a recognizable broadcast; the int8
 // matmul kernels broadcast each row's K pair.
@@ -164,13 +165,17 @@ readOfSaturationFreeWeights(Value v,
 /// The plain form of a u8 x s8 quad step, ((((acc + p0) + p1) + p2) + p3)
 /// with p_t = extui(quad lanes t of a) * extsi(quad lanes t of w):
 /// on 16 lanes it becomes llvm.x86.avx512.vpdpbusd.512(acc, a, w) (LLVM 22:
-/// a, w as <64 x i8>); on 8 lanes, when w is provably a read of constant
-/// weights whose pairs are saturation-free (readOfSaturationFreeWeights;
-/// any 7-bit weights are), acc + vpmaddwd(vpmaddubsw(a, w), 1):
-/// vpmaddubsw's saturating i16 pair sums are exact there. The ops of
-/// the plain form left without uses are erased and recorded in `erased`.
+/// a, w as <64 x i8>); on 8 lanes with `avxVnni` (the target has AVX-VNNI)
+/// llvm.x86.avx512.vpdpbusd.256(acc, a, w) (a, w as <32 x i8>; the
+/// VEX-encoded vpdpbusd on ymm), exact for any weights; on 8 lanes
+/// without it, when w is provably a read of constant weights whose pairs
+/// are saturation-free (readOfSaturationFreeWeights; any 7-bit weights
+/// are), acc + vpmaddwd(vpmaddubsw(a, w), 1): vpmaddubsw's saturating i16
+/// pair sums are exact there. The ops of the plain form left without uses
+/// are erased and recorded in `erased`.
 bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased,
-                    llvm::DenseMap<Operation *, bool> &pairsFree) {
+                    llvm::DenseMap<Operation *, bool> &pairsFree,
+                    bool avxVnni) {
   auto type = dyn_cast<VectorType>(last.getType());
   if (!type || type.getRank() != 1 ||
       (type.getNumElements() != 16 && type.getNumElements() != 8) ||
@@ -200,9 +205,11 @@ bool selectQuadStep(arith::AddIOp last, llvm::DenseSet<Operation *> &erased,
   OpBuilder b(last);
   Location loc = last.getLoc();
   Value r;
-  if (zmm) {
+  if (zmm || avxVnni) {
     r = LLVM::CallIntrinsicOp::create(
-            b, loc, type, b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+            b, loc, type,
+            b.getStringAttr(zmm ? "llvm.x86.avx512.vpdpbusd.512"
+                                : "llvm.x86.avx512.vpdpbusd.256"),
             ValueRange{acc, a, w})
             .getResult(0);
   } else {
@@ -423,6 +430,8 @@ bool selectEvenOddHighProduct(arith::TruncIOp trunc) {
 struct QntSelectX86IntrinsicsPass
     : public qnt::impl::QntSelectX86IntrinsicsBase<
           QntSelectX86IntrinsicsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     // Quad steps first (vpdpbusd, vpmaddubsw): their chains end in adds.
     {
@@ -434,7 +443,7 @@ struct QntSelectX86IntrinsicsPass
       llvm::DenseMap<Operation *, bool> pairsFree;
       for (arith::AddIOp add : llvm::reverse(adds))
         if (!erased.contains(add.getOperation()))
-          (void)selectQuadStep(add, erased, pairsFree);
+          (void)selectQuadStep(add, erased, pairsFree, avxVnni);
     }
     // The requantization's high products.
     {

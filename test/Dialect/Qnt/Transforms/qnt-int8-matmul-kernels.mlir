@@ -3,9 +3,10 @@
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=none}))" | FileCheck %s --check-prefix=NONE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{fuse-epilogue=false saturation-free-quads=false}))" | FileCheck %s --check-prefix=NOFUSE
 // RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=avx512vnni}))" | FileCheck %s --check-prefix=VNNI
+// RUN: qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=avxvnni}))" | FileCheck %s --check-prefix=AVXVNNI
 // RUN: not qnt-opt %s -split-input-file -pass-pipeline="builtin.module(func.func(qnt-int8-matmul-kernels{isa=neon}))" 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2, avx512vnni or none)
+// BAD: qnt-int8-matmul-kernels: unknown isa 'neon' (expected avx2, avxvnni, avx512vnni or none)
 
 // B[k][n] = 10 k + n, K = 3, N = 10: two 8-column blocks, two K pairs (the
 // second pair's odd half is zero). N is not a multiple of 8, so the second
@@ -410,6 +411,17 @@ func.func @dilated(%x: tensor<1x2x4x2xi8>) -> tensor<1x2x2x8xi32> {
 // QUADS-NOT: arith.xori
 // QUADS: arith.extsi %{{.*}} : i8 to i16
 // QUADS: tensor<1x3x16xi16>
+// avxvnni (vpdpbusd on ymm: exact for any weights): both take the quads on
+// 8 lanes in K order, -65 and -64 included (column 7 sums to -126: its
+// accumulators start at 128 x 126).
+// AVXVNNI-LABEL: func @seven_bit
+// AVXVNNI: tensor<1x2x32xi8>
+// AVXVNNI-LABEL: func @eight_bit
+// AVXVNNI-DAG: arith.constant dense<[0, 0, 0, 0, 0, 0, 0, -16128]> : tensor<8xi32>
+// AVXVNNI-DAG: arith.constant dense<{{\[\[\[}}-2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -2, -1, 0, 1, -65, -64, 0, 1], [2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]]]> : tensor<1x2x32xi8>
+// AVXVNNI: arith.xori %{{.*}}, %{{.*}} : i8
+// AVXVNNI: vector.transfer_read %{{.*}} : tensor<1x2x32xi8>, vector<32xi8>
+// AVXVNNI: arith.extui %{{.*}} : vector<8xi8> to vector<8xi32>
 func.func @seven_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
   %b = arith.constant dense<[[-2, -2, -2, -2, -2, -2, -2, -64], [-1, -1, -1, -1, -1, -1, -1, 63], [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2]]> : tensor<5x8xi8>
   %c0 = arith.constant 0 : i32
@@ -461,6 +473,19 @@ func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
 // QUADS-LABEL: func @k_order_too_long
 // QUADS-NOT: arith.xori
 // QUADS: tensor<1x2x16xi16>
+// avxvnni needs no order: every function takes the quads in K order (no
+// copy loop, no shuffle).
+// AVXVNNI-LABEL: func @eight_bit_pairs
+// AVXVNNI-NOT: vector.shuffle %{{.*}} [0, 2, 1, 3]
+// AVXVNNI: tensor<1x1x32xi8>
+// AVXVNNI-LABEL: func @reordered_k
+// AVXVNNI-NOT: vector.shuffle %{{.*}} [0, 2, 1, 3]
+// AVXVNNI: arith.constant dense<{{\[\[\[}}127, 1, -64, -64, -128, 0, 127, -127, 100, -100, 0, 0, 64, 65, -128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]]> : tensor<1x1x32xi8>
+// AVXVNNI-LABEL: func @k_order_with_padding
+// AVXVNNI-NOT: vector.shuffle {{.*}} : vector<30xi8>, vector<30xi8>
+// AVXVNNI-LABEL: func @k_order_too_long
+// AVXVNNI: arith.xori
+// AVXVNNI: tensor<1x1x32xi8>
 func.func @eight_bit_pairs(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
   %b = arith.constant dense<[[127, -128, 100, 64, 0, 0, 0, 0], [1, 0, -100, 64, 0, 0, 0, 0], [-64, 127, 0, -128, 0, 0, 0, 0], [-64, -127, 0, 0, 0, 0, 0, 0]]> : tensor<4x8xi8>
   %c0 = arith.constant 0 : i32

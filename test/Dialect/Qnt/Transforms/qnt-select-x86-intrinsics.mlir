@@ -1,4 +1,5 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-select-x86-intrinsics))" | FileCheck %s
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(func.func(qnt-select-x86-intrinsics{avx-vnni=true}))" | FileCheck %s --check-prefix=AVXVNNI
 
 // The plain form of vpmaddwd becomes the intrinsic (products in either
 // order).
@@ -157,6 +158,25 @@ func.func @quad_seven_bit(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi3
 // CHECK-LABEL: func @quad_unknown_weights
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: return
+// With avx-vnni every 8-lane quad step is the ymm vpdpbusd, whatever the
+// weights (it does not saturate); the 16-lane one stays the zmm form and
+// the i16 pairs vpmaddwd.
+// AVXVNNI-LABEL: func @pmaddwd
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVXVNNI-LABEL: func @dpbusd
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// AVXVNNI-LABEL: func @quad_seven_bit
+// AVXVNNI-SAME: (%[[ACC:.*]]: vector<8xi32>, %[[A:.*]]: vector<32xi8>)
+// AVXVNNI: %[[W:.*]] = vector.load
+// AVXVNNI-NEXT: %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[ACC]], %[[A]], %[[W]]) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// AVXVNNI-NEXT: return %[[R]]
+// AVXVNNI-LABEL: func @quad_eight_bit
+// AVXVNNI-NOT: pmadd
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// AVXVNNI-LABEL: func @quad_unknown_weights
+// AVXVNNI-SAME: (%[[ACC:.*]]: vector<8xi32>, %[[A:.*]]: vector<32xi8>, %[[W:.*]]: vector<32xi8>)
+// AVXVNNI-NEXT: %[[R:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[ACC]], %[[A]], %[[W]])
+// AVXVNNI-NEXT: return %[[R]]
 memref.global "private" constant @w8 : memref<2x32xi8> = dense<[[-65, -64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [-65, -64, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]]>
 func.func @quad_eight_bit(%acc: vector<8xi32>, %a: vector<32xi8>) -> vector<8xi32> {
   %c0 = arith.constant 0 : index

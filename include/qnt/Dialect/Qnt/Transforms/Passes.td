@@ -617,6 +617,14 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     qnt-select-x86-intrinsics turns into `vpdpbusd` (LLVM 22 does not form
     it from plain IR).
 
+    With `isa=avxvnni` (AVX-VNNI: `vpdpbusd` on ymm, VEX-encoded) the quads
+    of `avx512vnni` run on 8 lanes: weights packed as `[ceil(N/8),
+    ceil(K/4), 32]`, the `m-tile` x `n-blocks` tile of AVX2, activations
+    offset and accumulators compensated alike; exact for any weights (no
+    saturating step), so no reordering is looked for.
+    qnt-select-x86-intrinsics{avx-vnni} turns the plain quad step into
+    the instruction.
+
     With `isa=avx2` and `saturation-free-quads` (default), a matmul on
     whose weights `vpmaddubsw` cannot saturate takes the quad form of
     `avx512vnni` on 8 lanes: weights packed as `[ceil(N/8), ceil(K/4),
@@ -659,7 +667,8 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"avx2\"",
            "Kernel instruction set: avx2 (vpmaddwd, 8 lanes, K pairs), "
-           "avx512vnni (vpdpbusd, 16 lanes, K quads) or none">,
+           "avxvnni (vpdpbusd on ymm, 8 lanes, K quads), avx512vnni "
+           "(vpdpbusd, 16 lanes, K quads) or none">,
     Option<"mTile", "m-tile", "int64_t", /*default=*/"6",
            "Rows per register tile (the rows left after the last full "
            "tile get one smaller tile; with fewer than n-blocks column "
@@ -850,7 +859,23 @@ def QntSelectX86Intrinsics
     i64 form. Runs after
     bufferization (which rejects ops with unknown memory effects, as
     `llvm.call_intrinsic` is), for the kernels' target only.
+
+    With `avx-vnni` (the target has AVX-VNNI, the VEX-encoded `vpdpbusd`
+    on ymm of Intel's client cores from Alder Lake on), the chain on 8 lanes
+    becomes `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%acc, %a,
+    %w)` instead, whatever the weights (`vpdpbusd` adds its four `u8 x s8`
+    products into the `i32` lane without an intermediate saturation: exact
+    like the 512-bit form). LLVM's backend cannot select that intrinsic for
+    a target without AVX-VNNI (or AVX512-VNNI with AVX512VL): the option
+    must follow the target, as `qnt-float-to-llvm{int8-kernels=avxvnni}`
+    sets it.
   }];
+  let options = [
+    Option<"avxVnni", "avx-vnni", "bool", /*default=*/"false",
+           "The target has AVX-VNNI: quad steps on 8 lanes become the ymm "
+           "vpdpbusd (exact for any weights) instead of vpmaddubsw + "
+           "vpmaddwd where the weights cannot saturate">,
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect"];
 }
