@@ -161,6 +161,9 @@ def cmd_info(args):
         ins = ", ".join(f"{n}: {d.name}{list(s)}" for n, s, d in f.inputs)
         outs = ", ".join(f"{n}: {d.name}{list(s)}" for n, s, d in f.outputs)
         print(f"@{f.name}({ins}) -> ({outs})")
+    if m.missing_cpu_features:
+        print(f"cannot run here: compiled for CPU features this machine "
+              f"lacks ({m.missing_cpu_features})")
 
 
 def cmd_eval(args):

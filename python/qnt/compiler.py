@@ -97,6 +97,24 @@ def target_vector_width(target_cpu: str = None,
     return 4
 
 
+def missing_cpu_features(target_cpu: str = None,
+                         target_triple: str = None):
+    """Why a library for this target cannot run on this machine: None when
+    it can, else a message (another architecture, or the x86 features of
+    CPU_FEATURES that the target has and this machine lacks, by clang's
+    macros for the target and for -march=native)."""
+    if not target_cpu and not target_triple:
+        return None
+    macros = _target_macros(target_cpu, target_triple)
+    if "__x86_64__" not in macros:
+        return "the target is not x86-64"
+    host = _target_macros(None, None)
+    lacks = [name for macro, name in CPU_FEATURES
+             if f"#define __{macro}__ " in macros
+             and f"#define __{macro}__ " not in host]
+    return (f"this machine lacks {' '.join(lacks)}" if lacks else None)
+
+
 def host_int8_kernels() -> str:
     """The int8 kernel set (qnt-int8-matmul-kernels) for the host:
     avx512vnni with AVX512-VNNI and AVX512BW (vpdpbusd on zmm), else
@@ -468,6 +486,44 @@ QNT_EXPORT int qnt_set_num_threads(int n) { return n == 1 ? 0 : -1; }
 """
 
 
+# (clang's macro for a target feature, its __builtin_cpu_supports name): the
+# x86 features a library's code may use when its -march has them.
+CPU_FEATURES = [
+    ("SSE3", "sse3"), ("SSSE3", "ssse3"), ("SSE4_1", "sse4.1"),
+    ("SSE4_2", "sse4.2"), ("POPCNT", "popcnt"), ("AVX", "avx"),
+    ("AVX2", "avx2"), ("FMA", "fma"), ("F16C", "f16c"), ("BMI", "bmi"),
+    ("BMI2", "bmi2"), ("LZCNT", "lzcnt"), ("MOVBE", "movbe"),
+    ("AVXVNNI", "avxvnni"), ("AVX512F", "avx512f"), ("AVX512BW", "avx512bw"),
+    ("AVX512VL", "avx512vl"), ("AVX512DQ", "avx512dq"),
+    ("AVX512CD", "avx512cd"), ("AVX512VNNI", "avx512vnni"),
+    ("AVX512BF16", "avx512bf16"), ("AVX512FP16", "avx512fp16"),
+    ("AVX512VBMI", "avx512vbmi"), ("AVX512VBMI2", "avx512vbmi2"),
+    ("AVX512IFMA", "avx512ifma"), ("AVX512BITALG", "avx512bitalg"),
+    ("AVX512VPOPCNTDQ", "avx512vpopcntdq"), ("GFNI", "gfni"),
+    ("VAES", "vaes"), ("VPCLMULQDQ", "vpclmulqdq")]
+
+# The library checks at load time that this machine has the CPU features its
+# code was compiled for (the target's -march: --target-cpu may name another
+# CPU); without them a call would die of SIGILL. The check is compiled for
+# the baseline x86-64, so that it runs anywhere; its result is read-only
+# after load.
+_WRAPPER_CPU_CHECK = (
+    "/* The CPU features of the library's target that this machine lacks,\n"
+    "   space-separated (\"\" when it can run here). */\n"
+    "static char qnt_missing[512];\n"
+    "#if defined(__x86_64__)\n"
+    "__attribute__((constructor, target(\"arch=x86-64\")))\n"
+    "static void qnt_check_cpu(void) {\n"
+    "  __builtin_cpu_init();\n"
+    + "".join(f"#ifdef __{m}__\n"
+              f"  if (!__builtin_cpu_supports(\"{n}\")) "
+              f"strcat(qnt_missing, \" {n}\");\n#endif\n"
+              for m, n in CPU_FEATURES)
+    + "}\n#endif\n"
+    "QNT_EXPORT const char *qnt_missing_cpu_features(void) {\n"
+    "  return qnt_missing[0] ? qnt_missing + 1 : qnt_missing;\n}\n")
+
+
 def generate_wrapper(sigs, default="forward") -> str:
     lines = [_WRAPPER_HEAD]
     for fi, sig in enumerate(sigs):
@@ -496,14 +552,17 @@ def generate_wrapper(sigs, default="forward") -> str:
     names = [s["name"] for s in sigs]
     fwd = names.index(default) if default in names else 0
     meta = json.dumps({"version": 1, "functions": sigs}, separators=(",", ":"))
+    lines.append(_WRAPPER_CPU_CHECK)
     lines.append(f"""
 QNT_EXPORT const char *qnt_signature(void) {{ return {_c_string(meta)}; }}
 QNT_EXPORT int qnt_num_functions(void) {{ return {len(sigs)}; }}
 QNT_EXPORT int qnt_invoke(int index, void **inputs, void **outputs) {{
   if (index < 0 || index >= {len(sigs)}) return -1;
+  if (qnt_missing[0]) return -2;
   return qnt_table[index](inputs, outputs);
 }}
 QNT_EXPORT int qnt_forward(void **inputs, void **outputs) {{
+  if (qnt_missing[0]) return -2;
   return qnt_fn_{fwd}(inputs, outputs);
 }}
 """)

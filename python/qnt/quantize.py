@@ -420,7 +420,9 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
     stages. ``layer_bits`` / ``layer_weight_bits``: mixed precision,
     ``KEY=BITS`` entries (see ``quantize_text``). ``target_cpu`` /
     ``target_triple``: the written library's target (compiler.compile_mlir);
-    the report's accuracy and latency need it to run here.
+    when it cannot run here (compiler.missing_cpu_features) the report's
+    accuracy and latency are of both programs compiled for this machine
+    (a remark says so).
     ``weight_asymmetric``: asymmetric uniform weights. ``share_input_grid``:
     max pooling and channel padding keep their input's grid, and
     ``residual_add`` and ``min_multiplier_bits`` (see
@@ -509,13 +511,34 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         target = {"target_cpu": target_cpu, "target_triple": target_triple,
                   "parallel": parallel,
                   "parallel_min_work": parallel_min_work}
+        # The report runs both libraries here. A target whose code cannot
+        # run on this machine gets its model.so, and the report the same
+        # programs compiled for this machine (the quantized one is
+        # integer-only, exact on every kernel set: the same codes).
         try:
-            float_so = compiler.compile_mlir(text, tmp / "float.so", **target)
+            elsewhere = compiler.missing_cpu_features(target_cpu,
+                                                      target_triple)
+        except compiler.CompileError as exc:
+            raise QuantizeError(str(exc)) from None
+        here = ({"parallel": parallel, "parallel_min_work": parallel_min_work}
+                if elsewhere else target)
+        try:
+            float_so = compiler.compile_mlir(text, tmp / "float.so", **here)
         except compiler.CompileError as exc:
             raise QuantizeError(str(exc)) from None
         # Build everything in the temporary directory first: a failure
         # leaves no partial output.
-        quant_so = compiler.compile_mlir(quant, tmp / "model.so", **target)
+        quant_so = compiler.compile_mlir(quant, tmp / "model.so", **here)
+        target_so = quant_so
+        if elsewhere:
+            target_so = compiler.compile_mlir(quant, tmp / "model.target.so",
+                                              **target)
+            _REMARKS.append(
+                f"model.so is for the target ("
+                f"{', '.join(v for v in (target_cpu, target_triple) if v)}), "
+                f"which cannot run here ({elsewhere}): the accuracy and "
+                f"latency above are of the same programs compiled for this "
+                f"machine")
         t3 = time.perf_counter()
         fmodel = runtime.CompiledModel(float_so)
         qmodel = runtime.CompiledModel(quant_so)
@@ -569,7 +592,7 @@ def quantize_model(model: Path, recipe: str, out_dir: Path, *,
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         write_atomically(out_dir / "model.quant.mlir", quant)
-        data = Path(quant_so).read_bytes()
+        data = Path(target_so).read_bytes()
         save_atomically(out_dir / "model.so", lambda f: Path(f).write_bytes(data))
         write_atomically(out_dir / "report.json",
                          json.dumps(report, indent=2) + "\n")

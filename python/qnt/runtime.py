@@ -69,6 +69,11 @@ class Function:
             *[a.ctypes.data for a in arrays])
         outs_c = (ctypes.c_void_p * max(len(outs), 1))(
             *[o.ctypes.data for o in outs])
+        if self._model.missing_cpu_features:
+            raise RuntimeError_(
+                f"{self._model.path}: compiled for CPU features this machine "
+                f"lacks ({self._model.missing_cpu_features}); compile it "
+                f"without --target-cpu to run it here")
         rc = self._model._lib.qnt_invoke(self.index, ins_c, outs_c)
         if rc != 0:
             raise RuntimeError_(f"@{self.name}: qnt_invoke returned {rc}")
@@ -157,6 +162,13 @@ class CompiledModel:
         except AttributeError:
             raise RuntimeError_(f"{self.path}: not a qnt library (no "
                                 f"qnt_signature)") from None
+        # The target's CPU features this machine lacks ("" when it can run
+        # here; libraries from before the check have no such function).
+        missing = getattr(self._lib, "qnt_missing_cpu_features", None)
+        self.missing_cpu_features = ""
+        if missing is not None:
+            missing.restype = ctypes.c_char_p
+            self.missing_cpu_features = missing().decode("utf-8")
         self._lib.qnt_invoke.restype = ctypes.c_int
         self._lib.qnt_invoke.argtypes = [ctypes.c_int, ctypes.c_void_p,
                                          ctypes.c_void_p]

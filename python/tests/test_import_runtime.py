@@ -266,6 +266,57 @@ def test_target_cpu_selection(tmp_path):
     assert "Traceback" not in p.stderr and not bad.exists()
 
 
+def _foreign_cpu():
+    """A CPU whose code this machine cannot run (features it lacks), or
+    None when it has them all."""
+    for cpu in ("skylake-avx512", "sapphirerapids", "graniterapids"):
+        if compiler.missing_cpu_features(cpu):
+            return cpu
+    return None
+
+
+def test_foreign_target_library_is_refused(tmp_path):
+    """A library for a CPU with features this machine lacks (--target-cpu)
+    loads (its entry points can be listed) but is never called: the
+    runtime names the missing features, the library's own qnt_invoke /
+    qnt_forward return -2 (its load-time check, compiled for the baseline
+    x86-64), `qnt run` fails cleanly and writes nothing; this machine's
+    own library has nothing missing."""
+    import ctypes
+    assert compiler.missing_cpu_features() is None
+    assert compiler.missing_cpu_features("x86-64") is None
+    assert compiler.missing_cpu_features(
+        None, "aarch64-linux-gnu") == "the target is not x86-64"
+    cpu = _foreign_cpu()
+    if cpu is None:
+        pytest.skip("this machine runs code for every candidate CPU")
+    lib = tmp_path / "foreign.so"
+    p = qnt("compile", FMNIST, "-o", lib, "--batch", "2", "--target-cpu", cpu)
+    assert p.returncode == 0, p.stderr
+    m = CompiledModel(lib)
+    lacks = compiler.missing_cpu_features(cpu)
+    assert m.missing_cpu_features and \
+        lacks == f"this machine lacks {m.missing_cpu_features}"
+    assert "avx512f" in m.missing_cpu_features.split()
+    x = RNG.rand(2, 1, 28, 28).astype(np.float32)
+    with pytest.raises(RuntimeError_, match="CPU features this machine lacks"):
+        m(x)
+    c = ctypes.CDLL(str(lib))
+    ins, outs = (ctypes.c_void_p * 1)(), (ctypes.c_void_p * 1)()
+    assert c.qnt_invoke(0, ins, outs) == -2
+    assert c.qnt_forward(ins, outs) == -2
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "y.npy"
+    p = qnt("run", lib, tmp_path / "x.npy", "-o", out)
+    assert p.returncode == 1 and "lacks" in p.stderr
+    assert "Traceback" not in p.stderr and not out.exists()
+    p = qnt("info", lib)
+    assert p.returncode == 0 and "cannot run here" in p.stdout
+    host = tmp_path / "host.so"
+    assert qnt("compile", FMNIST, "-o", host, "--batch", "2").returncode == 0
+    assert CompiledModel(host).missing_cpu_features == ""
+
+
 @pytest.mark.parametrize("vectorize", [True, False])
 @pytest.mark.parametrize("axis,channels,extra", [
     (0, 5, 2), (1, 5, 2), (2, 5, 2), (3, 5, 2),

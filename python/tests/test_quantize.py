@@ -236,6 +236,30 @@ def test_cli_quantize_writes_library_and_report(tmp_path):
     assert "| top-1 (%) |" in p.stdout
 
 
+def test_cli_quantize_for_a_cpu_that_is_not_this_one(tmp_path):
+    """--target-cpu for a CPU whose code cannot run here: model.so is for
+    that CPU (its runtime check refuses it here), the report's accuracy
+    and latency come from the same programs compiled for this machine, and
+    a remark says so."""
+    cpu = next((c for c in ("skylake-avx512", "sapphirerapids")
+                if compiler.missing_cpu_features(c)), None)
+    if cpu is None:
+        pytest.skip("this machine runs code for every candidate CPU")
+    out = tmp_path / "out"
+    p = _cli("quantize", str(MODEL), "-o", str(out), "--limit", "300",
+             "--samples", "200", "--quiet", "--target-cpu", cpu)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["top1"]["quantized"] > 0.85
+    assert any(f"model.so is for the target ({cpu}), which cannot run here"
+               in m for m in rep["remarks"]), rep["remarks"]
+    assert runtime.CompiledModel(out / "model.so").missing_cpu_features
+    dis = subprocess.run([str(compiler.llvm_tool("llvm-objdump")), "-d",
+                          str(out / "model.so")], capture_output=True,
+                         text=True).stdout
+    assert "zmm" in dis
+
+
 def test_cli_equalizing_recipe_reports_remarks(tmp_path):
     """The CLE recipe equalizes before calibrating; what the passes skipped
     (absorption into a layer that reads zero padding) is in the report."""
