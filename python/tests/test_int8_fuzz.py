@@ -1,0 +1,36 @@
+"""A few seeds of scripts/fuzz_int8.py in the test suite: random int8
+convolutions, depthwise convolutions and matmuls with a requantization,
+compiled and run, bit for bit against qnt.intref (the script's docstring
+has the program space; run it with more seeds by hand)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+import fuzz_int8  # noqa: E402
+
+PIPES = fuzz_int8.pipelines(["host", "none"])
+VNNI_PLAIN = fuzz_int8.pipelines(["avxvnni-plain", "avx512vnni-plain"])
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_program_exact(tmp_path, seed):
+    problems, _ = fuzz_int8.check(seed, PIPES, tmp_path)
+    assert problems == [], problems
+
+
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_random_program_exact_vnni_plain_form(tmp_path, seed):
+    # The VNNI kernels' plain form (x86-intrinsics=false) runs on any x86
+    # CPU: their packing, +128 offset and compensation on random shapes.
+    problems, _ = fuzz_int8.check(seed, VNNI_PLAIN, tmp_path)
+    assert problems == [], problems
+
+
+def test_seed_reproduces_its_program():
+    a, b = fuzz_int8.random_program(7), fuzz_int8.random_program(7)
+    assert a[0] == b[0] and a[1] == b[1]
