@@ -10,7 +10,10 @@ from 1 to 5, stride 1 to 3, dilation 1 or 2, TOSA's pad attribute or an
 explicit ``tosa.pad`` with a random zero point), a 1x1 convolution, a
 depthwise convolution (channel multiplier 1 or 2) or a matmul with a bias
 add, each followed by a per-channel ``qnt.requantize`` (random multipliers,
-shifts, output zero point, ReLU-like clamps, any of the three roundings).
+shifts, output zero point, ReLU-like clamps, any of the three roundings);
+or a MobileNet block (1x1, depthwise 3x3 through the first one's
+zero-point padding, stride 1 or 2, 1x1; each requantized, the kernels
+back to back).
 Weights come in five kinds: 8-bit uniform, 7-bit, "pairable" (mostly
 7-bit with some extremes: pairs that vpmaddubsw can and cannot take, the
 reorderings' cases), extreme values only, and sparse. Shapes: 1 to 25
@@ -89,17 +92,71 @@ def _weights(rng, shape, kind):
     return w
 
 
-def _requantize(rng, t_acc, t_out, channels, axis):
+def _requantize(rng, t_acc, t_out, channels, axis, src="acc", dst="y",
+                ozp=None, shift_lo=None):
     mults = [int(v) for v in rng.integers(1 << 30, (1 << 31) - 1, channels,
                                           endpoint=True)]
     mode = str(rng.choice(["tflite", "single_round", "double_round"]))
-    shifts = [int(v) for v in rng.integers(-2 if mode == "tflite" else 0,
-                                           14, channels)]
-    ozp = int(rng.integers(-20, 21))
+    low = shift_lo if shift_lo is not None else -2 if mode == "tflite" else 0
+    shifts = [int(v) for v in rng.integers(low, max(low + 1, 14), channels)]
+    ozp = int(rng.integers(-20, 21)) if ozp is None else ozp
     lo, hi = (ozp, 127) if rng.random() < 0.3 else (-128, 127)
-    return (f"%y = qnt.requantize %acc axis {axis} multiplier {mults} "
+    return (f"%{dst} = qnt.requantize %{src} axis {axis} multiplier {mults} "
             f"shift {shifts} output_zp {ozp} clamp [{lo}, {hi}] rounding "
             f"{mode} : {t_acc} -> {t_out}")
+
+
+def _chain(rng, wkind):
+    """A MobileNet block: 1x1 convolution, depthwise 3x3 (stride 1 or 2)
+    reading the first one's codes through a zero-point tosa.pad, 1x1
+    convolution; each requantized, the kernels back to back (one kernel's
+    fused epilogue is the next one's input)."""
+    n = int(rng.choice([1, 1, 2]))
+    h, w = int(rng.integers(3, 20)), int(rng.integers(3, 20))
+    c0, c1, c2 = (int(rng.choice([3, 8, 16, 24, 17])),
+                  int(rng.choice([8, 16, 24, 32, 40, 12])),
+                  int(rng.integers(1, 40)))
+    stride = int(rng.choice([1, 2]))
+    zp1 = int(rng.integers(-128, 20))
+    oh, ow = (h - 1) // stride + 1, (w - 1) // stride + 1
+    # TF "same" padding: stride 2 pads only the bottom and right.
+    pt, pb, pl, pr = (1, 1, 1, 1) if stride == 1 else (
+        0, max(0, (oh - 1) * 2 + 3 - h), 0, max(0, (ow - 1) * 2 + 3 - w))
+    zero = ('%z = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : '
+            '() -> tensor<1xi8>')
+    t_x = f"tensor<{n}x{h}x{w}x{c0}xi8>"
+    t_a1, t_y1 = f"tensor<{n}x{h}x{w}x{c1}xi32>", f"tensor<{n}x{h}x{w}x{c1}xi8>"
+    t_p = f"tensor<{n}x{h + pt + pb}x{w + pl + pr}x{c1}xi8>"
+    t_a2, t_y2 = (f"tensor<{n}x{oh}x{ow}x{c1}xi32>",
+                  f"tensor<{n}x{oh}x{ow}x{c1}xi8>")
+    t_a3, t_y3 = (f"tensor<{n}x{oh}x{ow}x{c2}xi32>",
+                  f"tensor<{n}x{oh}x{ow}x{c2}xi8>")
+    w1 = _weights(rng, (c1, 1, 1, c0), wkind)
+    w2 = _weights(rng, (3, 3, c1, 1), wkind)
+    w3 = _weights(rng, (c2, 1, 1, c1), wkind)
+    b1, b2, b3 = (rng.integers(-(1 << 16), 1 << 16, k) for k in (c1, c1, c2))
+    one = "dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>"
+    lines = [
+        f"func.func @forward(%x: {t_x}) -> {t_y3} {{", zero,
+        _const("w1", w1, f"tensor<{c1}x1x1x{c0}xi8>"),
+        _const("w2", w2, f"tensor<3x3x{c1}x1xi8>"),
+        _const("w3", w3, f"tensor<{c2}x1x1x{c1}xi8>"),
+        f'%b1 = "tosa.const"() <{{values = dense<{b1.tolist()}> : tensor<{c1}xi32>}}> : () -> tensor<{c1}xi32>',
+        f'%b2 = "tosa.const"() <{{values = dense<{b2.tolist()}> : tensor<{c1}xi32>}}> : () -> tensor<{c1}xi32>',
+        f'%b3 = "tosa.const"() <{{values = dense<{b3.tolist()}> : tensor<{c2}xi32>}}> : () -> tensor<{c2}xi32>',
+        f"%a1 = tosa.conv2d %x, %w1, %b1, %z, %z {{acc_type = i32, {one}, stride = array<i64: 1, 1>}} : ({t_x}, tensor<{c1}x1x1x{c0}xi8>, tensor<{c1}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a1}",
+        _requantize(rng, t_a1, t_y1, c1, 3, "a1", "y1", ozp=zp1, shift_lo=6),
+        f'%pv = "tosa.const"() <{{values = dense<{zp1}> : tensor<1xi8>}}> : () -> tensor<1xi8>',
+        f"%shape = tosa.const_shape {{values = dense<[0, 0, {pt}, {pb}, {pl}, {pr}, 0, 0]> : tensor<8xindex>}} : () -> !tosa.shape<8>",
+        f"%p = tosa.pad %y1, %shape, %pv : ({t_y1}, !tosa.shape<8>, tensor<1xi8>) -> {t_p}",
+        f"%a2 = tosa.depthwise_conv2d %p, %w2, %b2, %z, %z {{acc_type = i32, {one}, stride = array<i64: {stride}, {stride}>}} : ({t_p}, tensor<3x3x{c1}x1xi8>, tensor<{c1}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a2}",
+        _requantize(rng, t_a2, t_y2, c1, 3, "a2", "y2", shift_lo=6),
+        f"%a3 = tosa.conv2d %y2, %w3, %b3, %z, %z {{acc_type = i32, {one}, stride = array<i64: 1, 1>}} : ({t_y2}, tensor<{c2}x1x1x{c1}xi8>, tensor<{c2}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a3}",
+        _requantize(rng, t_a3, t_y3, c2, 3, "a3", "y", shift_lo=6),
+        f"return %y : {t_y3}", "}"]
+    return "\n".join(lines), (n, h, w, c0), dict(
+        kind="chain", n=n, h=h, w=w, channels=(c0, c1, c2), stride=stride,
+        pad_value=zp1, weights=wkind)
 
 
 def _out_dim(size, k, stride, dil, before, after):
@@ -112,8 +169,10 @@ def random_program(seed: int):
     None when the seed's shape draw found no valid output size."""
     rng = np.random.default_rng(seed)
     kind = str(rng.choice(["conv", "conv", "depthwise", "depthwise",
-                           "matmul", "conv1x1"]))
+                           "matmul", "conv1x1", "chain"]))
     wkind = str(rng.choice(WEIGHT_KINDS))
+    if kind == "chain":
+        return _chain(rng, wkind)
     zero = ('%z = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : '
             '() -> tensor<1xi8>')
     if kind == "matmul":
