@@ -70,8 +70,38 @@ def pipelines(names):
 
 
 def _const(name, arr, t):
-    return (f'%{name} = "tosa.const"() <{{values = dense<"0x'
-            f'{arr.tobytes().hex().upper()}"> : {t}}}> : () -> {t}')
+    return _dense(name, f'"0x{arr.tobytes().hex().upper()}"', t)
+
+
+def _dense(name, values, t):
+    """A tosa.const of a literal: a number, a (nested) list, a hex string."""
+    return (f'%{name} = "tosa.const"() <{{values = dense<{values}> : {t}}}> '
+            f': () -> {t}')
+
+
+ZERO = _dense("z", 0, "tensor<1xi8>")
+
+
+def _attrs(dil, pads, stride):
+    """A convolution's attributes (pads: top, bottom, left, right)."""
+    return (f"{{acc_type = i32, dilation = array<i64: {dil}, {dil}>, pad = "
+            f"array<i64: {', '.join(map(str, pads))}>, "
+            f"stride = array<i64: {stride}, {stride}>}}")
+
+
+def _pad(src, t_src, pads, t_pad):
+    """%p: `src` padded by %pv (pads: top, bottom, left, right)."""
+    return (f"%shape = tosa.const_shape {{values = dense<[0, 0, {pads[0]}, "
+            f"{pads[1]}, {pads[2]}, {pads[3]}, 0, 0]> : tensor<8xindex>}} : "
+            f"() -> !tosa.shape<8>\n"
+            f"%p = tosa.pad %{src}, %shape, %pv : ({t_src}, !tosa.shape<8>, "
+            f"tensor<1xi8>) -> {t_pad}")
+
+
+def _conv(result, op, src, w, b, attrs, t_src, t_w, t_b, t_acc):
+    """A tosa.conv2d / depthwise_conv2d with zero points %z."""
+    return (f"%{result} = {op} %{src}, %{w}, %{b}, %z, %z {attrs} : "
+            f"({t_src}, {t_w}, {t_b}, tensor<1xi8>, tensor<1xi8>) -> {t_acc}")
 
 
 def _weights(rng, shape, kind):
@@ -122,8 +152,6 @@ def _chain(rng, wkind):
     # TF "same" padding: stride 2 pads only the bottom and right.
     pt, pb, pl, pr = (1, 1, 1, 1) if stride == 1 else (
         0, max(0, (oh - 1) * 2 + 3 - h), 0, max(0, (ow - 1) * 2 + 3 - w))
-    zero = ('%z = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : '
-            '() -> tensor<1xi8>')
     t_x = f"tensor<{n}x{h}x{w}x{c0}xi8>"
     t_a1, t_y1 = f"tensor<{n}x{h}x{w}x{c1}xi32>", f"tensor<{n}x{h}x{w}x{c1}xi8>"
     t_p = f"tensor<{n}x{h + pt + pb}x{w + pl + pr}x{c1}xi8>"
@@ -135,23 +163,25 @@ def _chain(rng, wkind):
     w2 = _weights(rng, (3, 3, c1, 1), wkind)
     w3 = _weights(rng, (c2, 1, 1, c1), wkind)
     b1, b2, b3 = (rng.integers(-(1 << 16), 1 << 16, k) for k in (c1, c1, c2))
-    one = "dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>"
+    t_w1, t_w2, t_w3 = (f"tensor<{c1}x1x1x{c0}xi8>", f"tensor<3x3x{c1}x1xi8>",
+                        f"tensor<{c2}x1x1x{c1}xi8>")
+    t_b1, t_b3 = f"tensor<{c1}xi32>", f"tensor<{c2}xi32>"
+    no_pad = [0, 0, 0, 0]
     lines = [
-        f"func.func @forward(%x: {t_x}) -> {t_y3} {{", zero,
-        _const("w1", w1, f"tensor<{c1}x1x1x{c0}xi8>"),
-        _const("w2", w2, f"tensor<3x3x{c1}x1xi8>"),
-        _const("w3", w3, f"tensor<{c2}x1x1x{c1}xi8>"),
-        f'%b1 = "tosa.const"() <{{values = dense<{b1.tolist()}> : tensor<{c1}xi32>}}> : () -> tensor<{c1}xi32>',
-        f'%b2 = "tosa.const"() <{{values = dense<{b2.tolist()}> : tensor<{c1}xi32>}}> : () -> tensor<{c1}xi32>',
-        f'%b3 = "tosa.const"() <{{values = dense<{b3.tolist()}> : tensor<{c2}xi32>}}> : () -> tensor<{c2}xi32>',
-        f"%a1 = tosa.conv2d %x, %w1, %b1, %z, %z {{acc_type = i32, {one}, stride = array<i64: 1, 1>}} : ({t_x}, tensor<{c1}x1x1x{c0}xi8>, tensor<{c1}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a1}",
+        f"func.func @forward(%x: {t_x}) -> {t_y3} {{", ZERO,
+        _const("w1", w1, t_w1), _const("w2", w2, t_w2), _const("w3", w3, t_w3),
+        _dense("b1", b1.tolist(), t_b1), _dense("b2", b2.tolist(), t_b1),
+        _dense("b3", b3.tolist(), t_b3),
+        _conv("a1", "tosa.conv2d", "x", "w1", "b1", _attrs(1, no_pad, 1),
+              t_x, t_w1, t_b1, t_a1),
         _requantize(rng, t_a1, t_y1, c1, 3, "a1", "y1", ozp=zp1, shift_lo=6),
-        f'%pv = "tosa.const"() <{{values = dense<{zp1}> : tensor<1xi8>}}> : () -> tensor<1xi8>',
-        f"%shape = tosa.const_shape {{values = dense<[0, 0, {pt}, {pb}, {pl}, {pr}, 0, 0]> : tensor<8xindex>}} : () -> !tosa.shape<8>",
-        f"%p = tosa.pad %y1, %shape, %pv : ({t_y1}, !tosa.shape<8>, tensor<1xi8>) -> {t_p}",
-        f"%a2 = tosa.depthwise_conv2d %p, %w2, %b2, %z, %z {{acc_type = i32, {one}, stride = array<i64: {stride}, {stride}>}} : ({t_p}, tensor<3x3x{c1}x1xi8>, tensor<{c1}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a2}",
+        _dense("pv", zp1, "tensor<1xi8>"),
+        _pad("y1", t_y1, (pt, pb, pl, pr), t_p),
+        _conv("a2", "tosa.depthwise_conv2d", "p", "w2", "b2",
+              _attrs(1, no_pad, stride), t_p, t_w2, t_b1, t_a2),
         _requantize(rng, t_a2, t_y2, c1, 3, "a2", "y2", shift_lo=6),
-        f"%a3 = tosa.conv2d %y2, %w3, %b3, %z, %z {{acc_type = i32, {one}, stride = array<i64: 1, 1>}} : ({t_y2}, tensor<{c2}x1x1x{c1}xi8>, tensor<{c2}xi32>, tensor<1xi8>, tensor<1xi8>) -> {t_a3}",
+        _conv("a3", "tosa.conv2d", "y2", "w3", "b3", _attrs(1, no_pad, 1),
+              t_y2, t_w3, t_b3, t_a3),
         _requantize(rng, t_a3, t_y3, c2, 3, "a3", "y", shift_lo=6),
         f"return %y : {t_y3}", "}"]
     return "\n".join(lines), (n, h, w, c0), dict(
@@ -173,8 +203,6 @@ def random_program(seed: int):
     wkind = str(rng.choice(WEIGHT_KINDS))
     if kind == "chain":
         return _chain(rng, wkind)
-    zero = ('%z = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : '
-            '() -> tensor<1xi8>')
     if kind == "matmul":
         m, k, n = (int(rng.integers(1, 70)), int(rng.integers(1, 300)),
                    int(rng.integers(1, 70)))
@@ -185,9 +213,8 @@ def random_program(seed: int):
         t_b = f"tensor<1x1x{n}xi32>"
         text = "\n".join([
             f"func.func @forward(%x: {t_in}) -> {t_out} {{",
-            _const("w", w, t_w), zero,
-            f'%b = "tosa.const"() <{{values = dense<'
-            f'{bias.reshape(1, 1, n).tolist()}> : {t_b}}}> : () -> {t_b}',
+            _const("w", w, t_w), ZERO,
+            _dense("b", bias.reshape(1, 1, n).tolist(), t_b),
             f"%mm = tosa.matmul %x, %w, %z, %z : ({t_in}, {t_w}, "
             f"tensor<1xi8>, tensor<1xi8>) -> {t_acc}",
             f"%acc = tosa.add %mm, %b : ({t_acc}, {t_b}) -> {t_acc}",
@@ -216,22 +243,14 @@ def random_program(seed: int):
     n = int(rng.choice([1, 1, 2]))
     pv = int(rng.integers(-128, 128)) if explicit else 0
     t_in = f"tensor<{n}x{h}x{w}x{c}xi8>"
-    lines = [zero]
+    lines = [ZERO]
     src, t_src = "x", t_in
     if explicit:
         t_pad = f"tensor<{n}x{h + pads[0] + pads[1]}x{w + pads[2] + pads[3]}x{c}xi8>"
-        lines += [
-            f'%pv = "tosa.const"() <{{values = dense<{pv}> : tensor<1xi8>}}> '
-            f': () -> tensor<1xi8>',
-            f"%shape = tosa.const_shape {{values = dense<[0, 0, {pads[0]}, "
-            f"{pads[1]}, {pads[2]}, {pads[3]}, 0, 0]> : tensor<8xindex>}} : "
-            f"() -> !tosa.shape<8>",
-            f"%p = tosa.pad %x, %shape, %pv : ({t_in}, !tosa.shape<8>, "
-            f"tensor<1xi8>) -> {t_pad}"]
+        lines += [_dense("pv", pv, "tensor<1xi8>"),
+                  _pad("x", t_in, pads, t_pad)]
         src, t_src = "p", t_pad
-    attrs = (f"{{acc_type = i32, dilation = array<i64: {dil}, {dil}>, pad = "
-             f"array<i64: {'0, 0, 0, 0' if explicit else ', '.join(map(str, pads))}>, "
-             f"stride = array<i64: {stride}, {stride}>}}")
+    attrs = _attrs(dil, [0, 0, 0, 0] if explicit else pads, stride)
     if kind in ("conv", "conv1x1"):
         f = int(rng.integers(1, 50))
         wt = _weights(rng, (f, kh, kw, c), wkind)
@@ -247,11 +266,8 @@ def random_program(seed: int):
     t_acc, t_out = (f"tensor<{n}x{oh}x{ow}x{co}xi32>",
                     f"tensor<{n}x{oh}x{ow}x{co}xi8>")
     lines += [
-        _const("w", wt, t_w),
-        f'%b = "tosa.const"() <{{values = dense<{bias.tolist()}> : {t_b}}}> '
-        f': () -> {t_b}',
-        f"%acc = {op} %{src}, %w, %b, %z, %z {attrs} : ({t_src}, {t_w}, "
-        f"{t_b}, tensor<1xi8>, tensor<1xi8>) -> {t_acc}",
+        _const("w", wt, t_w), _dense("b", bias.tolist(), t_b),
+        _conv("acc", op, src, "w", "b", attrs, t_src, t_w, t_b, t_acc),
         _requantize(rng, t_acc, t_out, co, 3)]
     text = "\n".join([f"func.func @forward(%x: {t_in}) -> {t_out} {{",
                       *lines, f"return %y : {t_out}", "}"])

@@ -63,17 +63,17 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         """Run on C-contiguous arrays; returns a list of output arrays."""
+        if self._model.missing_cpu_features:
+            raise RuntimeError_(
+                f"{self._model.path}: compiled for CPU features this machine "
+                f"lacks ({self._model.missing_cpu_features}); compile it "
+                f"without --target-cpu to run it here")
         arrays = self._prepare(args, kwargs)
         outs = [np.empty(shape, dtype) for _, shape, dtype in self.outputs]
         ins_c = (ctypes.c_void_p * max(len(arrays), 1))(
             *[a.ctypes.data for a in arrays])
         outs_c = (ctypes.c_void_p * max(len(outs), 1))(
             *[o.ctypes.data for o in outs])
-        if self._model.missing_cpu_features:
-            raise RuntimeError_(
-                f"{self._model.path}: compiled for CPU features this machine "
-                f"lacks ({self._model.missing_cpu_features}); compile it "
-                f"without --target-cpu to run it here")
         rc = self._model._lib.qnt_invoke(self.index, ins_c, outs_c)
         if rc != 0:
             raise RuntimeError_(f"@{self.name}: qnt_invoke returned {rc}")
