@@ -583,7 +583,10 @@ first (5x5 from RGB, its largest int8 layer) and 13 1x1 convolutions and
 matmuls then take the saturating form exactly; `bench/maddubs_pairs.py`
 prints these per layer.
 The VNNI
-form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM. With
+form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM: its
+outputs are checked under emulation ([vnni-emulation.md](vnni-emulation.md))
+and its inner loops estimated by llvm-mca
+([performance-vnni-mca.md](performance-vnni-mca.md)), not timed. With
 weights in [-64, 63] (quantized with 7 bits: the `w7a8-per-channel`
 recipe, onnxruntime's `reduce_range`) no pair can saturate, and qnt's
 kernels take the same u8 x s8 quads as the VNNI form on 8 lanes

@@ -80,6 +80,26 @@ _start64:
         movw %ax, %fs
         movw %ax, %gs
         movq $boot_stack_top, %rsp
+        /* IDT: the 32 exception vectors -> qnt_emu_exception(vector,
+           frame), which reports them on the serial port */
+        movq $idt, %rdi
+        movq $exc_stubs, %rsi
+        xorl %ecx, %ecx
+4:      movq %rsi, %rax
+        movw %ax, (%rdi)                 /* offset 15:0 */
+        movw $0x08, 2(%rdi)              /* code selector */
+        movw $0x8E00, 4(%rdi)            /* present, interrupt gate */
+        shrq $16, %rax
+        movw %ax, 6(%rdi)                /* offset 31:16 */
+        shrq $16, %rax
+        movl %eax, 8(%rdi)               /* offset 63:32 */
+        movl $0, 12(%rdi)
+        addq $16, %rdi
+        addq $16, %rsi
+        incl %ecx
+        cmpl $32, %ecx
+        jne 4b
+        lidt idt_desc
         /* XCR0: x87 | SSE | AVX, and opmask | ZMM_Hi256 | Hi16_ZMM when
            CPUID.0DH:EAX reports them */
         movl $0x0D, %eax
@@ -96,6 +116,29 @@ _start64:
         hlt
         jmp 3b
 
+/* One 16-byte stub per exception vector: a zero error code where the CPU
+   pushes none, the vector, then the common path. */
+        .align 16
+exc_stubs:
+        .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+        .align 16
+        .if (\v == 8) || (\v >= 10 && \v <= 14) || (\v == 17) || (\v == 21) || (\v == 29) || (\v == 30)
+        pushq $\v
+        .else
+        pushq $0
+        pushq $\v
+        .endif
+        jmp exc_common
+        .endr
+exc_common:
+        movq (%rsp), %rdi                /* vector */
+        leaq 8(%rsp), %rsi               /* error code, rip, cs, rflags */
+        andq $-16, %rsp
+        call qnt_emu_exception
+5:      cli
+        hlt
+        jmp 5b
+
         .section .rodata
         .align 16
 gdt:
@@ -105,12 +148,17 @@ gdt:
 gdt_desc:
         .word gdt_desc - gdt - 1
         .long gdt
+idt_desc:
+        .word 32 * 16 - 1
+        .quad idt
 
         .section .bss
         .align 4096
 pml4:   .skip 4096
 pdpt:   .skip 4096
 pd:     .skip 4096 * 4
+        .align 16
+idt:    .skip 32 * 16
         .align 16
 boot_stack:
         .skip 1 << 20

@@ -136,6 +136,24 @@ void abort(void) {
     __asm__ volatile("cli; hlt");
 }
 
+static void puthex(uint64_t v) {
+  qnt_emu_puts("0x");
+  for (int i = 60; i >= 0; i -= 4)
+    qnt_emu_putc("0123456789abcdef"[(v >> i) & 15]);
+}
+
+/* A CPU exception (boot.S's handlers): its vector, error code and the
+   faulting instruction's address, then stop. */
+void qnt_emu_exception(uint64_t vector, const uint64_t *frame) {
+  qnt_emu_puts("QNT-EMU exception ");
+  qnt_emu_putd((long)vector);
+  qnt_emu_puts(" error ");
+  puthex(frame[0]);
+  qnt_emu_puts(" rip ");
+  puthex(frame[1]);
+  qnt_emu_puts("\n");
+}
+
 typedef void (*qnt_ctor)(void);
 extern qnt_ctor __init_array_start[], __init_array_end[];
 void qnt_emu_cases(void);
