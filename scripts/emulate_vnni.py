@@ -47,12 +47,12 @@ scatters (``vpscatterdd`` on ymm) that LLVM emits for some generic loops
 is not qnt's depthwise kernel), so every set is compiled with
 ``-mno-scatter`` (plain stores instead). The script counts both forms in
 each image and fails the run if one appears; an exception in the image is
-reported with its vector and address (boot.S installs handlers). Every
-program
-is compiled as the libraries are (qnt-opt, mlir-translate, clang -O3, the
-generated C wrapper, whose load-time CPU check runs too), linked into one
-image, and each entry point's outputs are compared byte for byte with
-intref's. The image also checks that its comparison catches a corrupted
+reported with its vector and address (boot.S installs handlers).
+
+Every program is compiled as the libraries are (qnt-opt, mlir-translate,
+clang -O3, the generated C wrapper, whose load-time CPU check runs too),
+linked into one image, and each entry point's outputs are compared byte
+for byte with intref's. The image also checks that its comparison catches a corrupted
 expectation (one byte flipped), and the script counts the vpdpbusd
 instructions in each set's code, so a set that silently lost its VNNI
 kernels would show. Exit status 1 when any output differs, an entry
@@ -235,7 +235,8 @@ def compile_case(i, text, kset, work):
     fallback = False
     if BOCHS_BAD.search(disassemble(d / "model.o")):
         # Without AVX512BW LLVM has no EVEX byte or word inserts and
-        # extracts; the program's kernels are otherwise the same.
+        # extracts (and splits 512-bit byte operations); qnt's program and
+        # its vpdpbusd are the same.
         fallback = True
         flags += FALLBACK
         run([llvm_tool("clang"), *flags, "-Wno-override-module", "-c",
