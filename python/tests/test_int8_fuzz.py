@@ -34,3 +34,22 @@ def test_random_program_exact_vnni_plain_form(tmp_path, seed):
 def test_seed_reproduces_its_program():
     a, b = fuzz_int8.random_program(7), fuzz_int8.random_program(7)
     assert a[0] == b[0] and a[1] == b[1]
+
+
+def test_depthwise_multiplier_two_takes_the_depthwise_kernel(tmp_path):
+    # A channel multiplier of 2 (seed 16) goes through
+    # qnt-int8-depthwise-kernels on a channel-repeated input; it used to go
+    # through the generic loops, where LLVM scattered the stores on AVX-512
+    # targets (vpscatterdd: 86 of them in seven such programs for tigerlake).
+    import subprocess
+
+    from qnt import compiler
+    from qnt.tools import llvm_tool
+    text, _, info = fuzz_int8.random_program(16)
+    assert info["kind"] == "depthwise" and info["multiplier"] == 2
+    so = compiler.compile_mlir(text, tmp_path / "m.so",
+                               target_cpu="tigerlake")
+    dis = subprocess.run([str(llvm_tool("llvm-objdump")), "-d", str(so)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "vpmulld" in dis or "vpmaddwd" in dis
+    assert "scatter" not in dis

@@ -56,7 +56,13 @@ struct ConvFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
   }
 };
 
-/// depthwise_conv_2d_nhwc_hwcm with multiplier 1 -> depthwise_conv_2d_nhwc_hwc.
+/// depthwise_conv_2d_nhwc_hwcm -> depthwise_conv_2d_nhwc_hwc: with
+/// multiplier 1 by collapsing the filter and output; with a multiplier M > 1
+/// on integers (qnt-int8-depthwise-kernels takes only the HWC form) on an
+/// input whose channels are each repeated M times (linalg.broadcast, then
+/// collapsed: channel c M + m of the copy is channel c), so that output
+/// channel c M + m, filter channel c M + m and input channel c M + m line up
+/// as the HWC form needs. Float ones with M > 1 are left alone.
 struct DepthwiseHwcmToHwc
     : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -64,16 +70,40 @@ struct DepthwiseHwcmToHwc
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics())
       return rewriter.notifyMatchFailure(op, "not on tensors");
+    Value input = op.getDpsInputs()[0];
     Value filter = op.getDpsInputs()[1];
+    auto inputType = cast<RankedTensorType>(input.getType());
     auto filterType = cast<RankedTensorType>(filter.getType());
-    if (filterType.getDimSize(3) != 1)
-      return rewriter.notifyMatchFailure(op, "channel multiplier is not 1");
+    const int64_t multiplier = filterType.getDimSize(3);
     Location loc = op.getLoc();
     SmallVector<ReassociationIndices> filterMap = {{0}, {1}, {2, 3}};
     SmallVector<ReassociationIndices> outMap = {{0}, {1}, {2}, {3, 4}};
+    if (multiplier != 1) {
+      if (!isa<IntegerType>(inputType.getElementType()))
+        return rewriter.notifyMatchFailure(
+            op, "channel multiplier is not 1 on a float convolution");
+      if (!inputType.hasStaticShape() || ShapedType::isDynamic(multiplier))
+        return rewriter.notifyMatchFailure(op, "dynamic shape");
+      SmallVector<int64_t> repeated(inputType.getShape());
+      repeated.push_back(multiplier);
+      Value empty = tensor::EmptyOp::create(rewriter, loc, repeated,
+                                            inputType.getElementType());
+      Value copies =
+          linalg::BroadcastOp::create(rewriter, loc, input, empty,
+                                      ArrayRef<int64_t>{4})
+              ->getResult(0);
+      SmallVector<int64_t> collapsed(inputType.getShape());
+      collapsed.back() *= multiplier;
+      input = tensor::CollapseShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get(collapsed, inputType.getElementType()),
+          copies, outMap);
+    }
     Value newFilter;
     auto collapsedFilterType = RankedTensorType::get(
-        filterType.getShape().drop_back(), filterType.getElementType());
+        {filterType.getDimSize(0), filterType.getDimSize(1),
+         filterType.getDimSize(2) * multiplier},
+        filterType.getElementType());
     if (auto constant = getConstantElements(filter); succeeded(constant)) {
       auto bytes = getConstantBytes(*constant);
       if (failed(bytes))
@@ -88,13 +118,15 @@ struct DepthwiseHwcmToHwc
     Value init = op.getDpsInits()[0];
     auto initType = cast<RankedTensorType>(init.getType());
     auto collapsedInitType = RankedTensorType::get(
-        initType.getShape().drop_back(), initType.getElementType());
+        {initType.getDimSize(0), initType.getDimSize(1),
+         initType.getDimSize(2), initType.getDimSize(3) * multiplier},
+        initType.getElementType());
     Value newInit = tensor::CollapseShapeOp::create(rewriter, loc,
                                                     collapsedInitType, init,
                                                     outMap);
     auto conv = linalg::DepthwiseConv2DNhwcHwcOp::create(
         rewriter, loc, TypeRange{collapsedInitType},
-        ValueRange{op.getDpsInputs()[0], newFilter}, ValueRange{newInit},
+        ValueRange{input, newFilter}, ValueRange{newInit},
         windowAttrs(rewriter, op));
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
         op, initType, conv->getResult(0), outMap);

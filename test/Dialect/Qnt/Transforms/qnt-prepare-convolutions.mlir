@@ -57,7 +57,29 @@ func.func @depthwise_multiplier_one(%x: tensor<1x4x4x2xf32>, %init: tensor<1x4x4
 
 // -----
 
-// A channel multiplier of 2 is left alone.
+// An integer one with a channel multiplier of 2: the HWC form on the input
+// with each channel repeated twice (copy channel 2 c + m is channel c), the
+// filter and output collapsed the same way (filter channel 2 c + m is
+// w[c][m]: 1, 2, 3, 4).
+// CHECK-LABEL: func @depthwise_multiplier_two_int
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x4x2xi8>, %[[INIT:.*]]: tensor<1x4x4x2x2xi32>)
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1, 2, 3, 4]]]> : tensor<1x1x4xi8>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x4x4x2x2xi8>
+// CHECK: %[[B:.*]] = linalg.broadcast ins(%[[X]] : tensor<1x4x4x2xi8>) outs(%[[E]] : tensor<1x4x4x2x2xi8>) dimensions = [4]
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[B]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<1x4x4x2x2xi8> into tensor<1x4x4x4xi8>
+// CHECK: %[[I:.*]] = tensor.collapse_shape %[[INIT]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<1x4x4x2x2xi32> into tensor<1x4x4x4xi32>
+// CHECK: %[[D:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[C]], %[[W]] : tensor<1x4x4x4xi8>, tensor<1x1x4xi8>) outs(%[[I]] : tensor<1x4x4x4xi32>)
+// CHECK: tensor.expand_shape %[[D]] {{\[\[}}0], [1], [2], [3, 4]] output_shape [1, 4, 4, 2, 2]
+// CHECK-NOT: depthwise_conv_2d_nhwc_hwcm
+func.func @depthwise_multiplier_two_int(%x: tensor<1x4x4x2xi8>, %init: tensor<1x4x4x2x2xi32>) -> tensor<1x4x4x2x2xi32> {
+  %w = arith.constant dense<[[[[1, 2], [3, 4]]]]> : tensor<1x1x2x2xi8>
+  %0 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<2> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x2xi8>, tensor<1x1x2x2xi8>) outs(%init : tensor<1x4x4x2x2xi32>) -> tensor<1x4x4x2x2xi32>
+  return %0 : tensor<1x4x4x2x2xi32>
+}
+
+// -----
+
+// A float one with a channel multiplier of 2 is left alone.
 // CHECK-LABEL: func @depthwise_multiplier_two
 // CHECK: linalg.depthwise_conv_2d_nhwc_hwcm
 func.func @depthwise_multiplier_two(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x2xf32>, %init: tensor<1x4x4x2x2xf32>) -> tensor<1x4x4x2x2xf32> {
