@@ -63,7 +63,7 @@ def programs():
     """(name, M, N, K): bench/gemm.py's shapes but 2048^3 (the same
     inner loop as 1024^3; its 4 MB of weights take long to compile)."""
     out = [(f"{s}^3", s, s, s) for s in (256, 1024)]
-    out += [(f"layer {hw}: {cin}->{cout}", 64 * hw, cout, cin)
+    out += [(f"layer 64x{hw}: {cin}->{cout}", 64 * hw, cout, cin)
             for hw, cin, cout in MODEL_LAYERS]
     return out
 
@@ -158,8 +158,7 @@ def measured_znver3():
     for line in doc.read_text().splitlines():
         m = re.match(r"\| (\S+\^3|layer [^|]*?) \([^|]*\) \| ([\d.]+) \(", line)
         if m:
-            name = m.group(1).replace("layer 64x", "layer ")
-            out[name] = float(m.group(2))
+            out[m.group(1)] = float(m.group(2))
     return out
 
 
@@ -191,8 +190,9 @@ def main():
                                  f"inner loop found")
                     dots = sum(bool(DOT.match(l)) for l in body)
                     cyc = mca_cycles(body, cpu, work, f"{tag}-{cpu}")
-                    rows.append((name, kset, cpu, dots, len(body), cyc,
-                                 dots / cyc, peaks[(kset, cpu)]))
+                    rows.append((name, f"{m} x {n} x {k}", kset, cpu, dots,
+                                 len(body), cyc, dots / cyc,
+                                 peaks[(kset, cpu)]))
                     print(f"{name} {kset} {cpu}: {dots} dot products, "
                           f"{cyc:.2f} cycles/iteration", file=sys.stderr)
     text = report(rows, peaks)
@@ -229,16 +229,16 @@ def report(rows, peaks) -> str:
         lines.append(f"| `{kset}` | {cpu} | {p:.2f} | {p * macs[kset]:.0f} |")
     lines += [
         "",
-        "| program (M x N x K) | kernel set | CPU model | dot products per "
+        "| program | M x N x K | kernel set | CPU model | dot products per "
         "iteration | instructions per iteration | cycles per iteration | "
         "dot products per cycle | % of peak |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, kset, cpu, dots, ins, cyc, rate, p in rows:
-        lines.append(f"| {name} | `{kset}` | {cpu} | {dots} | {ins} | "
-                     f"{cyc:.2f} | {rate:.2f} | {100 * rate / p:.0f}% |")
+    for name, dims, kset, cpu, dots, ins, cyc, rate, p in rows:
+        lines.append(f"| {name} | {dims} | `{kset}` | {cpu} | {dots} | {ins} "
+                     f"| {cyc:.2f} | {rate:.2f} | {100 * rate / p:.0f}% |")
     measured = measured_znver3()
-    check = [(name, rate) for name, kset, cpu, *_, rate, p in rows
+    check = [(name, rate) for name, _, kset, cpu, *_, rate, p in rows
              if kset == "avx2"]
     ghz = clock_ghz()
     if measured and ghz:
@@ -255,7 +255,7 @@ def report(rows, peaks) -> str:
             "|---|---:|---:|---:|"]
         for name, rate in check:
             est = rate * 2 * macs["avx2"] * ghz
-            got = measured.get(name.split(" (")[0])
+            got = measured.get(name)
             if got:
                 lines.append(f"| {name} | {est:.1f} | {got:.1f} | "
                              f"{got / est:.2f} |")
