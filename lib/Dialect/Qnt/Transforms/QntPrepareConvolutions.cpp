@@ -84,6 +84,16 @@ struct DepthwiseHwcmToHwc
             op, "channel multiplier is not 1 on a float convolution");
       if (!inputType.hasStaticShape() || ShapedType::isDynamic(multiplier))
         return rewriter.notifyMatchFailure(op, "dynamic shape");
+    }
+    // A constant filter's data, read before any IR is created.
+    std::optional<SmallVector<char>> filterBytes;
+    if (auto constant = getConstantElements(filter); succeeded(constant)) {
+      auto bytes = getConstantBytes(*constant);
+      if (failed(bytes))
+        return rewriter.notifyMatchFailure(op, "filter data not readable");
+      filterBytes = std::move(*bytes);
+    }
+    if (multiplier != 1) {
       SmallVector<int64_t> repeated(inputType.getShape());
       repeated.push_back(multiplier);
       Value empty = tensor::EmptyOp::create(rewriter, loc, repeated,
@@ -104,13 +114,11 @@ struct DepthwiseHwcmToHwc
         {filterType.getDimSize(0), filterType.getDimSize(1),
          filterType.getDimSize(2) * multiplier},
         filterType.getElementType());
-    if (auto constant = getConstantElements(filter); succeeded(constant)) {
-      auto bytes = getConstantBytes(*constant);
-      if (failed(bytes))
-        return rewriter.notifyMatchFailure(op, "filter data not readable");
+    if (filterBytes) {
       newFilter = arith::ConstantOp::create(
           rewriter, loc,
-          DenseElementsAttr::getFromRawBuffer(collapsedFilterType, *bytes));
+          DenseElementsAttr::getFromRawBuffer(collapsedFilterType,
+                                              *filterBytes));
     } else {
       newFilter = tensor::CollapseShapeOp::create(
           rewriter, loc, collapsedFilterType, filter, filterMap);
