@@ -620,6 +620,38 @@ def test_int8_depthwise_kernel_exact(tmp_path, n, h, w, c, k, stride, dil):
                        tmp_path)
 
 
+@pytest.mark.parametrize("m,stride,pad", [(2, 1, 1), (3, 2, 0)])
+def test_float_depthwise_channel_multiplier(tmp_path, m, stride, pad):
+    # A channel multiplier above 1 (qnt-prepare-convolutions: the HWC form
+    # on a channel-repeated input) against numpy in float64: output channel
+    # c M + j is input channel c through filter [.., c, j].
+    rng = np.random.default_rng(m * 10 + stride)
+    n, h, w, c, k = 2, 9, 9, 5, 3
+    x = rng.standard_normal((n, h, w, c)).astype(np.float32)
+    wt = rng.standard_normal((k, k, c, m)).astype(np.float32)
+    bias = rng.standard_normal(c * m).astype(np.float32)
+    xp = np.pad(x.astype(np.float64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    oh = (h + 2 * pad - k) // stride + 1
+    ow = (w + 2 * pad - k) // stride + 1
+    want = np.zeros((n, oh, ow, c, m))
+    for i in range(k):
+        for j in range(k):
+            win = xp[:, i:i + stride * oh:stride, j:j + stride * ow:stride, :]
+            want += win[..., None] * wt[i, j].astype(np.float64)
+    want = want.reshape(n, oh, ow, c * m) + bias
+    t_in, t_w = f"tensor<{n}x{h}x{w}x{c}xf32>", f"tensor<{k}x{k}x{c}x{m}xf32>"
+    t_b, t_out = f"tensor<{c * m}xf32>", f"tensor<{n}x{oh}x{ow}x{c * m}xf32>"
+    text = f"""func.func @dw(%x: {t_in}) -> {t_out} {{
+  %w = "tosa.const"() <{{values = dense<"0x{wt.tobytes().hex().upper()}"> : {t_w}}}> : () -> {t_w}
+  %b = "tosa.const"() <{{values = dense<"0x{bias.tobytes().hex().upper()}"> : {t_b}}}> : () -> {t_b}
+  %z = "tosa.const"() <{{values = dense<0.0> : tensor<1xf32>}}> : () -> tensor<1xf32>
+  %y = tosa.depthwise_conv2d %x, %w, %b, %z, %z {{acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: {pad}, {pad}, {pad}, {pad}>, stride = array<i64: {stride}, {stride}>}} : ({t_in}, {t_w}, {t_b}, tensor<1xf32>, tensor<1xf32>) -> {t_out}
+  return %y : {t_out}
+}}"""
+    got = call(compile_funcs(tmp_path, "dw", text), "dw", x)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def _requantize_ref(acc, mults, shifts, ozp):
     """gemmlowp reference per element of [..., C] `acc`, [-128, 127]."""
     return np.vectorize(lambda v, ch: ref_requantize(

@@ -58,11 +58,11 @@ struct ConvFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
 
 /// depthwise_conv_2d_nhwc_hwcm -> depthwise_conv_2d_nhwc_hwc: with
 /// multiplier 1 by collapsing the filter and output; with a multiplier M > 1
-/// on integers (qnt-int8-depthwise-kernels takes only the HWC form) on an
-/// input whose channels are each repeated M times (linalg.broadcast, then
-/// collapsed: channel c M + m of the copy is channel c), so that output
+/// (qnt-int8-depthwise-kernels and the float tiling take only the HWC form)
+/// on an input whose channels are each repeated M times (linalg.broadcast,
+/// then collapsed: channel c M + m of the copy is channel c), so that output
 /// channel c M + m, filter channel c M + m and input channel c M + m line up
-/// as the HWC form needs. Float ones with M > 1 are left alone.
+/// as the HWC form needs.
 struct DepthwiseHwcmToHwc
     : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -78,13 +78,9 @@ struct DepthwiseHwcmToHwc
     Location loc = op.getLoc();
     SmallVector<ReassociationIndices> filterMap = {{0}, {1}, {2, 3}};
     SmallVector<ReassociationIndices> outMap = {{0}, {1}, {2}, {3, 4}};
-    if (multiplier != 1) {
-      if (!isa<IntegerType>(inputType.getElementType()))
-        return rewriter.notifyMatchFailure(
-            op, "channel multiplier is not 1 on a float convolution");
-      if (!inputType.hasStaticShape() || ShapedType::isDynamic(multiplier))
-        return rewriter.notifyMatchFailure(op, "dynamic shape");
-    }
+    if (multiplier != 1 &&
+        (!inputType.hasStaticShape() || ShapedType::isDynamic(multiplier)))
+      return rewriter.notifyMatchFailure(op, "dynamic shape");
     // A constant filter's data, read before any IR is created.
     std::optional<SmallVector<char>> filterBytes;
     if (auto constant = getConstantElements(filter); succeeded(constant)) {

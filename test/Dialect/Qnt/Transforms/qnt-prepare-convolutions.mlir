@@ -57,7 +57,7 @@ func.func @depthwise_multiplier_one(%x: tensor<1x4x4x2xf32>, %init: tensor<1x4x4
 
 // -----
 
-// An integer one with a channel multiplier of 2: the HWC form on the input
+// A channel multiplier of 2: the HWC form on the input
 // with each channel repeated twice (copy channel 2 c + m is channel c), the
 // filter and output collapsed the same way (filter channel 2 c + m is
 // w[c][m]: 1, 2, 3, 4).
@@ -79,9 +79,15 @@ func.func @depthwise_multiplier_two_int(%x: tensor<1x4x4x2xi8>, %init: tensor<1x
 
 // -----
 
-// A float one with a channel multiplier of 2 is left alone.
+// A float one whose filter is not a constant: the same, the filter collapsed
+// at run time.
 // CHECK-LABEL: func @depthwise_multiplier_two
-// CHECK: linalg.depthwise_conv_2d_nhwc_hwcm
+// CHECK-SAME: (%[[X:.*]]: tensor<1x4x4x2xf32>, %[[W:.*]]: tensor<1x1x2x2xf32>, %[[INIT:.*]]: tensor<1x4x4x2x2xf32>)
+// CHECK: %[[B:.*]] = linalg.broadcast ins(%[[X]] : tensor<1x4x4x2xf32>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[B]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<1x4x4x2x2xf32> into tensor<1x4x4x4xf32>
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1], [2, 3]] : tensor<1x1x2x2xf32> into tensor<1x1x4xf32>
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[C]], %[[F]] : tensor<1x4x4x4xf32>, tensor<1x1x4xf32>)
+// CHECK-NOT: depthwise_conv_2d_nhwc_hwcm
 func.func @depthwise_multiplier_two(%x: tensor<1x4x4x2xf32>, %w: tensor<1x1x2x2xf32>, %init: tensor<1x4x4x2x2xf32>) -> tensor<1x4x4x2x2xf32> {
   %0 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x2xf32>, tensor<1x1x2x2xf32>) outs(%init : tensor<1x4x4x2x2xf32>) -> tensor<1x4x4x2x2xf32>
   return %0 : tensor<1x4x4x2x2xf32>

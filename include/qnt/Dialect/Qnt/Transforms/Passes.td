@@ -533,11 +533,11 @@ def QntPrepareConvolutions : Pass<"qnt-prepare-convolutions", "func::FuncOp"> {
     (which upstream decomposes into vectorizable 1-D convolutions). This pass
     rewrites the former into the latter. Constant filters (dense or
     `dense_resource`) are permuted at compile time; a non-constant filter of a
-    2-D convolution gets a `linalg.transpose`. An integer depthwise
-    convolution with a channel multiplier M > 1 becomes the HWC form on a copy
-    of its input with each channel repeated M times (`linalg.broadcast` and
-    `tensor.collapse_shape`), so that `qnt-int8-depthwise-kernels` takes it
-    too; a float one is left alone.
+    2-D convolution gets a `linalg.transpose`. A depthwise convolution with
+    a channel multiplier M > 1 becomes the HWC form on a copy of its input
+    with each channel repeated M times (`linalg.broadcast` and
+    `tensor.collapse_shape`), so that `qnt-int8-depthwise-kernels` and the
+    float tiling take it too (a static shape is needed).
 
     ```mlir
     // before
