@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from gemm import MODEL_LAYERS, gemm_module  # noqa: E402
 from qnt import compiler  # noqa: E402
-from qnt.tools import llvm_tool, qnt_tool  # noqa: E402
+from qnt.tools import llvm_tool  # noqa: E402
 
 DOC = REPO / "docs" / "performance-vnni-mca.md"
 # kernel set -> (the CPU whose pipeline it is, the CPU models estimated)
@@ -73,20 +73,15 @@ def compile_asm(text, kset, cpu, work, tag):
     kernels = compiler.target_int8_kernels(pipe_cpu)
     if kernels != kset:
         sys.exit(f"vnni_mca.py: {pipe_cpu}'s int8 kernels are {kernels}")
-    pipeline = compiler.float_pipeline(
-        vector_width=compiler.target_vector_width(pipe_cpu),
-        int8_kernels=kernels)
     src, llvm_mlir = work / f"{tag}.mlir", work / f"{tag}.llvm.mlir"
     ll, asm = work / f"{tag}.ll", work / f"{tag}.{cpu}.s"
     src.write_text(text)
-    for cmd in ([qnt_tool("qnt-opt"), src, "--mlir-disable-threading",
-                 f"--pass-pipeline={pipeline}", "-o", llvm_mlir],
-                [llvm_tool("mlir-translate"), "--mlir-to-llvmir", llvm_mlir,
-                 "-o", ll],
-                [llvm_tool("clang"), "-O3", f"-march={cpu}", "-S",
-                 "-Wno-override-module", ll, "-o", asm]):
-        subprocess.run([str(c) for c in cmd], check=True,
-                       capture_output=True)
+    compiler.lower_to_llvm_dialect(src, llvm_mlir,
+                                   compiler.target_pipeline(pipe_cpu))
+    compiler.translate_to_llvm_ir(llvm_mlir, ll)
+    subprocess.run([str(llvm_tool("clang")), "-O3", f"-march={cpu}", "-S",
+                    "-Wno-override-module", str(ll), "-o", str(asm)],
+                   check=True, capture_output=True)
     return asm.read_text()
 
 

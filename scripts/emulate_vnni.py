@@ -84,7 +84,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "bench"))
 
 from qnt import compiler, intref  # noqa: E402
-from qnt.tools import llvm_tool, qnt_tool  # noqa: E402
+from qnt.tools import llvm_tool  # noqa: E402
 
 EMU = REPO / "scripts" / "emu"
 DOC = REPO / "docs" / "vnni-emulation.md"
@@ -215,18 +215,16 @@ def compile_case(i, text, kset, work):
     kernels = compiler.target_int8_kernels(pipe_cpu)
     if kernels != want:
         raise EmuError(f"{pipe_cpu}'s int8 kernels are {kernels}, not {want}")
-    pipeline = compiler.float_pipeline(
-        vector_width=compiler.target_vector_width(pipe_cpu),
-        int8_kernels=kernels)
     d = work / f"{kset}-{i}"
     d.mkdir()
     (d / "model.mlir").write_text(text)
-    run([qnt_tool("qnt-opt"), d / "model.mlir", "--mlir-disable-threading",
-         f"--pass-pipeline={pipeline}", "-o", d / "model.llvm.mlir"],
-        f"case {i} ({kset}): qnt-opt")
-    run([llvm_tool("mlir-translate"), "--mlir-to-llvmir",
-         d / "model.llvm.mlir", "-o", d / "model.ll"],
-        f"case {i}: mlir-translate")
+    try:
+        compiler.lower_to_llvm_dialect(d / "model.mlir",
+                                       d / "model.llvm.mlir",
+                                       compiler.target_pipeline(pipe_cpu))
+        compiler.translate_to_llvm_ir(d / "model.llvm.mlir", d / "model.ll")
+    except compiler.CompileError as exc:
+        raise EmuError(f"case {i} ({kset}): {exc}") from None
     (d / "wrapper.c").write_text(
         compiler.generate_wrapper(compiler.parse_signatures(text)))
     flags = ["-O3", *target, *EMU_ONLY, *FREESTANDING]

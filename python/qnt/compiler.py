@@ -655,6 +655,34 @@ def _run(cmd, what):
     return p
 
 
+def target_pipeline(target_cpu: str = None, target_triple: str = None,
+                    **kw) -> str:
+    """float_pipeline for a target CPU or triple: its vector width
+    (target_vector_width) and int8 kernel set (target_int8_kernels); ``kw``
+    goes to float_pipeline."""
+    return float_pipeline(
+        vector_width=target_vector_width(target_cpu, target_triple),
+        int8_kernels=target_int8_kernels(target_cpu, target_triple), **kw)
+
+
+def lower_to_llvm_dialect(src: Path, out: Path, pipeline: str, *,
+                          opt_tool=None, debug_lines: bool = False):
+    """qnt-opt (or ``opt_tool``) runs ``pipeline`` on the MLIR file `src`,
+    writing the LLVM-dialect module to `out`."""
+    opt = opt_tool or qnt_tool("qnt-opt")
+    # Single-threaded: one model is one function, and a crash inside a
+    # multi-threaded mlir-opt can deadlock instead of exiting.
+    _run([opt, src, "--mlir-disable-threading", f"--pass-pipeline={pipeline}",
+          *(["--mlir-print-debuginfo"] if debug_lines else []), "-o", out],
+         f"{Path(opt).name} (lowering)")
+
+
+def translate_to_llvm_ir(llvm_mlir: Path, ll: Path):
+    """mlir-translate: the LLVM-dialect module `llvm_mlir` as LLVM IR."""
+    _run([llvm_tool("mlir-translate"), "--mlir-to-llvmir", llvm_mlir, "-o",
+          ll], "mlir-translate")
+
+
 def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
                  pipeline=None, opt_tool=None, cflags=None, target_cpu=None,
                  target_triple=None, parallel: bool = False,
@@ -678,11 +706,9 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
     if (target_cpu or target_triple) and cflags is None:
         cflags = target_flags(target_cpu, target_triple)
         if pipeline is None:
-            pipeline = float_pipeline(
-                vector_width=target_vector_width(target_cpu, target_triple),
-                int8_kernels=target_int8_kernels(target_cpu, target_triple),
-                parallel=parallel, parallel_min_work=parallel_min_work,
-                debug_lines=debug_lines)
+            pipeline = target_pipeline(
+                target_cpu, target_triple, parallel=parallel,
+                parallel_min_work=parallel_min_work, debug_lines=debug_lines)
     if pipeline is None:
         pipeline = float_pipeline(parallel=parallel,
                                   parallel_min_work=parallel_min_work,
@@ -705,19 +731,13 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         src = tmp / "model.mlir"
         src.write_text(mlir_text)
         llvm_mlir = tmp / "model.llvm.mlir"
-        opt = opt_tool or qnt_tool("qnt-opt")
-        # Single-threaded: one model is one function, and a crash inside a
-        # multi-threaded mlir-opt can deadlock instead of exiting.
-        _run([opt, src, "--mlir-disable-threading",
-              f"--pass-pipeline={pipeline}",
-              *(["--mlir-print-debuginfo"] if debug_lines else []),
-              "-o", llvm_mlir], f"{Path(opt).name} (lowering)")
+        lower_to_llvm_dialect(src, llvm_mlir, pipeline, opt_tool=opt_tool,
+                              debug_lines=debug_lines)
         text, weights_s = externalize_weights(llvm_mlir.read_text(), tmp)
         if weights_s is not None:
             llvm_mlir.write_text(text)
         ll = tmp / "model.ll"
-        _run([llvm_tool("mlir-translate"), "--mlir-to-llvmir", llvm_mlir,
-              "-o", ll], "mlir-translate")
+        translate_to_llvm_ir(llvm_mlir, ll)
         wrapper = tmp / "wrapper.c"
         wrapper.write_text(generate_wrapper(sigs))
         so_tmp = tmp / "model.so"
