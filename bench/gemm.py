@@ -576,12 +576,13 @@ to choose from that is often enough for a maximum matching to pair
 nearly all of them. qnt's kernels reorder each filter row of a
 convolution larger than 1x1 when its codes pair up safely (the im2col
 runs are shuffled to match), and the K codes of a 1x1 convolution or
-matmul when a maximum matching leaves few codes over (each takes a zero
-partner; the order may have at most 9/8 of K's slots; the copied
-activation rows are shuffled to match): of the 28 layers, BlazeFace's
-first (5x5 from RGB, its largest int8 layer) and 13 1x1 convolutions and
-matmuls then take the saturating form exactly; `bench/maddubs_pairs.py`
-prints these per layer.
+matmul that a maximum matching pairs up (the copied activation rows are
+shuffled to match), the codes left over taking a tail of exact
+`vpmaddwd` pairs when a cost estimate prefers that to zero partners in
+the quads: of the 28 layers, BlazeFace's first (5x5 from RGB, its
+largest int8 layer) and 20 1x1 convolutions and matmuls then take the
+saturating form exactly, 13 of them with a tail;
+`bench/maddubs_pairs.py` prints these per layer.
 The VNNI
 form (`vpdpbusd`, K quads, exact) cannot run on this AVX2-only VM: its
 outputs are checked under emulation ([vnni-emulation.md](vnni-emulation.md))

@@ -24,11 +24,12 @@ K-adjacent pair is safe; for a convolution larger than 1x1 (its im2col
 runs are read per filter row; dilation 1, as in both models) "rows
 reordered" when its filter rows' codes, padded to even with a zero weight,
 pair up safely with each code staying in its group of 16; for a 1x1
-convolution or a matmul "K reordered" with the slots per code (the
-kernel's order: a maximum matching of the rows, each row left over beside
-a zero slot, padded to quads) when that is at most 9/8 of K (rounded up
-to even) and K <= 256; else "no". Then the totals quoted in
-docs/performance.md. Needs python3-networkx
+convolution or a matmul (K <= 256) "K reordered" with the slots per row
+when the kernel takes the quads for all its rows (a maximum matching's
+pairs adjacent, each row left over beside a zero slot), "K split" with
+the quad and pair slots when the rows left over take a tail of i16 pairs
+(k_split: the kernel's cost estimate); else "no". Then the totals quoted
+in docs/performance.md. Needs python3-networkx
 (scripts/install-bench-deps.sh).
 """
 
@@ -91,14 +92,31 @@ def matching_size(ok: np.ndarray) -> int:
     return len(nx.max_weight_matching(g, maxcardinality=True))
 
 
-def k_order_slots(ok: np.ndarray) -> int:
-    """The slots of qnt's K order for a matmul with safe-pair graph `ok`:
-    two per matched pair and per row left over, padded to a multiple of
-    4 (the size of a maximum matching decides it)."""
+def k_split(ok: np.ndarray):
+    """(quad slots, pair slots) of qnt's K order for a matmul with
+    safe-pair graph `ok`, or None when its kernel keeps the i16 pairs: the
+    matched rows as quads, the rows left over either each beside a zero
+    slot in the quads (padded to whole quads) or in a tail of i16 pairs
+    (padded to even; an odd count of matched pairs made a whole quad by a
+    row left over beside a zero slot, else a zero pair); the cheaper of the
+    two at 0.85 per quad slot, 1 per tail slot and 2.5 per tail, when below
+    K rounded up to even (the size of a maximum matching decides it)."""
     k = len(ok)
     pairs = matching_size(ok)
-    slots = 2 * pairs + 2 * (k - 2 * pairs)
-    return (slots + 3) // 4 * 4
+    if pairs == 0:
+        return None
+    matched, left = 2 * pairs, k - 2 * pairs
+    whole = ((matched + 2 * left + 3) // 4 * 4, 0)
+    quads, tail = matched, left
+    if quads % 4:
+        quads += 2
+        tail = max(0, tail - 1)
+    tail += tail % 2
+
+    def cost(x):
+        return 0.85 * x[0] + x[1] + (2.5 if x[1] else 0.0)
+    best = (quads, tail) if cost((quads, tail)) < cost(whole) else whole
+    return best if cost(best) < k + k % 2 else None
 
 
 def main():
@@ -129,16 +147,19 @@ def main():
                 if k > 1 else 1.0
             one_by_one = layer.op != "conv2d" or \
                 np.prod(layer.weights.shape[1:3]) == 1
-            slots = k_order_slots(ok) if one_by_one and k <= 256 else None
+            split = k_split(ok) if one_by_one and k <= 256 else None
             if adjacent == 1.0:
                 quads = "K order"
             elif not one_by_one and rows_reorder(layer):
                 quads = "rows reordered"
-            elif slots is not None and 8 * slots <= 9 * (k + k % 2):
-                quads = f"K reordered ({slots / k:.2f} slots per row)"
+            elif split is not None and split[1] == 0:
+                quads = f"K reordered ({split[0] / k:.2f} slots per row)"
+            elif split is not None:
+                quads = (f"K split ({split[0]} quad slots, "
+                         f"{split[1]} pair slots)")
             else:
                 quads = "no"
-            reordered += "reordered" in quads
+            reordered += "reordered" in quads or "split" in quads
             frac = ok[np.triu_indices(k, 1)].mean() if k > 1 else 1.0
             fractions.append(frac)
             mbig += int((np.abs(w) > 64).sum())

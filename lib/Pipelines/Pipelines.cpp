@@ -38,7 +38,8 @@ void mlir::qnt::buildFloatToLLVMPipeline(OpPassManager &pm,
   if (options.vectorize && options.int8Kernels != "none") {
     QntInt8MatmulKernelsOptions kernels;
     kernels.isa = options.int8Kernels;
-    // AVX2, 16 ymm registers: 6 x 2 blocks of 8 lanes (the default);
+    // AVX2, 16 ymm registers: 6 x 2 blocks of 8 lanes (the default; the
+    // pass keeps vpmaddubsw quads to 5 x 2);
     // 32 zmm registers: 4 x 4 blocks of 16 lanes.
     if (options.int8Kernels == "avx512vnni") {
       kernels.mTile = 4;

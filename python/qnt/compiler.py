@@ -2,7 +2,7 @@
 
     qnt-opt --pass-pipeline=<float_pipeline()>   (TOSA -> LLVM dialect)
     mlir-translate --mlir-to-llvmir
-    clang -O3 -shared -fPIC -march=native  model.ll  wrapper.c  -lm
+    clang -O3 -shared -fPIC -march=native -mno-sse4a  model.ll  wrapper.c  -lm
 
 The generated ``wrapper.c`` gives the library a small C interface (see
 docs/runtime.md): ``qnt_forward(void **inputs, void **outputs)``,
@@ -55,7 +55,14 @@ def host_vector_width() -> int:
 def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
     """clang's code-generation flags: ``-march=native`` (the host) unless a
     CPU (``-march=CPU``, e.g. ``skylake-avx512``, ``x86-64-v3``) or a target
-    triple (``--target=TRIPLE``) is given."""
+    triple (``--target=TRIPLE``) is given.
+
+    On x86 also ``-mno-sse4a``: with AMD's SSE4A (``-march=native`` on this
+    Zen 3 machine, any ``znver*``) LLVM 22 lowers some byte shuffles of the
+    AVX2 code to its ``insertq``, a legacy-SSE instruction amid VEX code:
+    one in the activation copy of an int8 kernel (BlazeFace's 1x1
+    convolution conv2d_14 with a K split) took that layer from 11 to 22 us
+    (15 us without SSE4A and the same IR). qnt's code never needs SSE4A."""
     flags = ["-O3"]
     if target_triple:
         flags.append(f"--target={target_triple}")
@@ -63,6 +70,9 @@ def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
         flags.append(f"-march={target_cpu}")
     elif not target_triple:
         flags.append("-march=native")
+    if not target_triple or re.match(r"(x86_64|amd64|i[3-6]86)",
+                                     target_triple):
+        flags.append("-mno-sse4a")
     return flags
 
 
@@ -741,7 +751,7 @@ def compile_mlir(mlir_text: str, out_path, *, sigs=None, keep_temps=None,
         wrapper = tmp / "wrapper.c"
         wrapper.write_text(generate_wrapper(sigs))
         so_tmp = tmp / "model.so"
-        flags = list(cflags or ["-O3", "-march=native"])
+        flags = list(cflags or target_flags())
         if debug_lines:
             flags.append("-g")
         if parallel or "parallel=true" in pipeline:

@@ -53,3 +53,27 @@ def test_depthwise_multiplier_two_takes_the_depthwise_kernel(tmp_path):
                          capture_output=True, text=True, check=True).stdout
     assert "vpmulld" in dis or "vpmaddwd" in dis
     assert "scatter" not in dis
+
+
+@pytest.mark.parametrize("seed", [87, 45])
+def test_k_split_takes_quads_and_a_tail_of_pairs(tmp_path, seed):
+    # A matmul (seed 87, K = 235) and a MobileNet block (seed 45, its 1x1
+    # convolutions) with 8-bit weights that pair up only in part: the AVX2
+    # kernel takes the quads on the matched K codes and a tail of i16 pairs
+    # on the rest (the copy loop writes an i8 and an i16 operand per row),
+    # and the result stays exact.
+    import re
+    import subprocess
+
+    from qnt import compiler
+    from qnt.tools import qnt_tool
+    text, _, info = fuzz_int8.random_program(seed)
+    assert info["kind"] in ("matmul", "chain")
+    ir = subprocess.run(
+        [str(qnt_tool("qnt-opt")), "--pass-pipeline=" +
+         compiler.float_pipeline(vector_width=8, int8_kernels="avx2"),
+         "--mlir-print-ir-after=qnt-int8-matmul-kernels", "-o", "/dev/null"],
+        input=text, capture_output=True, text=True, check=True).stderr
+    assert re.search(r"-> \(tensor<[0-9x]+xi8>, tensor<[0-9x]+xi16>\)", ir)
+    problems, _ = fuzz_int8.check(seed, PIPES, tmp_path)
+    assert problems == [], problems

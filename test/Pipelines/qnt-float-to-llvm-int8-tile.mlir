@@ -1,4 +1,5 @@
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=DEFAULT
+// RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-saturation-free-quads=false})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=DEFPAIRS
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=3 int8-n-blocks=1})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=16 int8-kernels=avx512vnni})" -mlir-print-ir-after=qnt-int8-matmul-kernels -o /dev/null 2>&1 | FileCheck %s --check-prefix=VNNI
 // RUN: not qnt-opt %s -pass-pipeline="builtin.module(qnt-float-to-llvm{vector-width=8 int8-kernels=avx2 int8-m-tile=-2})" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG
@@ -9,8 +10,13 @@
 // The register tile of the int8 matmul kernels per ISA, and the pipeline's
 // int8-m-tile / int8-n-blocks overrides. M = 64 H W = 64 rows, N = 32
 // columns (4 blocks of 8, 2 of 16: with VNNI's 4 x 4 tile the 2 blocks take
-// 8 rows, keeping 16 accumulators).
-// DEFAULT: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// 8 rows, keeping 16 accumulators). AVX2's i16 pairs take 6 x 2 blocks;
+// its vpmaddubsw quads (these 7-bit weights) 5 x 2, as they hold two
+// registers more (the ones of vpmaddwd, a product): 10 accumulators, the
+// two blocks' weights, a broadcast, those two: 15 of the 16 ymm registers.
+// DEFAULT: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
+// DEFAULT-NOT: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>
+// DEFPAIRS: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // TILE: scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>)
 // NEG: error: qnt-int8-matmul-kernels: m-tile and n-blocks must be positive
 // VNNI: scf.for {{.*}} -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)

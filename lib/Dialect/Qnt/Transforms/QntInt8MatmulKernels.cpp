@@ -212,40 +212,70 @@ saturationFreeRowOrder(const MatmulShape &s, int64_t run) {
 }
 
 /// For a matmul whose activation rows are copied whole (a 1x1 convolution
-/// or a plain matmul): an order of its K codes in which every adjacent pair
-/// (2i, 2i + 1) is saturation-free in every column: a maximum matching of
-/// the codes, each matched pair adjacent, each code left over beside a
-/// padding slot (a zero weight), padded to a multiple of 4. Per slot: the
-/// code, -1 for padding. None when the order would take more than
-/// kMaxQuadSlots / 8 x the K of the i16 pairs (rounded up to even): each
-/// quad costs about 3/2 of a pair's instructions and covers two pairs'
-/// codes, and the copy adds a shuffle per row, so the quads win only while
-/// the order stays short (on BlazeFace's 1x1 layers, side by side: 1.00
-/// slots per code 44.7 -> 38.3 us, 1.10 25.3 -> 23.3 us, but 1.17 no
-/// faster, 56.3 -> 56.9 us); or when K is large (the search is cubic, the
-/// copy one shuffle of K codes per row).
-constexpr int64_t kMaxQuadSlots = 9;
+/// or a plain matmul): its K codes in u8 x s8 quads, possibly followed by a
+/// tail of i16 pairs summed into the same accumulators. A maximum matching
+/// of the codes that may share a vpmaddubsw pair (saturation-free in every
+/// column) gives the quads' order, each matched pair adjacent. The codes it
+/// leaves over either each take a padding slot (a zero weight) beside them
+/// in the quads, or go to the tail (vpmaddwd: exact for any weights, padded
+/// to even; the quads then made whole by one of them beside a padding slot,
+/// else by a padding pair). Per slot of each part: the code, -1 for
+/// padding.
+///
+/// The cheaper of the two, or of neither (the i16 pairs of all K, none
+/// returned), by an estimate in pair slots: K rounded up to even for the
+/// pairs; kQuadSlotCost per quad slot; per tail slot 1, plus kTailCost for
+/// the tail's second K loop per tile and second shuffle per row. Fitted
+/// to side-by-side timings of single 1x1 layers with the two models'
+/// weights (14 x 14 64 -> 64, 32 x 32 28 -> 32, 16 x 16 72 -> 80 and 80
+/// -> 88, 8 x 8 96 -> 96: splits 0.94 - 1.04 of the other form) and of
+/// whole-quad orders (1.00, 1.10, 1.17 slots per code: 0.86, 0.92, 1.01
+/// of the pairs); the ratio of the two instruction mixes' measured ceilings
+/// is 0.84 (docs/performance.md). None as well when no code pairs up or
+/// when K is large (the search is cubic, the copy one shuffle of K codes
+/// per row).
+struct KSplit {
+  SmallVector<int64_t> quads, pairs;
+};
+constexpr double kQuadSlotCost = 0.85;
+constexpr double kTailCost = 2.5;
 constexpr int64_t kMaxReorderedK = 256;
-std::optional<SmallVector<int64_t>>
-saturationFreeKOrder(const MatmulShape &s) {
+std::optional<KSplit> saturationFreeKSplit(const MatmulShape &s) {
   if (s.k > kMaxReorderedK)
     return std::nullopt;
   SmallVector<int64_t> mate = maximumMatching(saturationFreeGraph(
       s.k, s.n, [&](int64_t k, int64_t c) -> int64_t {
         return s.weights[k * s.n + c];
       }));
-  SmallVector<int64_t> order;
+  SmallVector<int64_t> matched, left;
   for (int64_t k = 0; k < s.k; ++k)
     if (k < mate[k])
-      order.append({k, mate[k]});
-  for (int64_t k = 0; k < s.k; ++k)
-    if (mate[k] == -1)
-      order.append({k, -1});
-  while (order.size() % 4)
-    order.push_back(-1);
-  if ((int64_t)order.size() * 8 > kMaxQuadSlots * (s.k + s.k % 2))
+      matched.append({k, mate[k]});
+    else if (mate[k] == -1)
+      left.push_back(k);
+  if (matched.empty())
     return std::nullopt;
-  return order;
+  // Every code in the quads.
+  KSplit whole{matched, {}};
+  for (int64_t k : left)
+    whole.quads.append({k, -1});
+  while (whole.quads.size() % 4)
+    whole.quads.push_back(-1);
+  // The codes left over in a tail of pairs.
+  KSplit split{matched, left};
+  if (split.quads.size() % 4)
+    split.quads.append(
+        {split.pairs.empty() ? -1 : split.pairs.pop_back_val(), -1});
+  if (split.pairs.size() % 2)
+    split.pairs.push_back(-1);
+  auto cost = [](const KSplit &x) {
+    return kQuadSlotCost * double(x.quads.size()) + double(x.pairs.size()) +
+           (x.pairs.empty() ? 0.0 : kTailCost);
+  };
+  const KSplit &best = cost(split) < cost(whole) ? split : whole;
+  if (cost(best) >= double(s.k + s.k % 2))
+    return std::nullopt;
+  return best;
 }
 
 /// The weights in a K order: B'[slot] = B[order[slot]], zero where the
@@ -367,22 +397,30 @@ struct QntInt8MatmulKernelsPass
     // there by reordering each filter row's codes (rowOrder): then each
     // row's run takes `stride` slots of the patch row instead of `run`; a
     // matmul or 1x1 convolution by reordering its K codes (kOrder), which
-    // the copy of the activation rows applies.
+    // the copy of the activation rows applies, the codes that pair with
+    // none left to a tail of i16 pairs (tailOrder, tail: its weights; the
+    // copy writes its activations widened to i16 beside the quads').
     const bool vnni = isa == "avx512vnni" || isa == "avxvnni";
     const bool runs = s.im2col && s.dilW == 1;
     const int64_t run =
         runs ? s.kw * cast<RankedTensorType>(s.lhs.getType()).getDimSize(3)
              : 0;
     int64_t stride = run;
-    SmallVector<int64_t> rowOrder, kOrder;
+    SmallVector<int64_t> rowOrder, kOrder, tailOrder;
+    MatmulShape tail;
     bool quads = vnni;
     if (!vnni && saturationFreeQuads) {
       if (pairsSaturationFree(s.weights, s.k, s.n)) {
         quads = true;
       } else if (!s.im2col) {
-        if (auto order = saturationFreeKOrder(s)) {
+        if (auto split = saturationFreeKSplit(s)) {
           quads = true;
-          kOrder = std::move(*order);
+          kOrder = std::move(split->quads);
+          tailOrder = std::move(split->pairs);
+          if (!tailOrder.empty()) {
+            tail = s;
+            reorderK(tail, tailOrder);
+          }
           reorderK(s, kOrder);
         }
       } else if (runs) {
@@ -406,7 +444,15 @@ struct QntInt8MatmulKernelsPass
     const int64_t nb = std::min(nBlk, (int64_t)nBlocks);
     // Full m-tiles of mt rows, then one tile of the remaining rows; full
     // panels of nb blocks, then one panel of the remaining blocks.
-    const int64_t mt = std::min<int64_t>(s.m, mTile * nBlocks / nb);
+    // The vpmaddubsw form (avx2 quads) holds two registers more than the
+    // pairs' (the ones of its vpmaddwd and a product) besides the blocks'
+    // weights and a row's broadcast: in AVX2's 16 registers at most
+    // 13 - nb accumulators (with 6 x 2 LLVM spills one of them in the K
+    // loop, and the reload joins the accumulation's dependency chain).
+    int64_t tileRows = mTile * nBlocks / nb;
+    if (isa == "avx2" && quads)
+      tileRows = std::min(tileRows, std::max<int64_t>(1, (13 - nb) / nb));
+    const int64_t mt = std::min<int64_t>(s.m, tileRows);
     const int64_t mMain = s.m / mt * mt, mRest = s.m - mMain;
     const int64_t nMain = nBlk / nb * nb, nRest = nBlk - nMain;
     Type elem = quads ? i8 : i16; // the activation operand's element type
@@ -417,26 +463,33 @@ struct QntInt8MatmulKernelsPass
     // the one before (VectorBlocks).
     const VectorBlocks columns{s.n, L};
     auto blockStart = [&](int64_t j) { return columns.start(j); };
-    SmallVector<int8_t> packed(nBlk * kGroups * L * G, 0);
-    for (int64_t j = 0; j < nBlk; ++j)
-      for (int64_t c = 0; c < L && blockStart(j) + c < s.n; ++c)
-        for (int64_t k = 0; k < s.k; ++k)
-          packed[(j * kGroups + k / G) * (L * G) + c * G + k % G] =
-              s.weights[k * s.n + blockStart(j) + c];
-    // avx2: sign-extended to i16 here, not per use in the kernel's loop.
-    Value bp;
-    if (quads) {
-      auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i8);
-      bp = arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(packedType, ArrayRef<int8_t>(packed)));
-    } else {
+    // avx2 pairs: sign-extended to i16 here, not per use in the kernel's
+    // loop.
+    auto pack = [&](const MatmulShape &w, int64_t g, int64_t groups,
+                    bool asQuads) -> Value {
+      SmallVector<int8_t> packed(nBlk * groups * L * g, 0);
+      for (int64_t j = 0; j < nBlk; ++j)
+        for (int64_t c = 0; c < L && blockStart(j) + c < w.n; ++c)
+          for (int64_t k = 0; k < w.k; ++k)
+            packed[(j * groups + k / g) * (L * g) + c * g + k % g] =
+                w.weights[k * w.n + blockStart(j) + c];
+      if (asQuads)
+        return arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(
+                RankedTensorType::get({nBlk, groups, L * g}, i8),
+                ArrayRef<int8_t>(packed)));
       SmallVector<int16_t> wide16(packed.begin(), packed.end());
-      auto packedType = RankedTensorType::get({nBlk, kGroups, L * G}, i16);
-      bp = arith::ConstantOp::create(
+      return arith::ConstantOp::create(
           b, loc,
-          DenseElementsAttr::get(packedType, ArrayRef<int16_t>(wide16)));
-    }
+          DenseElementsAttr::get(
+              RankedTensorType::get({nBlk, groups, L * g}, i16),
+              ArrayRef<int16_t>(wide16)));
+    };
+    Value bp = pack(s, G, kGroups, quads);
+    // The tail of i16 pairs after the quads of a K split.
+    const int64_t tailGroups = tail.k / 2;
+    Value tailBp = tailGroups ? pack(tail, 2, tailGroups, false) : Value();
     // quads: sum_k (a + 128) w = sum_k a w + 128 sum_k w; the second term
     // (per column, at compile time) is taken off the accumulators' start.
     Value compensation;
@@ -484,7 +537,7 @@ struct QntInt8MatmulKernelsPass
     auto idx = [&](OpBuilder &bb, int64_t v) -> Value {
       return arith::ConstantIndexOp::create(bb, loc, v);
     };
-    Value wide;
+    Value wide, tailWide;
     // K already padded to a multiple of the group (the padding columns are
     // left unset: their weights are zero).
     bool kPadded = false;
@@ -623,40 +676,63 @@ struct QntInt8MatmulKernelsPass
     } else if (!kOrder.empty()) {
       // Per row: its K codes read at once, offset, put in kOrder by one
       // shuffle (a padding slot, zero weight, takes code 0) and written
-      // as the row's kOrder.size() slots (a multiple of the quads).
+      // as the row's kOrder.size() slots (a multiple of the quads); with a
+      // tail, its codes put in tailOrder by another shuffle of the codes
+      // as read, widened to i16 and written as the row of the tail's
+      // operand.
       auto lhsType = cast<RankedTensorType>(lhs.getType());
       const int64_t origK = lhsType.getShape().back();
       SmallVector<int64_t> shape(lhsType.getShape());
       shape.back() = kOrder.size();
-      Value empty = tensor::EmptyOp::create(b, loc, shape, elem);
+      SmallVector<Value> empties = {tensor::EmptyOp::create(b, loc, shape, i8)};
+      if (tailGroups) {
+        shape.back() = tailOrder.size();
+        empties.push_back(tensor::EmptyOp::create(b, loc, shape, i16));
+      }
       auto readType = VectorType::get({origK}, i8);
       Value padI8 = arith::ConstantOp::create(b, loc, b.getIntegerAttr(i8, 0));
-      SmallVector<int64_t> mask;
-      for (int64_t code : kOrder)
-        mask.push_back(std::max<int64_t>(0, code));
+      auto maskOf = [](ArrayRef<int64_t> order) {
+        SmallVector<int64_t> mask;
+        for (int64_t code : order)
+          mask.push_back(std::max<int64_t>(0, code));
+        return mask;
+      };
+      SmallVector<int64_t> mask = maskOf(kOrder), tailMask = maskOf(tailOrder);
       auto rows = scf::ForOp::create(
-          b, loc, idx(b, 0), idx(b, s.m), idx(b, 1), ValueRange{empty},
+          b, loc, idx(b, 0), idx(b, s.m), idx(b, 1), empties,
           [&](OpBuilder &b1, Location, Value r, ValueRange a1) {
             SmallVector<Value> at = {r, idx(b1, 0)};
             if (s.batched)
               at.insert(at.begin(), idx(b1, 0));
-            Value v = vector::TransferReadOp::create(
+            Value row = vector::TransferReadOp::create(
                 b1, loc, readType, lhs, at, padI8, ArrayRef<bool>{true});
-            v = arith::XOrIOp::create(
-                b1, loc, v,
+            Value v = arith::XOrIOp::create(
+                b1, loc, row,
                 arith::ConstantOp::create(
                     b1, loc,
                     DenseElementsAttr::get(readType,
                                            b1.getIntegerAttr(i8, -128))));
             v = vector::ShuffleOp::create(b1, loc, v, v, mask);
-            scf::YieldOp::create(
-                b1, loc,
+            SmallVector<Value> written = {
                 vector::TransferWriteOp::create(b1, loc, v, a1[0], at,
                                                 ArrayRef<bool>{true})
-                    .getResult());
+                    .getResult()};
+            if (tailGroups) {
+              Value t = vector::ShuffleOp::create(b1, loc, row, row, tailMask);
+              t = arith::ExtSIOp::create(
+                  b1, loc, VectorType::get({(int64_t)tailOrder.size()}, i16),
+                  t);
+              written.push_back(vector::TransferWriteOp::create(
+                                    b1, loc, t, a1[1], at,
+                                    ArrayRef<bool>{true})
+                                    .getResult());
+            }
+            scf::YieldOp::create(b1, loc, written);
           });
       rows->setAttr(QntDialect::getParallelAttrName(), b.getUnitAttr());
       wide = rows.getResult(0);
+      if (tailGroups)
+        tailWide = rows.getResult(1);
       kPadded = true;
     } else {
       auto lhsType = cast<RankedTensorType>(lhs.getType());
@@ -699,10 +775,7 @@ struct QntInt8MatmulKernelsPass
       return c == 0 ? x : arith::AddIOp::create(bb, loc, x, idx(bb, c));
     };
     auto accType = VectorType::get({L}, i32);
-    auto groupType = VectorType::get({G}, elem);
     auto one32 = VectorType::get({1}, i32);
-    auto operandType = VectorType::get({L * G}, elem);
-    auto weightType = VectorType::get({L * G}, elem);
     Value zeroAcc = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
     Value padElem =
@@ -756,40 +829,52 @@ struct QntInt8MatmulKernelsPass
             start[i * cols + c] = arith::SubIOp::create(
                 b2, loc, start[i * cols + c], comp);
         }
-      auto kLoop = scf::ForOp::create(
-          b2, loc, idx(b2, 0), idx(b2, kGroups), idx(b2, 1), start,
-          [&](OpBuilder &b3, Location, Value g, ValueRange accs) {
-            Value k = arith::MulIOp::create(b3, loc, g, idx(b3, G));
-            SmallVector<Value> rowGroups, blocks, next;
-            // Per row: its K group as one i32, broadcast to all
-            // lanes.
-            for (int64_t i = 0; i < rows; ++i) {
-              Value pr = vector::TransferReadOp::create(
-                  b3, loc, groupType, wide,
-                  at(b3, add(b3, m, i), k), padElem,
-                  ArrayRef<bool>{true});
-              Value word = vector::ExtractOp::create(
-                  b3, loc,
-                  vector::BitCastOp::create(b3, loc, one32, pr), 0);
-              rowGroups.push_back(vector::BitCastOp::create(
-                  b3, loc, operandType,
-                  vector::BroadcastOp::create(b3, loc, accType,
-                                              word)));
-            }
-            // Per block: L columns x G weights (avx2: i16).
-            for (int64_t c = 0; c < cols; ++c) {
-              Value w = vector::TransferReadOp::create(
-                  b3, loc, weightType, bp,
-                  ValueRange{add(b3, j, c), g, idx(b3, 0)},
-                  padElem, ArrayRef<bool>{true});
-              blocks.push_back(w);
-            }
-            for (int64_t i = 0; i < rows; ++i)
+      // The K loop of one part (`groups` groups of `g` codes of the
+      // operand `a`, weights `w`) on the accumulators `accs0`.
+      auto kLoop = [&](Value a, Value w, int64_t groups, int64_t g,
+                       bool asQuads, ValueRange accs0) {
+        Type et = asQuads ? i8 : i16;
+        auto operand = VectorType::get({L * g}, et);
+        Value pad = et == elem ? padElem
+                               : arith::ConstantOp::create(
+                                     b2, loc, b2.getIntegerAttr(et, 0))
+                                     .getResult();
+        auto loop = scf::ForOp::create(
+            b2, loc, idx(b2, 0), idx(b2, groups), idx(b2, 1), accs0,
+            [&](OpBuilder &b3, Location, Value gi, ValueRange accs) {
+              Value k = arith::MulIOp::create(b3, loc, gi, idx(b3, g));
+              SmallVector<Value> rowGroups, blocks, next;
+              // Per row: its K group as one i32, broadcast to all
+              // lanes.
+              for (int64_t i = 0; i < rows; ++i) {
+                Value pr = vector::TransferReadOp::create(
+                    b3, loc, VectorType::get({g}, et), a,
+                    at(b3, add(b3, m, i), k), pad, ArrayRef<bool>{true});
+                Value word = vector::ExtractOp::create(
+                    b3, loc, vector::BitCastOp::create(b3, loc, one32, pr),
+                    0);
+                rowGroups.push_back(vector::BitCastOp::create(
+                    b3, loc, operand,
+                    vector::BroadcastOp::create(b3, loc, accType, word)));
+              }
+              // Per block: L columns x g weights (pairs: i16).
               for (int64_t c = 0; c < cols; ++c)
-                next.push_back(dotStep(b3, loc, accs[i * cols + c],
-                                       rowGroups[i], blocks[c], G, quads));
-            scf::YieldOp::create(b3, loc, next);
-          });
+                blocks.push_back(vector::TransferReadOp::create(
+                    b3, loc, operand, w,
+                    ValueRange{add(b3, j, c), gi, idx(b3, 0)}, pad,
+                    ArrayRef<bool>{true}));
+              for (int64_t i = 0; i < rows; ++i)
+                for (int64_t c = 0; c < cols; ++c)
+                  next.push_back(dotStep(b3, loc, accs[i * cols + c],
+                                         rowGroups[i], blocks[c], g,
+                                         asQuads));
+              scf::YieldOp::create(b3, loc, next);
+            });
+        return SmallVector<Value>(loop.getResults());
+      };
+      SmallVector<Value> accs = kLoop(wide, bp, kGroups, G, quads, start);
+      if (tailGroups)
+        accs = kLoop(tailWide, tailBp, tailGroups, 2, false, accs);
       // The epilogue and the store, per row on two blocks at once where N
       // is a multiple of L (no overlapping last block: the two blocks'
       // 2L columns are contiguous and inside): the narrowing then packs
@@ -813,10 +898,10 @@ struct QntInt8MatmulKernelsPass
         for (int64_t l = 0; l < lanes; ++l)
           both.push_back(l);
         for (int64_t i = 0; i < rows; ++i) {
-          Value v = kLoop.getResult(i * cols + c);
+          Value v = accs[i * cols + c];
           if (group == 2)
-            v = vector::ShuffleOp::create(
-                b2, loc, v, kLoop.getResult(i * cols + c + 1), both);
+            v = vector::ShuffleOp::create(b2, loc, v, accs[i * cols + c + 1],
+                                          both);
           if (epilogue)
             v = applyKernelEpilogue(b2, loc, *epilogue, v, params);
           tile = vector::TransferWriteOp::create(
@@ -835,7 +920,7 @@ struct QntInt8MatmulKernelsPass
     // in each chunk the column blocks (one nb-block panel of the packed
     // weights stays in L1 while the chunk's m-tiles go by), then the
     // m-tiles.
-    const int64_t kBytes = kGroups * G * (quads ? 1 : 2);
+    const int64_t kBytes = kGroups * G * (quads ? 1 : 2) + tail.k * 2;
     const int64_t mostTiles = std::max<int64_t>(1, kChunkBytes / kBytes / mt);
     const int64_t mc = chunkTiles(mMain / mt, mostTiles) * mt;
     Value mMainV = idx(b, mMain);

@@ -473,6 +473,42 @@ func.func @eight_bit(%a: tensor<3x5xi8>) -> tensor<3x8xi32> {
 // QUADS-LABEL: func @k_order_too_long
 // QUADS-NOT: arith.xori
 // QUADS: tensor<1x2x16xi16>
+// K = 32: codes 0..23 alternating 100 and -100 (12 pairs), then eight
+// more 100s that pair with none. In pair slots: the quads with each of
+// those beside padding 0.85 x 40 = 34, the i16 pairs 32, the 6 quads and
+// a tail of i16 pairs for the eight 0.85 x 24 + 8 + 2.5 = 30.9: the tail.
+// The copy loop writes both operands per row: the quads' codes offset
+// and in order, the tail's codes (24..31) as read, widened to i16. The
+// tail's loop starts from the quad loop's accumulators; the compensation
+// counts the quads' weights only (12 x (100 - 100) = 0).
+// QUADS-LABEL: func @k_split
+// QUADS-DAG: %[[Q:.*]] = arith.constant dense<"0x649C{{.*}}"> : tensor<1x6x32xi8>
+// QUADS-DAG: %[[T:.*]] = arith.constant dense<100> : tensor<1x4x16xi16>
+// QUADS-DAG: %[[COMP:.*]] = arith.constant dense<0> : tensor<8xi32>
+// QUADS: %[[COPY:.*]]:2 = scf.for {{.*}} -> (tensor<3x24xi8>, tensor<3x8xi16>) {
+// QUADS: %[[ROW:.*]] = vector.transfer_read {{.*}} : tensor<3x32xi8>, vector<32xi8>
+// QUADS: %[[X:.*]] = arith.xori %[[ROW]]
+// QUADS: vector.shuffle %[[X]], %[[X]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23] : vector<32xi8>, vector<32xi8>
+// QUADS: %[[TS:.*]] = vector.shuffle %[[ROW]], %[[ROW]] [24, 25, 26, 27, 28, 29, 30, 31] : vector<32xi8>, vector<32xi8>
+// QUADS: arith.extsi %[[TS]] : vector<8xi8> to vector<8xi16>
+// QUADS: } {qnt.parallel}
+// QUADS: %[[QL:.*]]:3 = scf.for {{.*}} -> (vector<8xi32>, vector<8xi32>, vector<8xi32>) {
+// QUADS: vector.transfer_read %[[COPY]]#0{{.*}} : tensor<3x24xi8>, vector<4xi8>
+// QUADS: vector.transfer_read %[[Q]]
+// QUADS: arith.extui
+// QUADS: scf.for {{.*}} iter_args({{.*}} = %[[QL]]#0, {{.*}} = %[[QL]]#1, {{.*}} = %[[QL]]#2)
+// QUADS: vector.transfer_read %[[COPY]]#1{{.*}} : tensor<3x8xi16>, vector<2xi16>
+// QUADS: vector.transfer_read %[[T]]
+// QUADS-NOT: arith.extui
+// QUADS: arith.extsi %{{.*}} : vector<8xi16> to vector<8xi32>
+// QUADS-NOT: scf.for
+// QUADS: return
+// Codes 100, -100, 100, 100: one pair. The quads with the other two
+// beside padding 0.85 x 8 = 6.8, a quad and a tail (one of them beside
+// padding in the quad) 0.85 x 4 + 2 + 2.5 = 7.9, the pairs 4: the pairs.
+// QUADS-LABEL: func @k_split_not_worth_it
+// QUADS-NOT: arith.xori
+// QUADS: tensor<1x2x16xi16>
 // avxvnni needs no order: every function takes the quads in K order (no
 // copy loop, no shuffle).
 // AVXVNNI-LABEL: func @eight_bit_pairs
@@ -512,6 +548,22 @@ func.func @k_order_with_padding(%a: tensor<3x30xi8>) -> tensor<3x8xi32> {
 }
 func.func @k_order_too_long(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
   %b = arith.constant dense<100> : tensor<4x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x4xi8>, tensor<4x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @k_split(%a: tensor<3x32xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100]]> : tensor<32x8xi8>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x8xi32>
+  %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<3x32xi8>, tensor<32x8xi8>) outs(%f : tensor<3x8xi32>) -> tensor<3x8xi32>
+  return %r : tensor<3x8xi32>
+}
+func.func @k_split_not_worth_it(%a: tensor<3x4xi8>) -> tensor<3x8xi32> {
+  %b = arith.constant dense<[[100, 100, 100, 100, 100, 100, 100, 100], [-100, -100, -100, -100, -100, -100, -100, -100], [100, 100, 100, 100, 100, 100, 100, 100], [100, 100, 100, 100, 100, 100, 100, 100]]> : tensor<4x8xi8>
   %c0 = arith.constant 0 : i32
   %e = tensor.empty() : tensor<3x8xi32>
   %f = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x8xi32>) -> tensor<3x8xi32>

@@ -644,12 +644,21 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     order. A matmul or 1x1 convolution (K <= 256) may get there by
     reordering K: a maximum matching of the codes whose pairs qualify
     (Edmonds' blossom algorithm, at compile time), each matched pair
-    adjacent, each code left over beside a zero-weight slot, padded to
-    quads; taken when that order has at most 9/8 as many slots as K
-    (rounded up to even), since a quad costs about 3/2 of a pair's
-    instructions. The packed weights take the order, and the copy of the
-    activation rows (offset to `u8`) reads each row whole and puts it in
-    order by one `vector.shuffle`. A convolution whose im2col patches are
+    adjacent. The codes left over either each take a zero-weight slot
+    beside them in the quads, or a tail of `i16` pairs: a second K loop
+    with `vpmaddwd` on the same accumulators (exact for any weights; its
+    weights packed as `[ceil(N/8), ceil(K'/2), 16] i16`, not counted in the
+    compensation; the quads made whole by one of those codes beside a zero
+    slot, else a zero pair). The cheaper of the two by an estimate in pair
+    slots (a quad slot 0.85, a tail slot 1, a tail 2.5 more: fitted to
+    side-by-side timings of BlazeFace's and the bundled model's 1x1 layers
+    on the AVX2 machine of docs/performance.md, where the ratio of the two
+    instruction mixes' measured ceilings is 0.84), taken when below K
+    rounded up to even.
+    The packed weights take the order, and the copy of the activation
+    rows reads each row whole, puts the quads' codes in order (offset to
+    `u8`) by one `vector.shuffle` and the tail's by another (widened to
+    `i16`), and writes both operands. A convolution whose im2col patches are
     read as runs of `KW C`
     codes (dilation 1 along W) may get there by reordering the codes of
     each filter row: each run is padded to an even `stride` (the padding
@@ -659,9 +668,10 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
     weights take that order, each run is read, put in order by one
     `vector.shuffle` (a byte shuffle within 16-byte lanes) and written
     `stride` codes wide. An RGB input's first convolution with 8-bit
-    weights (BlazeFace's 5x5x3) gets the quad form this way, and so do
-    most of BlazeFace's 1x1 convolutions (`bench/maddubs_pairs.py` lists
-    which). Otherwise the i16 pairs, exact for any weights.
+    weights (BlazeFace's 5x5x3) gets the quad form this way; 17 of
+    BlazeFace's 20 1x1 convolutions take quads in a K order, 12 of them with
+    a tail of pairs (`bench/maddubs_pairs.py` lists which). Otherwise the
+    i16 pairs, exact for any weights.
 
     The result equals the matmul's (exact products; `i32` additions wrap the
     same way in any order). With `isa=none` the pass does nothing (the
@@ -676,7 +686,9 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
            "Rows per register tile (the rows left after the last full "
            "tile get one smaller tile; with fewer than n-blocks column "
            "blocks, m-tile x n-blocks / blocks rows, keeping the "
-           "accumulator count)">,
+           "accumulator count; isa=avx2's vpmaddubsw quads keep at most "
+           "13 - blocks accumulators, 5 x 2 by default, as they need two "
+           "registers more)">,
     Option<"nBlocks", "n-blocks", "int64_t", /*default=*/"2",
            "Column blocks (of 8 lanes, 16 with avx512vnni) per register "
            "tile (the blocks left after the last full panel get one "
@@ -689,7 +701,9 @@ def QntInt8MatmulKernels : Pass<"qnt-int8-matmul-kernels", "func::FuncOp"> {
            "With isa=avx2, a matmul whose weight pairs cannot saturate "
            "vpmaddubsw (|w0 + w1| <= 128: all 7-bit weights, some 8-bit "
            "ones, possibly after reordering K or each filter row's codes) "
-           "takes K quads of u8 x s8 like avx512vnni, on 8 lanes">,
+           "takes K quads of u8 x s8 like avx512vnni, on 8 lanes; a matmul "
+           "or 1x1 convolution may take quads on the codes that pair up "
+           "and i16 pairs on the rest">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
