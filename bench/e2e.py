@@ -370,10 +370,17 @@ onnxruntime int8" likewise. images/s = batch / median latency.
   this run only: between two runs (fresh processes, fresh libraries) a
   row's median has moved by up to ~5 % for Fashion-MNIST batch 1 int8
   (0.062 against 0.065 ms) and ~9 % for BlazeFace int8 (0.732 against
-  0.798 ms), with tight ranges within each run. The cause is not
-  established (where the buffers land on the process's heap is one
-  candidate: with every buffer page-aligned, Fashion-MNIST batch 1 took
-  10 % longer in one of three trials); compare rows of one run.
+  0.798 ms), with tight ranges within each run, and up to ~12 % for
+  Fashion-MNIST batch 1 w7a8 (0.052 against 0.059 ms). For that one the
+  cause is the stack's offset modulo 4 KiB, which address-space
+  randomization draws afresh per process (most likely 4K aliasing
+  between the kernels' stack spill slots and their buffers, whose large
+  blocks start at the same page offset in every process; the other rows
+  were not checked): calling the same Fashion-MNIST w7a8 library with the
+  stack shifted in 256-byte steps within one process, 2 of 16 offsets
+  were slow (61.2 and 56.8 us against 53.2-54.0), and with randomization
+  off (`setarch -R`) 4 of 4 processes were fast, with it 3 of 12 were
+  slow (by 4-14 %); compare rows of one run.
 * Build times: one run each, wall time; "compile" is qnt-opt +
   mlir-translate + clang for the 1-thread library.
 """
