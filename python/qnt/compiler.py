@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -70,8 +71,8 @@ def target_flags(target_cpu: str = None, target_triple: str = None) -> list:
         flags.append(f"-march={target_cpu}")
     elif not target_triple:
         flags.append("-march=native")
-    if not target_triple or re.match(r"(x86_64|amd64|i[3-6]86)",
-                                     target_triple):
+    if re.match(r"(x86_64|amd64|i[3-6]86)",
+                target_triple or platform.machine().lower()):
         flags.append("-mno-sse4a")
     return flags
 
