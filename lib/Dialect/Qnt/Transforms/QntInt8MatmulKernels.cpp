@@ -228,7 +228,7 @@ saturationFreeRowOrder(const MatmulShape &s, int64_t run) {
 /// the tail's second K loop per tile and second shuffle per row. Fitted
 /// to side-by-side timings of single 1x1 layers with the two models'
 /// weights (14 x 14 64 -> 64, 32 x 32 28 -> 32, 16 x 16 72 -> 80 and 80
-/// -> 88, 8 x 8 96 -> 96: splits 0.94 - 1.04 of the other form) and of
+/// -> 88, 8 x 8 96 -> 96: splits 0.91 - 1.04 of the other form) and of
 /// whole-quad orders (1.00, 1.10, 1.17 slots per code: 0.86, 0.92, 1.01
 /// of the pairs); the ratio of the two instruction mixes' measured ceilings
 /// is 0.84 (docs/performance.md). None as well when no code pairs up or
